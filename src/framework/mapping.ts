@@ -1,0 +1,161 @@
+/**
+ * The mapping engine for `data/*.json` configs (spec rudder-contract.md A.4).
+ *
+ * A mapping config is data: an array of `{destKey, sourceKeys, required?, metadata?}` entries. It is validated
+ * against {@link MappingConfigSchema} when loaded, so a contributor who mistypes a key gets an error naming the
+ * file, the entry and the fix instead of a silently missing field.
+ */
+import get from 'lodash/get';
+import set from 'lodash/set';
+import { Type, type Static } from '@sinclair/typebox';
+import { compileValidator } from './validate';
+import { InstrumentationError, PlatformError } from './errors';
+
+export const VALUE_TYPES = [
+  'toString',
+  'toNumber',
+  'toInt',
+  'toFloat',
+  'toLower',
+  'trim',
+  'toBoolean',
+] as const;
+export type ValueType = (typeof VALUE_TYPES)[number];
+
+const Path = Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_$][A-Za-z0-9_$.-]*$' });
+const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+
+export const MappingEntrySchema = Type.Object(
+  {
+    destKey: Type.String({ minLength: 1, pattern: '^[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z][A-Za-z0-9_]*)*$' }),
+    sourceKeys: Type.Union([Path, Type.Array(Path, { minItems: 1 })]),
+    required: Type.Optional(Type.Boolean()),
+    metadata: Type.Optional(
+      Type.Object(
+        {
+          /** Used when no source key has a value, on create and update alike. */
+          defaultValue: Type.Optional(Scalar),
+          /** Used when no source key has a value and the record is being created; never on update. */
+          defaultOnCreate: Type.Optional(Scalar),
+          /** Conversions applied in order. */
+          type: Type.Optional(
+            Type.Union([
+              Type.Union(VALUE_TYPES.map((t) => Type.Literal(t))),
+              Type.Array(Type.Union(VALUE_TYPES.map((t) => Type.Literal(t))), { minItems: 1 }),
+            ]),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const MappingConfigSchema = Type.Array(MappingEntrySchema, { minItems: 1 });
+export type MappingEntry = Static<typeof MappingEntrySchema>;
+export type MappingConfig = Static<typeof MappingConfigSchema>;
+
+/** Validate a parsed mapping config; `name` (the file name) prefixes every error. */
+export function loadMappingConfig(name: string, raw: unknown): MappingConfig {
+  const validate = compileValidator(
+    MappingConfigSchema,
+    (message) => new PlatformError(`Invalid mapping config ${message}`),
+    name,
+  );
+  const config = validate(raw);
+  const seen = new Set<string>();
+  config.forEach((entry, index) => {
+    if (seen.has(entry.destKey)) {
+      throw new PlatformError(
+        `Invalid mapping config ${name}[${index}].destKey "${entry.destKey}" is mapped twice`,
+      );
+    }
+    seen.add(entry.destKey);
+  });
+  return config;
+}
+
+/** The values the reference treats as present: anything truthy, plus `0` and `false` (spec A.4.2). */
+export function isPresent(value: unknown): boolean {
+  return Boolean(value) || value === 0 || value === false;
+}
+
+/** First present value among the source paths (a string path returns its value, spec A.4.2). */
+export function getValue(source: unknown, sourceKeys: string | string[]): unknown {
+  if (typeof sourceKeys === 'string') return get(source, sourceKeys);
+  for (const key of sourceKeys) {
+    const value: unknown = get(source, key);
+    if (isPresent(value) && !Number.isNaN(value)) return value;
+  }
+  return null;
+}
+
+function convert(value: unknown, type: ValueType): unknown {
+  switch (type) {
+    case 'toString':
+      return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+    case 'toNumber': {
+      const n = Number(value);
+      return Number.isFinite(n) ? n : null;
+    }
+    case 'toInt': {
+      const n = Number.parseInt(String(value), 10);
+      return Number.isFinite(n) ? n : null;
+    }
+    case 'toFloat': {
+      const n = Number.parseFloat(String(value));
+      return Number.isFinite(n) ? n : null;
+    }
+    case 'toLower':
+      return typeof value === 'string' ? value.toLowerCase() : value;
+    case 'trim':
+      return typeof value === 'string' ? value.trim() : value;
+    case 'toBoolean':
+      if (typeof value === 'string') return ['true', '1', 'yes'].includes(value.trim().toLowerCase());
+      return Boolean(value);
+  }
+}
+
+export type MappingMode = 'create' | 'update';
+
+/**
+ * Build a destination payload from `source` with a validated mapping. Returns a fresh object; `source` is never
+ * mutated. In `update` mode, `defaultOnCreate` values are not applied, so an update never overwrites a real value
+ * with a placeholder.
+ */
+export function constructPayload(
+  source: unknown,
+  mapping: MappingConfig,
+  mode: MappingMode = 'create',
+): Record<string, unknown> {
+  const payload: Record<string, unknown> = {};
+  for (const entry of mapping) {
+    let value = getValue(source, entry.sourceKeys);
+    const meta = entry.metadata;
+    if (meta && (value === null || value === undefined)) {
+      value = meta.defaultValue ?? (mode === 'create' ? meta.defaultOnCreate : undefined) ?? value;
+    }
+    if (meta?.type !== undefined && isPresent(value)) {
+      const types = Array.isArray(meta.type) ? meta.type : [meta.type];
+      for (const type of types) value = convert(value, type);
+    }
+    if (isPresent(value) && !Number.isNaN(value)) {
+      set(payload, entry.destKey, value);
+    } else if (entry.required) {
+      throw new InstrumentationError(
+        `Missing required value from ${JSON.stringify(entry.sourceKeys)} (needed for ${entry.destKey})`,
+      );
+    }
+  }
+  return payload;
+}
+
+/** The top-level source keys a mapping consumes (`company.name` → `company`). */
+export function sourceRoots(mapping: MappingConfig): Set<string> {
+  const roots = new Set<string>();
+  for (const entry of mapping) {
+    const keys = typeof entry.sourceKeys === 'string' ? [entry.sourceKeys] : entry.sourceKeys;
+    for (const key of keys) roots.add(key.split('.')[0]);
+  }
+  return roots;
+}

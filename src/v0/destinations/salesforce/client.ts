@@ -1,0 +1,143 @@
+/**
+ * The only module that calls Salesforce while transforming: logins and SOQL lookups. Transforms receive a
+ * {@link SalesforceClient} and never touch HTTP, so tests can swap it and every call is metered in one place.
+ */
+import { Type } from '@sinclair/typebox';
+import { RetryableError, type TransformerError } from '../../../framework/errors';
+import { send } from '../../../framework/http';
+import { emit, parseLimitInfo } from '../../../framework/telemetry';
+import type { Destination, Metadata, ProcessedResponse } from '../../../framework/types';
+import { compileValidator } from '../../../framework/validate';
+import { resolveCredentials, tokenCache, type AuthInfo, type LoginRequest, type TokenCache } from './auth';
+import { dataUrl, type SalesforceConfig } from './config';
+import { classify, toTransformerError } from './errorHandler';
+
+/** What a client needs to act for one destination. */
+export interface SessionContext {
+  destination: Destination;
+  /** Metadata of a job of the batch: carries the host's OAuth secret when there is one. */
+  metadata: Metadata | undefined;
+  config: SalesforceConfig;
+}
+
+export type SObjectRecord = Record<string, unknown> & { Id: string };
+
+export interface SalesforceClient {
+  /** A session for the destination: the host's OAuth token, or one we log in for (cached). */
+  authorize(ctx: SessionContext): Promise<AuthInfo>;
+  /** Run a SOQL query and return all its records (following `nextRecordsUrl`). */
+  query(ctx: SessionContext, soql: string, suffix: string): Promise<SObjectRecord[]>;
+}
+
+const TokenResponseSchema = Type.Object(
+  { access_token: Type.String({ minLength: 1 }), instance_url: Type.String({ pattern: '^https?://' }) },
+  { additionalProperties: true },
+);
+const validateTokenResponse = compileValidator(
+  TokenResponseSchema,
+  (message) =>
+    new RetryableError(
+      `Salesforce returned an unusable token response (${message}) :- authentication failed during fetching access token.`,
+    ),
+  'token response',
+);
+
+const QueryResponseSchema = Type.Object(
+  {
+    totalSize: Type.Number(),
+    done: Type.Boolean(),
+    nextRecordsUrl: Type.Optional(Type.String()),
+    records: Type.Array(Type.Object({ Id: Type.String() }, { additionalProperties: true })),
+  },
+  { additionalProperties: true },
+);
+const validateQueryResponse = compileValidator(
+  QueryResponseSchema,
+  (message) => new RetryableError(`Salesforce returned an unexpected query response (${message})`),
+  'query response',
+);
+
+const TOKEN_SUFFIX = ':- authentication failed during fetching access token.';
+
+/** The HTTP implementation used in production, the demo and end-to-end tests. */
+export class HttpSalesforceClient implements SalesforceClient {
+  constructor(private readonly cache: TokenCache = tokenCache) {}
+
+  private observe(destinationId: string, endpoint: string, response: ProcessedResponse): void {
+    emit('apiCall', { destinationId, endpoint, status: response.status });
+    const usage = parseLimitInfo(response.headers?.['sforce-limit-info']);
+    if (usage) emit('apiUsage', { destinationId, ...usage });
+  }
+
+  private async login(destinationId: string, login: LoginRequest): Promise<AuthInfo> {
+    const response = await send({
+      method: 'POST',
+      url: login.tokenUrl,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      data: new URLSearchParams(login.form).toString(),
+    });
+    this.observe(destinationId, 'token', response);
+    const c = classify(response.status, response.response, TOKEN_SUFFIX);
+    // The login's own 401 means bad credentials, not an expired session: never a refresh loop.
+    if (c.outcome === 'refresh')
+      throw toTransformerError({ ...c, outcome: 'aborted', status: 400 }, response, false);
+    if (c.outcome !== 'success') throw toTransformerError(c, response, false);
+    const token = validateTokenResponse(response.response);
+    emit('tokenRefresh', { destinationId, flow: 'password' });
+    return {
+      flow: 'password',
+      accessToken: token.access_token,
+      instanceUrl: token.instance_url.replace(/\/$/, ''),
+      cacheKey: login.cacheKey,
+    };
+  }
+
+  async authorize(ctx: SessionContext): Promise<AuthInfo> {
+    const credentials = resolveCredentials(ctx.destination, ctx.metadata, ctx.config);
+    if (credentials.kind === 'token') return credentials.auth;
+    const { login } = credentials;
+    return this.cache.get(login.cacheKey, () => this.login(ctx.destination.ID, login));
+  }
+
+  /** GET a path of the instance with the session; a rejected session we own is evicted and the call retried once with a new login. */
+  private async get(
+    ctx: SessionContext,
+    url: string,
+    endpoint: string,
+    suffix: string,
+  ): Promise<ProcessedResponse> {
+    for (let attempt = 0; ; attempt += 1) {
+      const auth = await this.authorize(ctx);
+      const absolute = `${auth.instanceUrl}${url}`;
+      const response = await send({
+        method: 'GET',
+        url: absolute,
+        headers: { Authorization: `Bearer ${auth.accessToken}`, Accept: 'application/json' },
+      });
+      this.observe(ctx.destination.ID, endpoint, response);
+      const c = classify(response.status, response.response, suffix);
+      if (c.outcome === 'success') return response;
+      if (c.outcome === 'refresh' && auth.cacheKey) {
+        this.cache.evict(auth.cacheKey, auth.accessToken);
+        if (attempt === 0) continue;
+      }
+      throw toTransformerError(c, response, auth.flow === 'oauth') as TransformerError;
+    }
+  }
+
+  async query(ctx: SessionContext, soql: string, suffix: string): Promise<SObjectRecord[]> {
+    const records: SObjectRecord[] = [];
+    // Paths are relative to the session's instance; `nextRecordsUrl` comes back in the same form.
+    let next: string | undefined =
+      `${dataUrl('', ctx.config.apiVersion)}/query?q=${encodeURIComponent(soql)}`;
+    while (next) {
+      const response = await this.get(ctx, next, 'query', suffix);
+      const page = validateQueryResponse(response.response);
+      records.push(...(page.records as SObjectRecord[]));
+      next = page.done ? undefined : page.nextRecordsUrl;
+    }
+    return records;
+  }
+}
+
+export const defaultClient: SalesforceClient = new HttpSalesforceClient();

@@ -1,0 +1,162 @@
+/**
+ * Salesforce protocol constants (each with its source) and the destination configuration schema.
+ * The config type is derived from the schema, so a key the code reads cannot be missing from the schema
+ * (the reference's `mapProperty` / `mapProperties` drift, spec B.0).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { ConfigurationError } from '../../../framework/errors';
+import { compileValidator } from '../../../framework/validate';
+import type { Destination } from '../../../framework/types';
+
+export const DESTINATION = 'Salesforce';
+
+/**
+ * Default REST API version. v62.0 (Winter '25) is current, long supported and has every feature we use
+ * (collections v42+, upsert `created` flag v46+). https://developer.salesforce.com/docs/platform/api-rest/guide/resources-versions.md
+ */
+export const DEFAULT_API_VERSION = '62.0';
+/** Collections need v42.0 (create/update) and v46.0 (upsert). resources_composite_sobjects_collections.htm */
+export const MIN_COLLECTIONS_API_VERSION = 42;
+/** Records per sObject-collections request. resources-composite-sobjects-collections-create.html */
+export const MAX_RECORDS_PER_COLLECTION = 200;
+/** Collections (or query) subrequests allowed in one Composite request. requests_composite.htm */
+export const MAX_COLLECTIONS_PER_COMPOSITE = 5;
+/** Type chunks allowed in one collections request (a new chunk starts when the type changes). */
+export const MAX_TYPE_CHUNKS_PER_COLLECTION = 10;
+/** Each string literal in a WHERE clause (SOQL limits cheat sheet). */
+export const MAX_SOQL_LITERAL_LENGTH = 4000;
+/**
+ * URI + headers are capped at 16,384 bytes (salesforce_app_limits_platform_api.htm); we keep the encoded SOQL of
+ * one lookup well under it, leaving room for the host, path and headers.
+ */
+export const MAX_ENCODED_SOQL_LENGTH = 12_000;
+
+export const LOGIN_URL = 'https://login.salesforce.com';
+export const SANDBOX_LOGIN_URL = 'https://test.salesforce.com';
+export const TOKEN_PATH = '/services/oauth2/token';
+
+/** Definition names that share this code base (spec B.0). */
+export const OAUTH_DEFINITION_NAMES = ['SALESFORCE_OAUTH', 'SALESFORCE_OAUTH_SANDBOX'] as const;
+
+export const WRITE_MODES = ['record', 'collections'] as const;
+export type WriteMode = (typeof WRITE_MODES)[number];
+
+const HttpUrl = Type.String({ pattern: '^https?://[^\\s/?#]+(:[0-9]+)?/?$' });
+
+export const SalesforceConfigSchema = Type.Object(
+  {
+    userName: Type.Optional(Type.String({ description: 'Salesforce username (password flow).' })),
+    password: Type.Optional(Type.String({ description: 'Salesforce password (password flow).' })),
+    initialAccessToken: Type.Optional(
+      Type.String({ description: 'Security token, appended to the password (password flow).' }),
+    ),
+    sandbox: Type.Boolean({ default: false, description: 'Log in at test.salesforce.com instead of login.' }),
+    loginUrl: Type.Optional(
+      Type.Union([HttpUrl, Type.Literal('')], {
+        description: 'Login host: your My Domain (https://acme.my.salesforce.com) or a local simulator.',
+      }),
+    ),
+    clientId: Type.Optional(
+      Type.String({ description: 'Connected app client id (else SALESFORCE_CLIENT_ID).' }),
+    ),
+    clientSecret: Type.Optional(
+      Type.String({ description: 'Connected app client secret (else SALESFORCE_CLIENT_SECRET).' }),
+    ),
+    mapProperty: Type.Optional(
+      Type.Boolean({ description: 'Map traits to Lead/Contact fields (default true).' }),
+    ),
+    mapProperties: Type.Optional(Type.Boolean({ description: 'Alias of mapProperty (the dashboard key).' })),
+    useContactId: Type.Boolean({ default: false, description: 'Update the Contact of a converted Lead.' }),
+    apiVersion: Type.String({
+      default: DEFAULT_API_VERSION,
+      pattern: '^[0-9]{2}\\.0$',
+      description: 'REST API version, for example 62.0.',
+    }),
+    requireExplicitOptIn: Type.Boolean({
+      default: true,
+      description: 'Send only identify events whose integrations object enables Salesforce.',
+    }),
+    writeMode: Type.Optional(
+      Type.Union(
+        WRITE_MODES.map((m) => Type.Literal(m)),
+        { description: 'record (default, safe everywhere) or collections (needs transformer proxy v1).' },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+export type SalesforceConfigInput = Static<typeof SalesforceConfigSchema>;
+
+/** The normalised configuration the destination works with. */
+export interface SalesforceConfig {
+  userName?: string;
+  password?: string;
+  securityToken: string;
+  sandbox: boolean;
+  loginUrl: string;
+  clientId?: string;
+  clientSecret?: string;
+  mapProperty: boolean;
+  useContactId: boolean;
+  apiVersion: string;
+  requireExplicitOptIn: boolean;
+  writeMode: WriteMode;
+}
+
+const validateConfig = compileValidator(
+  SalesforceConfigSchema,
+  (message) => new ConfigurationError(`Invalid Salesforce destination config: ${message}`),
+  'Config',
+);
+
+function envWriteMode(): WriteMode {
+  const value = process.env.SALESFORCE_WRITE_MODE;
+  if (value === undefined || value === '') return 'record';
+  if ((WRITE_MODES as readonly string[]).includes(value)) return value as WriteMode;
+  throw new ConfigurationError(
+    `SALESFORCE_WRITE_MODE must be one of ${WRITE_MODES.join(', ')}; got ${JSON.stringify(value)}`,
+  );
+}
+
+const configCache = new WeakMap<object, SalesforceConfig>();
+
+/**
+ * Validate and normalise `destination.Config`. Throws a ConfigurationError naming the key. Cached per config
+ * object, since every event of a batch shares one (and the host may deep-freeze it).
+ */
+export function parseConfig(destination: Destination): SalesforceConfig {
+  const cached = configCache.get(destination.Config);
+  if (cached) return cached;
+  const input = validateConfig(structuredClone(destination.Config));
+  if (
+    input.mapProperty !== undefined &&
+    input.mapProperties !== undefined &&
+    input.mapProperty !== input.mapProperties
+  ) {
+    throw new ConfigurationError(
+      'Invalid Salesforce destination config: Config.mapProperty and Config.mapProperties disagree; set only one',
+    );
+  }
+  const loginUrl = (input.loginUrl || (input.sandbox ? SANDBOX_LOGIN_URL : LOGIN_URL)).replace(/\/$/, '');
+  const config: SalesforceConfig = {
+    userName: input.userName || undefined,
+    password: input.password || undefined,
+    securityToken: input.initialAccessToken ?? '',
+    sandbox: input.sandbox,
+    loginUrl,
+    clientId: input.clientId || undefined,
+    clientSecret: input.clientSecret || undefined,
+    mapProperty: input.mapProperty ?? input.mapProperties ?? true,
+    useContactId: input.useContactId,
+    apiVersion: input.apiVersion,
+    requireExplicitOptIn: input.requireExplicitOptIn,
+    writeMode: input.writeMode ?? envWriteMode(),
+  };
+  configCache.set(destination.Config, config);
+  return config;
+}
+
+/** `https://host/services/data/v62.0` for an instance. */
+export function dataUrl(instanceUrl: string, apiVersion: string): string {
+  return `${instanceUrl.replace(/\/$/, '')}/services/data/v${apiVersion}`;
+}

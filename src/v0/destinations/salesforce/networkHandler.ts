@@ -1,0 +1,67 @@
+/**
+ * Proxy v0 network handler (spec A.5.2, A.5.3): one status for the whole request. Reference-compatible for
+ * single-record requests. A collections answer is HTTP 200 even when records failed, so here any failed record
+ * fails the request with that record's classification (the worst one): the jobs are retried or aborted, never
+ * silently marked delivered. Per-job statuses need proxy v1 (src/v1/destinations/salesforce/networkHandler.ts).
+ */
+import { processNetworkError, processResponse, sendDescriptor } from '../../../framework/http';
+import type {
+  DeliveryV0Result,
+  Metadata,
+  ProcessedResponse,
+  RequestDescriptor,
+  ResponseHandlerInput,
+} from '../../../framework/types';
+import { classify, toTransformerError, type Classification } from './errorHandler';
+import { collectionResults, DELIVERY_SUFFIX, isHostOAuth, jobVerdict, observeDelivery } from './delivery';
+
+function firstMetadata(metadata: Metadata | Metadata[] | undefined): Metadata | undefined {
+  return Array.isArray(metadata) ? metadata[0] : metadata;
+}
+
+/** The classification of a whole answer, looking into collections results. */
+export function classifyDelivery(response: ProcessedResponse): Classification {
+  const c = classify(response.status, response.response, DELIVERY_SUFFIX);
+  if (c.outcome !== 'success') return c;
+  const subs = collectionResults(response.response);
+  if (!subs) return c;
+  const refs = subs.flatMap((s, sub) => (s.results ?? [undefined]).map((_, rec) => ({ sub, rec })));
+  return jobVerdict(subs, refs).classification;
+}
+
+export function responseHandler(input: ResponseHandlerInput): DeliveryV0Result {
+  const { destinationResponse, destType } = input;
+  const metadata = firstMetadata(input.rudderJobMetadata);
+  const oauth = isHostOAuth(destType, metadata);
+  const c = classifyDelivery(destinationResponse);
+  observeDelivery(destinationResponse, metadata, c, oauth);
+  if (c.outcome !== 'success') throw toTransformerError(c, destinationResponse, oauth);
+  return {
+    status: 200,
+    message: `Request for destination: ${destType} Processed Successfully`,
+    destinationResponse,
+  };
+}
+
+export interface ProxyResult {
+  success: boolean;
+  response: ProcessedResponse;
+}
+
+/** Send a descriptor (the proxy's HTTP call). */
+export async function proxy(request: RequestDescriptor, _destType?: string): Promise<ProcessedResponse> {
+  return sendDescriptor(request);
+}
+
+/**
+ * The network handler object rudder-transformer instantiates with `new` (spec A.5.2). Our `proxy` already
+ * returns the processed response, so `processAxiosResponse` passes it through.
+ */
+export class NetworkHandler {
+  responseHandler = responseHandler;
+  proxy = proxy;
+  processAxiosResponse = (response: ProcessedResponse): ProcessedResponse => response;
+  prepareProxy = (request: RequestDescriptor): RequestDescriptor => request;
+}
+export const networkHandler = NetworkHandler;
+export { processResponse, processNetworkError };

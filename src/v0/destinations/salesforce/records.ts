@@ -1,0 +1,190 @@
+/**
+ * One event → what it asks of Salesforce: which records to create or update and how to find them. Pure: no I/O.
+ *
+ * - Lead by email (the default): look the Lead up by email, update it, or create it when there is none.
+ * - `context.externalId` entries typed `Salesforce-<Object>`: update `<Object>` by id, or create one without an id;
+ *   several entries give several records (product description).
+ * - Reverse ETL (`context.mappedToDestination`): the first Salesforce external id names the object and how to find
+ *   the record: by `Id`, or by the `identifierType` field (spec B.3).
+ */
+import isPlainObject from 'lodash/isPlainObject';
+import { FilteredEventsError, InstrumentationError } from '../../../framework/errors';
+import type { Destination, RudderMessage } from '../../../framework/types';
+import type { SalesforceConfig } from './config';
+import { assertIdentifier, type SoqlValue } from './soql';
+
+export type Target =
+  | { kind: 'id'; object: string; id: string }
+  | { kind: 'new'; object: string }
+  | { kind: 'leadByEmail'; email: string }
+  | { kind: 'byField'; object: string; field: string; value: SoqlValue };
+
+export interface RecordIntent {
+  target: Target;
+  /** The event's traits (a copy: the event is never mutated). */
+  traits: Record<string, unknown>;
+  /** Apply the Lead/Contact mappings (`mapProperty`, and not reverse ETL). */
+  mapped: boolean;
+}
+
+/** Keys of `integrations` that name this destination, compared trimmed and lower-cased. */
+const INTEGRATION_KEYS = [
+  'salesforce',
+  'salesforce v2',
+  'salesforce sandbox v2',
+  'salesforce_oauth',
+  'salesforce_oauth_sandbox',
+];
+
+function integrationKeys(destination: Destination): Set<string> {
+  const keys = new Set(INTEGRATION_KEYS);
+  const def = destination.DestinationDefinition;
+  for (const name of [def?.Name, def?.DisplayName]) if (name) keys.add(name.trim().toLowerCase());
+  return keys;
+}
+
+/** `true` or an options object enables; `false` disables; absent means "not asked for". */
+function optIn(message: RudderMessage, destination: Destination): 'enabled' | 'disabled' | 'absent' {
+  const integrations = message.integrations;
+  if (!isPlainObject(integrations)) return 'absent';
+  const keys = integrationKeys(destination);
+  let result: 'enabled' | 'disabled' | 'absent' = 'absent';
+  for (const [key, value] of Object.entries(integrations as Record<string, unknown>)) {
+    if (!keys.has(key.trim().toLowerCase())) continue;
+    if (value === true || isPlainObject(value)) return 'enabled';
+    if (value === false) result = 'disabled';
+  }
+  return result;
+}
+
+/**
+ * The checks that decide whether an event is for us at all: identify only; and, unless `requireExplicitOptIn` is
+ * off, only when its integrations object enables Salesforce (product description: "any identify call that does not
+ * include 'Salesforce':true in its payload will be ignored"). Filtered events cost no API call.
+ */
+export function checkEvent(message: RudderMessage, config: SalesforceConfig, destination: Destination): void {
+  const type = typeof message.type === 'string' ? message.type.trim().toLowerCase() : message.type;
+  if (type !== 'identify') {
+    throw new InstrumentationError(
+      `message type ${JSON.stringify(message.type ?? null)} is not supported: Salesforce accepts identify events only`,
+    );
+  }
+  const state = optIn(message, destination);
+  if (state === 'disabled') {
+    throw new FilteredEventsError(
+      'Event not sent to Salesforce: its integrations object sets Salesforce to false',
+    );
+  }
+  if (state === 'absent' && config.requireExplicitOptIn) {
+    throw new FilteredEventsError(
+      'Identify not sent to Salesforce: its integrations object does not enable Salesforce. Add "integrations": {"Salesforce": true} to the event, or set requireExplicitOptIn to false in the destination config to send every identify',
+    );
+  }
+}
+
+function traitsOf(message: RudderMessage): Record<string, unknown> {
+  for (const candidate of [message.traits, message.context?.traits]) {
+    if (isPlainObject(candidate)) return { ...(candidate as Record<string, unknown>) };
+  }
+  throw new InstrumentationError(
+    'PROCESS IDENTIFY: Invalid traits for Salesforce request: the event needs a traits object (traits or context.traits)',
+  );
+}
+
+function externalIds(message: RudderMessage): Record<string, unknown>[] {
+  const raw = message.context?.externalId;
+  const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  return list.filter((e): e is Record<string, unknown> => isPlainObject(e));
+}
+
+function idString(value: unknown, where: string): string {
+  if ((typeof value === 'string' && value.trim()) || (typeof value === 'number' && Number.isFinite(value))) {
+    return String(value).trim();
+  }
+  throw new InstrumentationError(`${where} must be a non-empty string`);
+}
+
+/** `Salesforce-Contact` → `Contact`; also the OAuth definitions' prefixes used by reverse ETL. */
+const SALESFORCE_TYPE = /^salesforce(?:_oauth(?:_sandbox)?)?-(.+)$/i;
+
+function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown>): RecordIntent {
+  const entry = externalIds(message).find((e) => typeof e.type === 'string' && SALESFORCE_TYPE.test(e.type));
+  const invalid = 'Invalid externalId. id, type, identifierType must be provided';
+  if (!entry) {
+    throw new InstrumentationError(
+      `${invalid}: reverse ETL events need a context.externalId entry typed Salesforce-<Object>`,
+    );
+  }
+  const { type, id, identifierType } = entry;
+  if (id === undefined || id === null || id === '' || !identifierType) {
+    throw new InstrumentationError(
+      `${invalid}: the Salesforce externalId entry lacks ${id === undefined || id === null || id === '' ? 'id' : 'identifierType'}`,
+    );
+  }
+  const object = assertIdentifier(
+    (SALESFORCE_TYPE.exec(type as string) as RegExpExecArray)[1],
+    'externalId object type',
+  );
+  const field = assertIdentifier(identifierType, 'externalId identifierType');
+  if (field.toLowerCase() === 'id') {
+    return {
+      target: { kind: 'id', object, id: idString(id, 'context.externalId[].id') },
+      traits,
+      mapped: false,
+    };
+  }
+  if (typeof id !== 'string' && typeof id !== 'number' && typeof id !== 'boolean') {
+    throw new InstrumentationError('context.externalId[].id must be a string, number or boolean');
+  }
+  // The identifier is written too, so a record created by this event can be found by it next time.
+  return {
+    target: { kind: 'byField', object, field, value: id },
+    traits: { ...traits, [field]: id },
+    mapped: false,
+  };
+}
+
+function emailOf(message: RudderMessage, traits: Record<string, unknown>): string {
+  const properties = isPlainObject(message.properties) ? (message.properties as Record<string, unknown>) : {};
+  const contextTraits = isPlainObject(message.context?.traits)
+    ? (message.context?.traits as Record<string, unknown>)
+    : {};
+  for (const value of [traits.email, contextTraits.email, properties.email]) {
+    if (typeof value === 'string' && value.trim()) return value.trim();
+    if (value !== undefined && value !== null && value !== '') {
+      throw new InstrumentationError(`traits.email must be a string to find the Lead; got ${typeof value}`);
+    }
+  }
+  throw new InstrumentationError(
+    'Invalid Email address for Lead Object: add traits.email, or a context.externalId entry typed Salesforce-<Object> to write another object',
+  );
+}
+
+/** The records an identify event writes. Throws an InstrumentationError naming the field for a bad event. */
+export function toIntents(message: RudderMessage, config: SalesforceConfig): RecordIntent[] {
+  const traits = traitsOf(message);
+  const mappedToDestination = message.context?.mappedToDestination;
+  if (mappedToDestination === true || mappedToDestination === 'true')
+    return [reverseEtlIntent(message, traits)];
+
+  const intents: RecordIntent[] = [];
+  externalIds(message).forEach((entry, index) => {
+    if (typeof entry.type !== 'string' || !/^salesforce-/i.test(entry.type)) return;
+    const object = assertIdentifier(
+      entry.type.slice('salesforce-'.length),
+      `context.externalId[${index}].type object`,
+    );
+    const hasId = entry.id !== undefined && entry.id !== null && entry.id !== '';
+    intents.push({
+      target: hasId
+        ? { kind: 'id', object, id: idString(entry.id, `context.externalId[${index}].id`) }
+        : { kind: 'new', object },
+      traits,
+      mapped: config.mapProperty,
+    });
+  });
+  if (intents.length) return intents;
+  return [
+    { target: { kind: 'leadByEmail', email: emailOf(message, traits) }, traits, mapped: config.mapProperty },
+  ];
+}

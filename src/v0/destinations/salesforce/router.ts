@@ -1,0 +1,185 @@
+/**
+ * `processRouterDest`: the batched plan turned into router output elements (rudder-server.md section 5):
+ * every input job in exactly one element, its metadata echoed unchanged (extra data only under `destInfo`),
+ * one descriptor object per element where we choose, `dontBatch` jobs on their own.
+ */
+import { routerError, routerSuccess } from '../../../framework/descriptors';
+import { emit } from '../../../framework/telemetry';
+import type {
+  Destination,
+  Metadata,
+  RequestDescriptor,
+  RequestMetadata,
+  RouterInput,
+  RouterOutput,
+} from '../../../framework/types';
+import type { SalesforceClient } from './client';
+import {
+  MAX_COLLECTIONS_PER_COMPOSITE,
+  MAX_RECORDS_PER_COLLECTION,
+  MAX_TYPE_CHUNKS_PER_COLLECTION,
+} from './config';
+import { orderKey, planBatch, type BatchPlan, type JobGroup } from './plan';
+import { collectionsRequest, recordRefs, recordRequest, toSubrequests, type RecordRef } from './requests';
+
+/** Per-job data the v1 network handler reads back at delivery (carried in `metadata.destInfo`). */
+export interface SalesforceDestInfo {
+  authKey?: string;
+  /** The user's order key: the proxy does not receive `metadata.userId` (rudder-server.md 2.2). */
+  orderKey?: string;
+  /** Where this job's records sit in a collections response. */
+  records?: RecordRef[];
+}
+
+/** Config keys that hold secrets: never echoed back in outputs (rudder-server reads none of them after transform). */
+export const SECRET_CONFIG_KEYS = ['password', 'initialAccessToken', 'clientSecret', 'privateKey'] as const;
+const echoed = new WeakMap<Destination, Destination>();
+
+/** The destination as echoed in outputs: everything rudder-server reads, without the secrets. */
+export function echoDestination(destination: Destination): Destination {
+  let copy = echoed.get(destination);
+  if (!copy) {
+    const config = { ...destination.Config };
+    for (const key of SECRET_CONFIG_KEYS) delete config[key];
+    copy = { ...destination, Config: config };
+    echoed.set(destination, copy);
+  }
+  return copy;
+}
+
+function withDestInfo(metadata: Metadata | undefined, extra: SalesforceDestInfo): Metadata {
+  const base = metadata ?? {};
+  const previous =
+    base.destInfo && typeof base.destInfo === 'object' ? (base.destInfo as Record<string, unknown>) : {};
+  return { ...base, destInfo: { ...previous, ...extra } };
+}
+
+function recordOutputs(plan: BatchPlan, inputs: RouterInput[], group: JobGroup): RouterOutput {
+  const { auth, config, destination } = plan;
+  if (!auth || !config) throw new Error('a planned write needs a session and a config');
+  const requests = group.writes.map((w) => recordRequest(w, auth, config));
+  const request: RequestDescriptor | RequestDescriptor[] = requests.length === 1 ? requests[0] : requests;
+  const metadata = group.jobs.map((j) => inputs[j].metadata ?? {});
+  return routerSuccess(request, metadata, echoDestination(destination), group.jobs.length > 1);
+}
+
+/** Pack job groups into collections outputs of at most 5 subrequests (1,000 records) each, keeping event order. */
+function packGroups(groups: JobGroup[]): JobGroup[][] {
+  const packs: JobGroup[][] = [];
+  let pack: JobGroup[] = [];
+  let creates = 0;
+  let updates = 0;
+  let types = new Set<string>();
+  const fits = (c: number, u: number, t: number) =>
+    t <= MAX_TYPE_CHUNKS_PER_COLLECTION &&
+    Math.ceil(c / MAX_RECORDS_PER_COLLECTION) + Math.ceil(u / MAX_RECORDS_PER_COLLECTION) <=
+      MAX_COLLECTIONS_PER_COMPOSITE;
+  for (const group of groups) {
+    const c = group.writes.filter((w) => !w.id).length;
+    const u = group.writes.length - c;
+    const t = new Set([...types, ...group.writes.map((w) => w.object)]);
+    if (pack.length && !fits(creates + c, updates + u, t.size)) {
+      packs.push(pack);
+      pack = [];
+      creates = updates = 0;
+      types = new Set();
+    }
+    pack.push(group);
+    creates += c;
+    updates += u;
+    group.writes.forEach((w) => types.add(w.object));
+  }
+  if (pack.length) packs.push(pack);
+  return packs;
+}
+
+function collectionsOutput(plan: BatchPlan, inputs: RouterInput[], pack: JobGroup[]): RouterOutput {
+  const { auth, config, destination } = plan;
+  if (!auth || !config) throw new Error('a planned write needs a session and a config');
+  const writes = pack.flatMap((g) => g.writes);
+  const subrequests = toSubrequests(writes);
+  const refs = recordRefs(subrequests);
+  const jobs = pack.flatMap((g) => g.jobs).sort((a, b) => a - b);
+  const metadata = jobs.map((j) => {
+    const outcome = plan.outcomes[j];
+    const records = outcome.kind === 'write' ? outcome.writes.map((w) => refs.get(w) as RecordRef) : [];
+    return withDestInfo(inputs[j].metadata, {
+      authKey: destination.ID,
+      orderKey: orderKey(inputs[j]),
+      records,
+    });
+  });
+  return routerSuccess(
+    collectionsRequest(subrequests, auth, config),
+    metadata,
+    echoDestination(destination),
+    true,
+  );
+}
+
+/** Outputs for one destination's inputs, in input order of each element's first job. */
+async function routeDestination(inputs: RouterInput[], client: SalesforceClient): Promise<RouterOutput[]> {
+  const plan = await planBatch(inputs, client);
+  const outputs: { first: number; output: RouterOutput }[] = [];
+  plan.outcomes.forEach((outcome, i) => {
+    const input = inputs[i];
+    if (outcome.kind === 'passthrough') {
+      const request = input.message as unknown as RequestDescriptor;
+      outputs.push({
+        first: i,
+        output: routerSuccess(request, [input.metadata ?? {}], echoDestination(input.destination)),
+      });
+    } else if (outcome.kind === 'error') {
+      outputs.push({
+        first: i,
+        output: routerError(outcome.error, [input.metadata ?? {}], echoDestination(input.destination)),
+      });
+    }
+  });
+  const collections = plan.config?.writeMode === 'collections';
+  const batchable: JobGroup[] = [];
+  for (const group of plan.groups) {
+    const alone = !collections || group.jobs.some((j) => inputs[j].metadata?.dontBatch === true);
+    if (alone) outputs.push({ first: group.jobs[0], output: recordOutputs(plan, inputs, group) });
+    else batchable.push(group);
+  }
+  for (const pack of packGroups(batchable)) {
+    outputs.push({
+      first: Math.min(...pack.map((g) => g.jobs[0])),
+      output: collectionsOutput(plan, inputs, pack),
+    });
+  }
+  emit('batch', { destinationId: plan.destination.ID, size: inputs.length, outputs: outputs.length });
+  return outputs.sort((a, b) => a.first - b.first).map((o) => o.output);
+}
+
+/**
+ * Router transform. Inputs are grouped by destination (a host may mix destinations in one call under workspace
+ * isolation, rudder-server.md 1.1); each group is planned as one batch.
+ */
+export async function processRouterDest(
+  inputs: RouterInput[],
+  _reqMetadata: RequestMetadata | undefined,
+  client: SalesforceClient,
+): Promise<RouterOutput[]> {
+  if (!Array.isArray(inputs) || inputs.length === 0) return [];
+  const byDestination = new Map<string, RouterInput[]>();
+  for (const input of inputs) {
+    const id = input.destination.ID;
+    const list = byDestination.get(id);
+    if (list) list.push(input);
+    else byDestination.set(id, [input]);
+  }
+  const results = await Promise.all(
+    [...byDestination.values()].map((group) => routeDestination(group, client)),
+  );
+  return results.flat();
+}
+
+/** Adds `destInfo.authKey` (the destination id) to every job, as the reference does (spec A.2.4). */
+export function processMetadataForRouter(output: {
+  metadata: Metadata[];
+  destination?: { ID: string };
+}): Metadata[] {
+  return output.metadata.map((m) => withDestInfo(structuredClone(m), { authKey: output.destination?.ID }));
+}

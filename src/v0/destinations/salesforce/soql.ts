@@ -1,0 +1,115 @@
+/**
+ * The one place SOQL is written. Values are always escaped (salesforce-api.md 4.3: `\` and `'` must be escaped,
+ * control characters are written as their escape sequences, any other backslash is an error); identifiers
+ * (object and field names) are whitelisted, never escaped, so nothing user-controlled can change the query shape.
+ */
+import { InstrumentationError } from '../../../framework/errors';
+import { MAX_ENCODED_SOQL_LENGTH, MAX_SOQL_LITERAL_LENGTH } from './config';
+
+/**
+ * Salesforce API names: a letter, then letters, digits and underscores (`Email`, `ns__Custom_Obj__c`). Nothing
+ * else (spaces, quotes, dots, parentheses) can appear, so an identifier can never change a query's shape.
+ */
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]{0,254}$/;
+
+export function isValidIdentifier(name: string): boolean {
+  return IDENTIFIER.test(name);
+}
+
+/** Throws an InstrumentationError naming the field when `name` is not a plain Salesforce API name. */
+export function assertIdentifier(name: unknown, what: string): string {
+  if (typeof name !== 'string' || !isValidIdentifier(name)) {
+    throw new InstrumentationError(
+      `Invalid ${what} ${JSON.stringify(name)}: use a Salesforce API name (a letter, then letters, digits and underscores, e.g. Email or External_Id__c)`,
+    );
+  }
+  return name;
+}
+
+const CONTROL_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  "'": "\\'",
+  '"': '\\"',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
+};
+
+/** Quote a string literal. Backslash is escaped first by construction (one pass, one table). */
+export function quoteString(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const escaped = CONTROL_ESCAPES[ch];
+    if (escaped !== undefined) out += escaped;
+    else if (ch < ' ' || ch === '\u007f') out += `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `'${out}'`;
+}
+
+export type SoqlValue = string | number | boolean;
+
+/**
+ * A literal for a WHERE clause. Strings are always quoted, even when numeric: SOQL is type-strict and most
+ * identifier fields are text (a bare number against a text field is rejected, salesforce-api.md 4.3). Booleans and
+ * finite numbers are written bare only when given as such.
+ */
+export function literal(value: SoqlValue): string {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InstrumentationError(`Invalid lookup value ${String(value)}`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value.length > MAX_SOQL_LITERAL_LENGTH) {
+    throw new InstrumentationError(
+      `Lookup value is ${value.length} characters long; Salesforce accepts at most ${MAX_SOQL_LITERAL_LENGTH} in a query`,
+    );
+  }
+  return quoteString(value);
+}
+
+function buildSelect(object: string, fields: readonly string[], where: string, values: SoqlValue[]): string {
+  const list = values.map(literal);
+  const condition = list.length === 1 ? `${where} = ${list[0]}` : `${where} IN (${list.join(', ')})`;
+  return `SELECT ${fields.join(', ')} FROM ${object} WHERE ${condition}`;
+}
+
+/** One lookup query and the values it covers. */
+export interface LookupQuery {
+  soql: string;
+  values: SoqlValue[];
+}
+
+/**
+ * `SELECT <fields> FROM <object> WHERE <where> IN (...)`, split into as few queries as fit the URI limit.
+ * One value gives `WHERE <where> = <value>`. Identifiers are checked; values are escaped.
+ */
+export function buildLookupQueries(
+  object: string,
+  fields: readonly string[],
+  where: string,
+  values: SoqlValue[],
+): LookupQuery[] {
+  assertIdentifier(object, 'object type');
+  fields.forEach((f) => assertIdentifier(f, 'field name'));
+  assertIdentifier(where, 'identifier field');
+  const queries: LookupQuery[] = [];
+  const head = encodeURIComponent(`SELECT ${fields.join(', ')} FROM ${object} WHERE ${where} IN ()`).length;
+  let chunk: SoqlValue[] = [];
+  let size = head;
+  const flush = () => {
+    if (chunk.length) queries.push({ soql: buildSelect(object, fields, where, chunk), values: chunk });
+    chunk = [];
+    size = head;
+  };
+  for (const value of values) {
+    const cost = encodeURIComponent(`${literal(value)}, `).length;
+    if (chunk.length > 0 && size + cost > MAX_ENCODED_SOQL_LENGTH) flush();
+    chunk.push(value);
+    size += cost;
+  }
+  flush();
+  return queries;
+}
