@@ -1,0 +1,376 @@
+/** Record writes: validation, defaults, converted-lead and lock rules, shared by every endpoint. */
+import { DeserializeError, LOCK_ERROR, SfError } from './errors';
+import { makeId, normalizeId } from './ids';
+import { type FieldDef, type ObjectDef, type Schema, ID_TYPES, NUMBER_TYPES, STRING_TYPES } from './schema';
+import type { RecordStore } from './store';
+import type { FieldValue, SimRecord } from './types';
+
+export type WriteResult =
+  | { success: true; id: string; created?: boolean }
+  | {
+      success: false;
+      id?: string;
+      errors: SfError[];
+      /** HTTP status a single-record call answers with (400 unless stated). */
+      status?: number;
+      /** Upsert: ids of the several records that matched (single-record calls answer 300). */
+      multiple?: string[];
+    };
+
+export interface Prepared {
+  def: ObjectDef;
+  values: Map<FieldDef, FieldValue>;
+  errors: SfError[];
+}
+
+export interface DmlEnv {
+  schema: Schema;
+  store: RecordStore;
+  /** Known user ids (valid OwnerId values) and the default owner. */
+  userIds: ReadonlySet<string>;
+  defaultOwnerId: string;
+  lockedIds: () => ReadonlySet<string>;
+  lockedEmails: () => ReadonlySet<string>;
+}
+
+const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s.]+$/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+export function formatDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+function jsonTypeName(v: unknown): string {
+  if (Array.isArray(v)) return 'START_ARRAY';
+  if (v !== null && typeof v === 'object') return 'START_OBJECT';
+  if (typeof v === 'string') return 'VALUE_STRING';
+  if (typeof v === 'boolean') return v ? 'VALUE_TRUE' : 'VALUE_FALSE';
+  return 'VALUE_NUMBER';
+}
+
+function parserError(kind: string, v: unknown): DeserializeError {
+  const shown = typeof v === 'string' ? v : JSON.stringify(v);
+  return new DeserializeError(
+    new SfError(
+      'JSON_PARSER_ERROR',
+      `Cannot deserialize instance of ${kind} from ${jsonTypeName(v)} value ${shown} or request may be missing a required field`,
+    ),
+  );
+}
+
+export class Dml {
+  constructor(private readonly env: DmlEnv) {}
+
+  /**
+   * Converts a JSON value to the stored value of a field. Throws DeserializeError for JSON type
+   * mismatches; returns an SfError for record-level validation failures.
+   */
+  coerce(def: ObjectDef, f: FieldDef, raw: unknown, checkRefs = true): FieldValue | SfError {
+    if (raw === null) return null;
+    if (STRING_TYPES.has(f.type)) {
+      if (typeof raw === 'object') throw parserError('string', raw);
+      const s = String(raw);
+      if (s === '') return null;
+      if (s.length > f.length) {
+        return new SfError(
+          'STRING_TOO_LONG',
+          `${f.label}: data value too large: ${s} (max length=${f.length})`,
+          [f.name],
+        );
+      }
+      if (f.type === 'email' && !EMAIL_RE.test(s)) {
+        return new SfError('INVALID_EMAIL_ADDRESS', `${f.label}: invalid email address: ${s}`, [f.name]);
+      }
+      return s;
+    }
+    if (ID_TYPES.has(f.type)) {
+      if (typeof raw !== 'string') throw parserError('id', raw);
+      if (raw === '') return null;
+      const id = normalizeId(raw);
+      const target = f.referenceTo[0];
+      const expectedPrefix =
+        target === 'User' ? '005' : target ? this.env.schema.object(target)?.keyPrefix : def.keyPrefix;
+      if (id === null || (expectedPrefix !== undefined && !id.startsWith(expectedPrefix))) {
+        return new SfError('MALFORMED_ID', `${f.label}: id value of incorrect type: ${raw}`, [f.name]);
+      }
+      if (!checkRefs) return id;
+      if (target === 'User') {
+        if (!this.env.userIds.has(id)) {
+          return new SfError('INVALID_CROSS_REFERENCE_KEY', `${f.label}: id value of incorrect type: ${raw}`, [
+            f.name,
+          ]);
+        }
+      } else if (target) {
+        const tdef = this.env.schema.object(target);
+        const row = tdef ? this.env.store.row(tdef, id) : undefined;
+        if (!row || row.IsDeleted === true) {
+          return new SfError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [f.name]);
+        }
+      }
+      return id;
+    }
+    if (f.type === 'boolean') {
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === 'false') return raw === 'true';
+      throw parserError('boolean', raw);
+    }
+    if (NUMBER_TYPES.has(f.type)) {
+      let n: number;
+      if (typeof raw === 'number') n = raw;
+      else if (typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw))) n = Number(raw);
+      else throw parserError(f.type === 'int' ? 'int' : 'double', raw);
+      if (!Number.isFinite(n) || (f.type === 'int' && !Number.isInteger(n))) {
+        throw parserError(f.type === 'int' ? 'int' : 'double', raw);
+      }
+      return n;
+    }
+    if (f.type === 'date') {
+      if (typeof raw !== 'string') throw parserError('date', raw);
+      const m = DATE_RE.exec(raw);
+      if (!m || Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) throw parserError('date', raw);
+      return raw;
+    }
+    // datetime
+    if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) throw parserError('datetime', raw);
+    const ms = Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    if (Number.isNaN(ms)) throw parserError('datetime', raw);
+    return formatDateTime(ms);
+  }
+
+  /**
+   * Reads a JSON record body. `skip` lists lower-case keys that are not fields (attributes, the
+   * collections `id`). Unknown fields and JSON type mismatches throw DeserializeError; everything
+   * else is collected in `errors`.
+   */
+  prepare(
+    def: ObjectDef,
+    body: Record<string, unknown>,
+    op: 'create' | 'update',
+    skip: ReadonlySet<string> = new Set(['attributes']),
+  ): Prepared {
+    const values = new Map<FieldDef, FieldValue>();
+    const errors: SfError[] = [];
+    const readOnly: string[] = [];
+    for (const [key, raw] of Object.entries(body)) {
+      const lower = key.toLowerCase();
+      if (skip.has(lower)) continue;
+      const f = def.fieldMap.get(lower);
+      if (!f) {
+        throw new DeserializeError(
+          new SfError('INVALID_FIELD', `No such column '${key}' on sobject of type ${def.name}`, [key]),
+        );
+      }
+      if (f.type === 'id') {
+        if (raw === null || raw === undefined) continue;
+        errors.push(
+          op === 'create'
+            ? new SfError('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id'])
+            : new SfError('INVALID_FIELD_FOR_INSERT_UPDATE', 'Unable to create/update fields: Id.', ['Id']),
+        );
+        continue;
+      }
+      if ((op === 'create' && !f.createable) || (op === 'update' && !f.updateable)) {
+        readOnly.push(f.name);
+        continue;
+      }
+      const v = this.coerce(def, f, raw);
+      if (v instanceof SfError) errors.push(v);
+      else values.set(f, v);
+    }
+    if (readOnly.length > 0) {
+      errors.push(
+        new SfError(
+          'INVALID_FIELD_FOR_INSERT_UPDATE',
+          `Unable to create/update fields: ${readOnly.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+          readOnly,
+        ),
+      );
+    }
+    return { def, values, errors };
+  }
+
+  private isLocked(id: string | undefined, email: FieldValue | undefined): boolean {
+    if (id !== undefined && this.env.lockedIds().has(id)) return true;
+    if (typeof email === 'string' && this.env.lockedEmails().has(email.toLowerCase())) return true;
+    return false;
+  }
+
+  create(p: Prepared): WriteResult {
+    if (p.errors.length > 0) return { success: false, errors: p.errors };
+    const { def } = p;
+    const missing = def.fields
+      .filter((f) => f.required && (p.values.get(f) ?? null) === null)
+      .map((f) => f.name);
+    if (missing.length > 0) {
+      return {
+        success: false,
+        errors: [new SfError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing)],
+      };
+    }
+    const emailField = def.fieldMap.get('email');
+    if (this.isLocked(undefined, emailField ? p.values.get(emailField) : undefined)) {
+      return { success: false, errors: [LOCK_ERROR] };
+    }
+    const id = makeId(def.keyPrefix, this.env.store.nextSeq());
+    this.env.store.put(def, this.buildNew(def, id, p.values, Date.now()));
+    return { success: true, id };
+  }
+
+  /** A full new row with defaults; also used by seeding. */
+  buildNew(def: ObjectDef, id: string, values: Map<FieldDef, FieldValue>, now: number): SimRecord {
+    const rec: SimRecord = { Id: id };
+    const stamp = formatDateTime(now);
+    for (const f of def.fields) {
+      if (f.type === 'id') continue;
+      let v: FieldValue = f.defaultValue ?? null;
+      if (f.name === 'OwnerId') v = this.env.defaultOwnerId;
+      if (f.name === 'CreatedDate' || f.name === 'LastModifiedDate') v = stamp;
+      if (values.has(f)) v = values.get(f) ?? null;
+      rec[f.name] = v;
+    }
+    if (def.custom && rec.Name === null) rec.Name = id;
+    return rec;
+  }
+
+  /** Resolves a raw id against an object; returns the canonical id or a failed result. */
+  resolveId(def: ObjectDef, rawId: string): { id: string } | { fail: WriteResult } {
+    const id = normalizeId(rawId);
+    if (id === null || !id.startsWith(def.keyPrefix)) {
+      return {
+        fail: {
+          success: false,
+          errors: [new SfError('MALFORMED_ID', `${def.label} ID: id value of incorrect type: ${rawId}`, ['Id'])],
+        },
+      };
+    }
+    return { id };
+  }
+
+  /** Update by id; an unknown id is NOT_FOUND (404 for single-record calls). */
+  update(p: Prepared, rawId: string): WriteResult {
+    const r = this.resolveId(p.def, rawId);
+    if ('fail' in r) return r.fail;
+    const row = this.env.store.row(p.def, r.id);
+    if (!row) {
+      return {
+        success: false,
+        id: r.id,
+        status: 404,
+        errors: [new SfError('NOT_FOUND', 'The requested resource does not exist')],
+      };
+    }
+    return this.applyUpdate(p, row);
+  }
+
+  private applyUpdate(p: Prepared, row: SimRecord): WriteResult {
+    const id = row.Id;
+    if (row.IsDeleted === true) {
+      return { success: false, id, status: 404, errors: [new SfError('ENTITY_IS_DELETED', 'entity is deleted')] };
+    }
+    if (p.errors.length > 0) return { success: false, id, errors: p.errors };
+    if (p.def.name === 'Lead' && row.IsConverted === true) {
+      return {
+        success: false,
+        id,
+        errors: [new SfError('CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead')],
+      };
+    }
+    const cleared = [...p.values.entries()]
+      .filter(([f, v]) => v === null && !f.nillable)
+      .map(([f]) => f.name);
+    if (cleared.length > 0) {
+      return {
+        success: false,
+        id,
+        errors: [new SfError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${cleared.join(', ')}]`, cleared)],
+      };
+    }
+    const emailField = p.def.fieldMap.get('email');
+    const newEmail = emailField && p.values.has(emailField) ? p.values.get(emailField) : row.Email;
+    if (this.isLocked(id, newEmail) || this.isLocked(undefined, row.Email)) {
+      return { success: false, id, errors: [LOCK_ERROR] };
+    }
+    const next: SimRecord = { ...row };
+    for (const [f, v] of p.values) next[f.name] = v;
+    if ('LastModifiedDate' in next) next.LastModifiedDate = formatDateTime(Date.now());
+    this.env.store.put(p.def, next);
+    return { success: true, id };
+  }
+
+  /**
+   * Upsert on an external-id / idLookup field. The key value comes from the URL (single-record) or
+   * from the record itself (collections). Deleted rows never match.
+   */
+  upsert(p: Prepared, key: FieldDef, rawKey: unknown): WriteResult {
+    let keyValue: FieldValue;
+    if (key.type === 'id') {
+      keyValue = typeof rawKey === 'string' ? normalizeId(rawKey) : null;
+      if (keyValue === null) {
+        return {
+          success: false,
+          errors: [new SfError('MALFORMED_ID', `${p.def.label} ID: id value of incorrect type: ${String(rawKey)}`, ['Id'])],
+        };
+      }
+    } else {
+      const v = this.coerce(p.def, key, rawKey);
+      if (v instanceof SfError) return { success: false, errors: [v] };
+      keyValue = v;
+    }
+    if (keyValue === null) {
+      return { success: false, errors: [new SfError('MISSING_ARGUMENT', `${key.name} not specified`, [key.name])] };
+    }
+    const matches: SimRecord[] = [];
+    if (key.type === 'id') {
+      const row = this.env.store.row(p.def, keyValue as string);
+      if (row && row.IsDeleted !== true) matches.push(row);
+    } else {
+      const ids = this.env.store.lookup(p.def, key.name, keyValue) ?? new Set<string>();
+      for (const id of ids) {
+        const row = this.env.store.row(p.def, id);
+        if (row && row.IsDeleted !== true) matches.push(row);
+      }
+    }
+    if (matches.length > 1) {
+      const ids = matches.map((m) => m.Id);
+      return {
+        success: false,
+        status: 300,
+        multiple: ids,
+        errors: [
+          new SfError(
+            'DUPLICATE_EXTERNAL_ID',
+            `${key.label}: more than one record found for external id field: [${ids.join(', ')}]`,
+            [key.name],
+          ),
+        ],
+      };
+    }
+    if (matches.length === 1) {
+      const r = this.applyUpdate(p, matches[0]);
+      return r.success ? { ...r, created: false } : r;
+    }
+    if (key.type === 'id') {
+      return { success: false, status: 404, errors: [new SfError('NOT_FOUND', 'The requested resource does not exist')] };
+    }
+    const values = new Map(p.values);
+    values.set(key, keyValue);
+    const r = this.create({ def: p.def, values, errors: p.errors });
+    return r.success ? { ...r, created: true } : r;
+  }
+
+  delete(def: ObjectDef, rawId: string): WriteResult {
+    const r = this.resolveId(def, rawId);
+    if ('fail' in r) return r.fail;
+    const row = this.env.store.row(def, r.id);
+    if (!row) {
+      return { success: false, id: r.id, status: 404, errors: [new SfError('NOT_FOUND', 'The requested resource does not exist')] };
+    }
+    if (row.IsDeleted === true) {
+      return { success: false, id: r.id, status: 404, errors: [new SfError('ENTITY_IS_DELETED', 'entity is deleted')] };
+    }
+    if (this.isLocked(r.id, row.Email)) return { success: false, id: r.id, errors: [LOCK_ERROR] };
+    this.env.store.put(def, { ...row, IsDeleted: true });
+    return { success: true, id: r.id };
+  }
+}

@@ -1,0 +1,15 @@
+/** Embedded in-memory Salesforce org simulator served over HTTP on 127.0.0.1. */
+export { startSimulator, type Simulator } from './server';
+export { SimState } from './state';
+export { normalizeId, to18 } from './ids';
+export type {
+  Counters,
+  EndpointKind,
+  Faults,
+  FieldType,
+  FieldValue,
+  SimClient,
+  SimOptions,
+  SimRecord,
+  SimUser,
+} from './types';
