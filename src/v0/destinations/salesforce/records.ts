@@ -2,8 +2,8 @@
  * One event → what it asks of Salesforce: which records to create or update and how to find them. Pure: no I/O.
  *
  * - Lead by email (the default): look the Lead up by email, update it, or create it when there is none.
- * - `context.externalId` entries typed `Salesforce-<Object>`: update `<Object>` by id, or create one without an id;
- *   several entries give several records (product description).
+ * - `context.externalId` entries typed `Salesforce-<Object>`: update `<Object>` by id, or create one without an id,
+ *   with the traits as they are; several entries give several records (product description).
  * - Reverse ETL (`context.mappedToDestination`): the first Salesforce external id names the object and how to find
  *   the record: by `Id`, or by the `identifierType` field (spec B.3).
  */
@@ -180,7 +180,9 @@ export function toIntents(message: RudderMessage, config: SalesforceConfig): Rec
         ? { kind: 'id', object, id: idString(entry.id, `context.externalId[${index}].id`) }
         : { kind: 'new', object },
       traits,
-      mapped: config.mapProperty,
+      // An object named by the event gets the traits as they are (product description: "For other objects,
+      // RudderStack does not modify the traits"; its Salesforce-Contact example sends FirstName/LastName/Email).
+      mapped: false,
     });
   });
   if (intents.length) return intents;
