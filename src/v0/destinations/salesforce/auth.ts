@@ -77,7 +77,7 @@ function passwordLogin(destination: Destination, config: SalesforceConfig): Logi
   const missing = (['userName', 'password'] as const).filter((k) => !config[k]);
   if (missing.length) {
     throw new ConfigurationError(
-      `Invalid Salesforce destination config: Config.${missing.join(' and Config.')} required for the username-password sign-in`,
+      `Invalid Salesforce destination config: Config.${missing.join(' and Config.')} ${missing.length > 1 ? 'are' : 'is'} required for the username-password sign-in`,
     );
   }
   const clientId = config.clientId ?? process.env.SALESFORCE_CLIENT_ID;

@@ -113,7 +113,7 @@ async function runLookups(client: SalesforceClient, ctx: SessionContext, jobs: (
       let group = wanted.get(groupKey);
       if (!group)
         wanted.set(groupKey, (group = { object: lookup.object, field: lookup.field, values: new Map() }));
-      group.values.set(norm(lookup.value), lookup.value);
+      if (!group.values.has(norm(lookup.value))) group.values.set(norm(lookup.value), lookup.value);
     }
   }
   const results = new LookupResults();

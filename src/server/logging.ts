@@ -1,0 +1,182 @@
+/**
+ * Structured logs without secrets.
+ *
+ * Two layers, because either alone leaks:
+ * - pino `redact` paths cover the well-known places (request headers, `metadata.secret`, config keys one or two levels
+ *   down) at serialisation cost close to zero;
+ * - `redactSecrets` walks every logged plain object and array (pino `formatters.log`, plus the `body` and `err`
+ *   serializers), so a secret nested anywhere (a descriptor's `headers.Authorization`, `destination.Config.password`
+ *   inside `input[17]`) is replaced by `[REDACTED]`, and secret-looking fragments inside strings (`Bearer …`,
+ *   `password=…`) are masked.
+ *
+ * Request bodies are logged only at `debug` (pino never calls a serializer for a disabled level, so the walk costs
+ * nothing at `info`).
+ */
+import type { FastifyServerOptions } from 'fastify';
+
+export const REDACTED = '[REDACTED]';
+
+/** Keys whose value is a secret wherever they appear (compared lower-cased, `-` and `_` ignored). */
+const SECRET_KEYS = new Set(
+  [
+    'password',
+    'initialAccessToken',
+    'securityToken',
+    'clientSecret',
+    'privateKey',
+    'accessToken',
+    'refreshToken',
+    'token',
+    'authorization',
+    'proxyAuthorization',
+    'secret',
+    'oauthSecret',
+    'cookie',
+    'setCookie',
+    'apiKey',
+  ].map(normaliseKey),
+);
+
+function normaliseKey(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
+}
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(normaliseKey(key));
+}
+
+/** Secrets that can hide inside a string: bearer tokens, form-encoded credentials, Salesforce session ids. */
+const STRING_PATTERNS: [RegExp, string][] = [
+  [/\b(Bearer|OAuth)\s+[^\s",;]+/gi, `$1 ${REDACTED}`],
+  [
+    /\b(password|client_secret|access_token|refresh_token|security_token|initialAccessToken|clientSecret)=[^&\s"]*/gi,
+    `$1=${REDACTED}`,
+  ],
+  // A Salesforce session id: 15-char org id, '!', then a long opaque tail.
+  [/\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]{20,}/g, REDACTED],
+];
+
+export function redactString(value: string): string {
+  let out = value;
+  for (const [pattern, replacement] of STRING_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+const MAX_DEPTH = 10;
+const MAX_ARRAY_ITEMS = 25;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A copy of `value` with secrets replaced. Plain objects and arrays are walked; other objects (a fastify request,
+ * an Error) are returned as they are, for their own serializer. Long arrays are cut to their first items.
+ */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (depth > MAX_DEPTH) return '[depth limit]';
+  if (Array.isArray(value)) {
+    const items = value.slice(0, MAX_ARRAY_ITEMS).map((item) => redactSecrets(item, depth + 1));
+    if (value.length > MAX_ARRAY_ITEMS) items.push(`…${value.length - MAX_ARRAY_ITEMS} more items`);
+    return items;
+  }
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] =
+      isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redactSecrets(item, depth + 1);
+  }
+  return out;
+}
+
+/** The error serializer: what a contract error carries, redacted; never the request it came from. */
+export function serializeError(error: unknown): {
+  type: string;
+  message: string;
+  stack: string;
+  [k: string]: unknown;
+} {
+  if (!(error instanceof Error)) {
+    return { type: typeof error, message: redactString(String(error)), stack: '' };
+  }
+  const out: { type: string; message: string; stack: string; [k: string]: unknown } = {
+    type: error.name || error.constructor.name,
+    message: redactString(error.message),
+    stack: redactString(error.stack ?? ''),
+  };
+  for (const key of [
+    'code',
+    'status',
+    'statusCode',
+    'statTags',
+    'destinationResponse',
+    'authErrorCategory',
+  ]) {
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (value !== undefined && value !== '') out[key] = redactSecrets(value);
+  }
+  return out;
+}
+
+/** pino redact paths: cheap, exact-path protection for the usual places. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["oauth-secret"]',
+  'headers.authorization',
+  'headers.Authorization',
+  'headers["oauth-secret"]',
+  'metadata.secret',
+  'metadata[*].secret',
+  '*.password',
+  '*.initialAccessToken',
+  '*.clientSecret',
+  '*.privateKey',
+  '*.access_token',
+  '*.refresh_token',
+  '*.secret',
+  '*.Config.password',
+  '*.Config.initialAccessToken',
+  '*.Config.clientSecret',
+  '*.Config.privateKey',
+];
+
+export interface LogOptions {
+  /** pino level; default `LOG_LEVEL` or `info`. `silent` disables logging. */
+  level?: string;
+  /** Where lines go (a pino destination: anything with `write(line)`); default stdout. */
+  stream?: { write(line: string): void };
+}
+
+interface RequestLike {
+  id?: string;
+  method?: string;
+  url?: string;
+  ip?: string;
+  headers?: Record<string, unknown>;
+}
+
+/** The fastify `logger` option. */
+export function loggerOptions(options: LogOptions): NonNullable<FastifyServerOptions['logger']> {
+  return {
+    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    ...(options.stream ? { stream: options.stream } : {}),
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    formatters: {
+      log: (object: Record<string, unknown>) => redactSecrets(object) as Record<string, unknown>,
+    },
+    serializers: {
+      req: (req: RequestLike) => ({
+        method: req.method,
+        url: req.url === undefined ? undefined : redactString(req.url),
+        remoteAddress: req.ip,
+        contentLength: req.headers?.['content-length'],
+      }),
+      err: (err: Error) => serializeError(err),
+      body: (body: unknown) => redactSecrets(body),
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * An in-memory SalesforceClient for planner tests: answers SOQL lookups from a list of records by parsing the
+ * `WHERE <field> = | IN (...)` clause the destination writes. It counts calls so tests can assert the API budget.
+ */
+import type { AuthInfo } from '../../../src/v0/destinations/salesforce/auth';
+import type {
+  SalesforceClient,
+  SessionContext,
+  SObjectRecord,
+} from '../../../src/v0/destinations/salesforce/client';
+
+export class FakeClient implements SalesforceClient {
+  queries: string[] = [];
+  authorizations = 0;
+  failQuery?: (soql: string) => unknown;
+  failAuth?: unknown;
+
+  constructor(private readonly records: Record<string, SObjectRecord[]> = {}) {}
+
+  async authorize(_ctx: SessionContext): Promise<AuthInfo> {
+    this.authorizations += 1;
+    if (this.failAuth) throw this.failAuth;
+    return {
+      flow: 'password',
+      accessToken: 'fake-token',
+      instanceUrl: 'https://fake.my.salesforce.com',
+      cacheKey: 'k',
+    };
+  }
+
+  async query(_ctx: SessionContext, soql: string): Promise<SObjectRecord[]> {
+    this.queries.push(soql);
+    const failure = this.failQuery?.(soql);
+    if (failure) throw failure;
+    const match = /FROM (\w+) WHERE (\w+) (?:= (.+)|IN \((.+)\))$/.exec(soql);
+    if (!match) throw new Error(`unexpected SOQL ${soql}`);
+    const [, object, field, single, list] = match;
+    const values = (single ?? list)
+      .split(/,\s*(?=')/)
+      .map((v) => v.trim().replace(/^'|'$/g, '').replace(/\\(.)/g, '$1').toLowerCase());
+    return (this.records[object] ?? []).filter((r) => values.includes(String(r[field]).toLowerCase()));
+  }
+}
