@@ -68,9 +68,11 @@ const batchArb = fc.record({
   mode: fc.constantFrom('record', 'collections'),
 });
 
-function toInputs(jobs: fc.Infer<typeof jobArb>[], mode: string): RouterInput[] {
+type Job = typeof jobArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toInputs(jobs: Job[], mode: string): RouterInput[] {
   const dest = destination({ writeMode: mode });
-  return jobs.map(({ spec, user, dontBatch }, i) => {
+  return jobs.map(({ spec, user, dontBatch }, i): RouterInput => {
     const metadata = { jobId: i + 1, userId: user, dontBatch: dontBatch && i % 5 === 0 };
     switch (spec.kind) {
       case 'lead': {
