@@ -30,7 +30,11 @@ interface Row {
 }
 
 function tooMany(): HttpError {
-  return httpError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+  return httpError(
+    400,
+    'EXCEEDED_ID_LIMIT',
+    'record limit reached. cannot submit more than 200 records into this call',
+  );
 }
 
 function deserializeFailure(state: SimState, row: Row, err: SfError): void {
@@ -104,10 +108,18 @@ function writeRecords(state: SimState, req: RestRequest, op: Op): RestResponse {
   const body = asObject(req.body);
   const records = body.records;
   if (!Array.isArray(records)) {
-    throw httpError(400, 'JSON_PARSER_ERROR', "Cannot deserialize instance of SObject[]: the 'records' array is required");
+    throw httpError(
+      400,
+      'JSON_PARSER_ERROR',
+      "Cannot deserialize instance of SObject[]: the 'records' array is required",
+    );
   }
   if (body.allOrNone !== undefined && typeof body.allOrNone !== 'boolean') {
-    throw httpError(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of boolean from value ${JSON.stringify(body.allOrNone)}`);
+    throw httpError(
+      400,
+      'JSON_PARSER_ERROR',
+      `Cannot deserialize instance of boolean from value ${JSON.stringify(body.allOrNone)}`,
+    );
   }
   if (records.length > MAX_RECORDS) throw tooMany();
   const allOrNone = body.allOrNone === true || req.forceAllOrNone === true;
@@ -130,13 +142,19 @@ function writeRecords(state: SimState, req: RestRequest, op: Op): RestResponse {
   const rows: Row[] = records.map((raw: unknown) => {
     const row: Row = {};
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      deserializeFailure(state, row, new SfError('JSON_PARSER_ERROR', 'Cannot deserialize instance of SObject from non-object value'));
+      deserializeFailure(
+        state,
+        row,
+        new SfError('JSON_PARSER_ERROR', 'Cannot deserialize instance of SObject from non-object value'),
+      );
       return row;
     }
     const rec = raw as Record<string, unknown>;
     const attrs = rec.attributes;
     const typeName =
-      attrs !== null && typeof attrs === 'object' && typeof (attrs as Record<string, unknown>).type === 'string'
+      attrs !== null &&
+      typeof attrs === 'object' &&
+      typeof (attrs as Record<string, unknown>).type === 'string'
         ? ((attrs as Record<string, unknown>).type as string)
         : undefined;
     if (typeName === undefined) {
@@ -201,7 +219,10 @@ function writeRecords(state: SimState, req: RestRequest, op: Op): RestResponse {
     for (const list of seen.values()) {
       if (list.length < 2) continue;
       for (const i of list) {
-        rows[i].error = new SfError('DUPLICATE_VALUE', `Duplicate external id specified: ${String(rows[i].key)}`);
+        rows[i].error = new SfError(
+          'DUPLICATE_VALUE',
+          `Duplicate external id specified: ${String(rows[i].key)}`,
+        );
       }
     }
   }
@@ -209,12 +230,18 @@ function writeRecords(state: SimState, req: RestRequest, op: Op): RestResponse {
   return execute(state, rows.length, allOrNone, op, (i) => {
     const row = rows[i];
     if (row.error || !row.prepared || !row.def) {
-      return { success: false, errors: [row.error ?? new SfError('UNKNOWN_EXCEPTION', 'record could not be read')] };
+      return {
+        success: false,
+        errors: [row.error ?? new SfError('UNKNOWN_EXCEPTION', 'record could not be read')],
+      };
     }
     if (op === 'create') return state.dml.create(row.prepared);
     if (op === 'update') {
       if (typeof row.key !== 'string' || row.key === '') {
-        return { success: false, errors: [new SfError('MISSING_ARGUMENT', 'Id not specified in an update call', [])] };
+        return {
+          success: false,
+          errors: [new SfError('MISSING_ARGUMENT', 'Id not specified in an update call', [])],
+        };
       }
       return state.dml.update(row.prepared, row.key);
     }
@@ -254,7 +281,10 @@ export function handleCollectionsRetrieve(state: SimState, req: RestRequest): Re
   let ids: string[];
   let fieldsRaw: string | null;
   if (req.method === 'GET') {
-    ids = (req.query.get('ids') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    ids = (req.query.get('ids') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     fieldsRaw = req.query.get('fields');
     if (ids.length > 800) throw httpError(414, 'URI_TOO_LONG', 'URI Too Long');
   } else {
@@ -265,7 +295,11 @@ export function handleCollectionsRetrieve(state: SimState, req: RestRequest): Re
     ids = body.ids.map((x: unknown) => String(x));
     fieldsRaw = body.fields.map((x: unknown) => String(x)).join(',');
     if (ids.length > 2000) {
-      throw httpError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 2000 records into this call');
+      throw httpError(
+        400,
+        'EXCEEDED_ID_LIMIT',
+        'record limit reached. cannot submit more than 2000 records into this call',
+      );
     }
   }
   if (ids.length === 0) throw httpError(400, 'MISSING_ARGUMENT', 'The ids parameter is required');

@@ -46,8 +46,15 @@ export function asObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-export function projectRecord(def: ObjectDef, row: SimRecord, fields: FieldDef[], version: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { attributes: { type: def.name, url: recordUrl(version, def.name, row.Id) } };
+export function projectRecord(
+  def: ObjectDef,
+  row: SimRecord,
+  fields: FieldDef[],
+  version: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    attributes: { type: def.name, url: recordUrl(version, def.name, row.Id) },
+  };
   for (const f of fields) out[f.name] = row[f.name] ?? null;
   return out;
 }
@@ -56,7 +63,12 @@ export function fieldsParam(def: ObjectDef, raw: string | null): FieldDef[] {
   if (raw === null || raw.trim() === '') return def.fields;
   return raw.split(',').map((name) => {
     const f = def.fieldMap.get(name.trim().toLowerCase());
-    if (!f) throw httpError(400, 'INVALID_FIELD', `No such column '${name.trim()}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`);
+    if (!f)
+      throw httpError(
+        400,
+        'INVALID_FIELD',
+        `No such column '${name.trim()}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+      );
     return f;
   });
 }

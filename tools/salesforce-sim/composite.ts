@@ -35,7 +35,12 @@ function invalid(message: string): HttpError {
 function limitExceeded(message: string): HttpError {
   return new HttpError(400, {
     compositeResponse: [
-      { body: [{ errorCode: 'LIMIT_EXCEEDED', message }], httpHeaders: {}, httpStatusCode: 400, referenceId: null },
+      {
+        body: [{ errorCode: 'LIMIT_EXCEEDED', message }],
+        httpHeaders: {},
+        httpStatusCode: 400,
+        referenceId: null,
+      },
     ],
   });
 }
@@ -72,27 +77,36 @@ function parseSubs(body: Record<string, unknown>): Sub[] {
   const list = body.compositeRequest;
   if (!Array.isArray(list)) throw invalid("The 'compositeRequest' array is required");
   if (list.length === 0) throw invalid('The composite request must contain at least one subrequest');
-  if (list.length > MAX_SUBREQUESTS) throw limitExceeded('The request can’t contain more than 25 operations.');
+  if (list.length > MAX_SUBREQUESTS)
+    throw limitExceeded('The request can’t contain more than 25 operations.');
   const ids = new Set<string>();
   let heavy = 0;
   const subs = list.map((raw: unknown): Sub => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid('Each subrequest must be an object');
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw invalid('Each subrequest must be an object');
     const s = raw as Record<string, unknown>;
     const { method, url, referenceId } = s;
     if (typeof method !== 'string' || !METHODS.has(method)) {
-      throw invalid(`Invalid HTTP method '${String(method)}': use GET, POST, PUT, PATCH or DELETE (case-sensitive)`);
+      throw invalid(
+        `Invalid HTTP method '${String(method)}': use GET, POST, PUT, PATCH or DELETE (case-sensitive)`,
+      );
     }
-    if (typeof url !== 'string' || !URL_RE.test(url)) throw invalid(`The URL must start with /services/data/vXX.X/: ${String(url)}`);
+    if (typeof url !== 'string' || !URL_RE.test(url))
+      throw invalid(`The URL must start with /services/data/vXX.X/: ${String(url)}`);
     if (typeof referenceId !== 'string' || !REF_ID.test(referenceId)) {
-      throw invalid(`Invalid referenceId '${String(referenceId)}': letters, digits and _ only, starting with a letter or digit`);
+      throw invalid(
+        `Invalid referenceId '${String(referenceId)}': letters, digits and _ only, starting with a letter or digit`,
+      );
     }
     if (ids.has(referenceId)) throw invalid(`Duplicate referenceId provided in the request: ${referenceId}`);
     ids.add(referenceId);
     const headers: Record<string, string> = {};
     if (s.httpHeaders !== undefined) {
-      if (s.httpHeaders === null || typeof s.httpHeaders !== 'object') throw invalid('httpHeaders must be an object');
+      if (s.httpHeaders === null || typeof s.httpHeaders !== 'object')
+        throw invalid('httpHeaders must be an object');
       for (const [k, v] of Object.entries(s.httpHeaders as Record<string, unknown>)) {
-        if (FORBIDDEN_HEADERS.has(k.toLowerCase())) throw invalid(`The ${k} header is not allowed in a subrequest`);
+        if (FORBIDDEN_HEADERS.has(k.toLowerCase()))
+          throw invalid(`The ${k} header is not allowed in a subrequest`);
         headers[k.toLowerCase()] = String(v);
       }
     }
@@ -108,9 +122,11 @@ function parseSubs(body: Record<string, unknown>): Sub[] {
 
 export function handleComposite(state: SimState, req: RestRequest): RestResponse {
   if (req.depth > 0) throw invalid('Composite requests cannot be nested');
-  if (req.method !== 'POST') throw httpError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are POST`);
+  if (req.method !== 'POST')
+    throw httpError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are POST`);
   const body = asObject(req.body);
-  if (body.allOrNone !== undefined && typeof body.allOrNone !== 'boolean') throw invalid('allOrNone must be a boolean');
+  if (body.allOrNone !== undefined && typeof body.allOrNone !== 'boolean')
+    throw invalid('allOrNone must be a boolean');
   const allOrNone = body.allOrNone === true;
   const subs = parseSubs(body);
 
@@ -141,7 +157,9 @@ export function handleComposite(state: SimState, req: RestRequest): RestResponse
     if (typeof v === 'string') return v.includes('@{') ? resolveString(v) : v;
     if (Array.isArray(v)) return v.map(resolveJson);
     if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, resolveJson(x)]));
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, resolveJson(x)]),
+      );
     }
     return v;
   };
@@ -169,7 +187,10 @@ export function handleComposite(state: SimState, req: RestRequest): RestResponse
     const failed =
       entry.httpStatusCode >= 400 ||
       (Array.isArray(entry.body) &&
-        entry.body.some((x: unknown) => x !== null && typeof x === 'object' && (x as Record<string, unknown>).success === false));
+        entry.body.some(
+          (x: unknown) =>
+            x !== null && typeof x === 'object' && (x as Record<string, unknown>).success === false,
+        ));
     done.set(sub.referenceId, { status: failed ? 400 : entry.httpStatusCode, body: entry.body });
     out.push(entry);
     if (failed && allOrNone) {
@@ -195,7 +216,8 @@ function runSub(state: SimState, sub: Sub, url: string, body: unknown, allOrNone
   if (method === 'POST' && override) method = override.toUpperCase();
   let res: RestResponse;
   try {
-    if (!versionSupported(version)) throw httpError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (!versionSupported(version))
+      throw httpError(404, 'NOT_FOUND', 'The requested resource does not exist');
     res = handleRest(state, {
       method,
       segments,
@@ -212,10 +234,19 @@ function runSub(state: SimState, sub: Sub, url: string, body: unknown, allOrNone
   }
   const headers: Record<string, string> = { ...(res.headers ?? {}) };
   const kind = classify(method, segments);
-  if (res.status === 201 && (kind === 'sobject-create' || kind === 'sobject-upsert') && segments[1] !== undefined) {
+  if (
+    res.status === 201 &&
+    (kind === 'sobject-create' || kind === 'sobject-upsert') &&
+    segments[1] !== undefined
+  ) {
     const b = res.body as Record<string, unknown>;
     const def = state.schema.object(segments[1]);
     if (def && typeof b.id === 'string') headers.Location = recordUrl(version, def.name, b.id);
   }
-  return { body: res.body ?? null, httpHeaders: headers, httpStatusCode: res.status, referenceId: sub.referenceId };
+  return {
+    body: res.body ?? null,
+    httpHeaders: headers,
+    httpStatusCode: res.status,
+    referenceId: sub.referenceId,
+  };
 }

@@ -97,9 +97,11 @@ export class Dml {
       if (!checkRefs) return id;
       if (target === 'User') {
         if (!this.env.userIds.has(id)) {
-          return new SfError('INVALID_CROSS_REFERENCE_KEY', `${f.label}: id value of incorrect type: ${raw}`, [
-            f.name,
-          ]);
+          return new SfError(
+            'INVALID_CROSS_REFERENCE_KEY',
+            `${f.label}: id value of incorrect type: ${raw}`,
+            [f.name],
+          );
         }
       } else if (target) {
         const tdef = this.env.schema.object(target);
@@ -205,7 +207,13 @@ export class Dml {
     if (missing.length > 0) {
       return {
         success: false,
-        errors: [new SfError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing)],
+        errors: [
+          new SfError(
+            'REQUIRED_FIELD_MISSING',
+            `Required fields are missing: [${missing.join(', ')}]`,
+            missing,
+          ),
+        ],
       };
     }
     const emailField = def.fieldMap.get('email');
@@ -240,7 +248,9 @@ export class Dml {
       return {
         fail: {
           success: false,
-          errors: [new SfError('MALFORMED_ID', `${def.label} ID: id value of incorrect type: ${rawId}`, ['Id'])],
+          errors: [
+            new SfError('MALFORMED_ID', `${def.label} ID: id value of incorrect type: ${rawId}`, ['Id']),
+          ],
         },
       };
     }
@@ -266,7 +276,12 @@ export class Dml {
   private applyUpdate(p: Prepared, row: SimRecord): WriteResult {
     const id = row.Id;
     if (row.IsDeleted === true) {
-      return { success: false, id, status: 404, errors: [new SfError('ENTITY_IS_DELETED', 'entity is deleted')] };
+      return {
+        success: false,
+        id,
+        status: 404,
+        errors: [new SfError('ENTITY_IS_DELETED', 'entity is deleted')],
+      };
     }
     if (p.errors.length > 0) return { success: false, id, errors: p.errors };
     if (p.def.name === 'Lead' && row.IsConverted === true) {
@@ -283,7 +298,13 @@ export class Dml {
       return {
         success: false,
         id,
-        errors: [new SfError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${cleared.join(', ')}]`, cleared)],
+        errors: [
+          new SfError(
+            'REQUIRED_FIELD_MISSING',
+            `Required fields are missing: [${cleared.join(', ')}]`,
+            cleared,
+          ),
+        ],
       };
     }
     const emailField = p.def.fieldMap.get('email');
@@ -309,7 +330,11 @@ export class Dml {
       if (keyValue === null) {
         return {
           success: false,
-          errors: [new SfError('MALFORMED_ID', `${p.def.label} ID: id value of incorrect type: ${String(rawKey)}`, ['Id'])],
+          errors: [
+            new SfError('MALFORMED_ID', `${p.def.label} ID: id value of incorrect type: ${String(rawKey)}`, [
+              'Id',
+            ]),
+          ],
         };
       }
     } else {
@@ -318,7 +343,10 @@ export class Dml {
       keyValue = v;
     }
     if (keyValue === null) {
-      return { success: false, errors: [new SfError('MISSING_ARGUMENT', `${key.name} not specified`, [key.name])] };
+      return {
+        success: false,
+        errors: [new SfError('MISSING_ARGUMENT', `${key.name} not specified`, [key.name])],
+      };
     }
     const matches: SimRecord[] = [];
     if (key.type === 'id') {
@@ -351,7 +379,11 @@ export class Dml {
       return r.success ? { ...r, created: false } : r;
     }
     if (key.type === 'id') {
-      return { success: false, status: 404, errors: [new SfError('NOT_FOUND', 'The requested resource does not exist')] };
+      return {
+        success: false,
+        status: 404,
+        errors: [new SfError('NOT_FOUND', 'The requested resource does not exist')],
+      };
     }
     const values = new Map(p.values);
     values.set(key, keyValue);
@@ -364,10 +396,20 @@ export class Dml {
     if ('fail' in r) return r.fail;
     const row = this.env.store.row(def, r.id);
     if (!row) {
-      return { success: false, id: r.id, status: 404, errors: [new SfError('NOT_FOUND', 'The requested resource does not exist')] };
+      return {
+        success: false,
+        id: r.id,
+        status: 404,
+        errors: [new SfError('NOT_FOUND', 'The requested resource does not exist')],
+      };
     }
     if (row.IsDeleted === true) {
-      return { success: false, id: r.id, status: 404, errors: [new SfError('ENTITY_IS_DELETED', 'entity is deleted')] };
+      return {
+        success: false,
+        id: r.id,
+        status: 404,
+        errors: [new SfError('ENTITY_IS_DELETED', 'entity is deleted')],
+      };
     }
     if (this.isLocked(r.id, row.Email)) return { success: false, id: r.id, errors: [LOCK_ERROR] };
     this.env.store.put(def, { ...row, IsDeleted: true });

@@ -51,4 +51,7 @@ export const ROLLED_BACK = new SfError(
   'Record rolled back because not all records were valid and the request was using AllOrNone header',
 );
 
-export const LOCK_ERROR = new SfError('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record');
+export const LOCK_ERROR = new SfError(
+  'UNABLE_TO_LOCK_ROW',
+  'unable to obtain exclusive access to this record',
+);

@@ -31,8 +31,11 @@ function success(state: SimState, user: UserEntry, clientId: string | undefined)
   const accessToken = state.issueToken(user, clientId);
   const issuedAt = String(Date.now());
   const id = `${state.url}/id/${state.orgId}/${user.userId}`;
-  const secret = state.clients.find((c) => c.clientId === clientId)?.clientSecret ?? state.clients[0].clientSecret;
-  const signature = createHmac('sha256', secret).update(id + issuedAt).digest('base64');
+  const secret =
+    state.clients.find((c) => c.clientId === clientId)?.clientSecret ?? state.clients[0].clientSecret;
+  const signature = createHmac('sha256', secret)
+    .update(id + issuedAt)
+    .digest('base64');
   return {
     status: 200,
     body: {
@@ -50,20 +53,29 @@ function decodeJwtPart(part: string): Record<string, unknown> | undefined {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(part)) return undefined;
   try {
     const v: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** Client id/secret from the form body or an HTTP Basic Authorization header. */
-function clientCredentials(form: URLSearchParams, authorization: string | undefined): { id?: string; secret?: string } {
+function clientCredentials(
+  form: URLSearchParams,
+  authorization: string | undefined,
+): { id?: string; secret?: string } {
   const id = form.get('client_id') ?? undefined;
   const secret = form.get('client_secret') ?? undefined;
   if (id === undefined && authorization && /^basic /i.test(authorization)) {
     const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+    if (colon > 0)
+      return {
+        id: decodeURIComponent(decoded.slice(0, colon)),
+        secret: decodeURIComponent(decoded.slice(colon + 1)),
+      };
   }
   return { id, secret };
 }
@@ -87,7 +99,8 @@ export function handleToken(
   const form = new URLSearchParams(body);
   const grant = form.get('grant_type');
   const client = clientCredentials(form, authorization);
-  const knownClient = client.id === undefined ? undefined : state.clients.find((c) => c.clientId === client.id);
+  const knownClient =
+    client.id === undefined ? undefined : state.clients.find((c) => c.clientId === client.id);
 
   switch (grant) {
     case 'password': {

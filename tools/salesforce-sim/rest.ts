@@ -39,7 +39,11 @@ export function versionsList(): { label: string; url: string; version: string }[
     const k = v - MIN_VERSION;
     const season = RELEASES[k % 3];
     const year = 14 + Math.floor(k / 3) + (season === 'Summer' ? 0 : 1);
-    out.push({ label: `${season} '${String(year).padStart(2, '0')}`, url: `/services/data/v${v}.0`, version: `${v}.0` });
+    out.push({
+      label: `${season} '${String(year).padStart(2, '0')}`,
+      url: `/services/data/v${v}.0`,
+      version: `${v}.0`,
+    });
   }
   return out;
 }
@@ -154,7 +158,10 @@ function handleSobjects(state: SimState, req: RestRequest): RestResponse {
       const row = state.store.row(def, r.id);
       if (!row) throw notFound();
       if (row.IsDeleted === true) throw httpError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
-      return { status: 200, body: projectRecord(def, row, fieldsParam(def, req.query.get('fields')), version) };
+      return {
+        status: 200,
+        body: projectRecord(def, row, fieldsParam(def, req.query.get('fields')), version),
+      };
     }
     if (method === 'PATCH') {
       const p = prepareSingle(state, def, req.body, 'update');
@@ -194,9 +201,16 @@ function handleSobjects(state: SimState, req: RestRequest): RestResponse {
       r,
       (id, created) => {
         if (created) {
-          return { status: 201, body: modern ? { id, success: true, errors: [], created: true } : { id, success: true, errors: [] } };
+          return {
+            status: 201,
+            body: modern
+              ? { id, success: true, errors: [], created: true }
+              : { id, success: true, errors: [] },
+          };
         }
-        return modern ? { status: 200, body: { id, success: true, errors: [], created: false } } : { status: 204 };
+        return modern
+          ? { status: 200, body: { id, success: true, errors: [], created: false } }
+          : { status: 204 };
       },
       req,
       def,
@@ -205,9 +219,13 @@ function handleSobjects(state: SimState, req: RestRequest): RestResponse {
   // GET / DELETE by external id
   const matches = matchByKey(state, def, key, fourth);
   if (matches.length === 0) throw notFound();
-  if (matches.length > 1) return { status: 300, body: matches.map((m) => recordUrl(version, def.name, m.Id)) };
+  if (matches.length > 1)
+    return { status: 300, body: matches.map((m) => recordUrl(version, def.name, m.Id)) };
   if (method === 'GET') {
-    return { status: 200, body: projectRecord(def, matches[0], fieldsParam(def, req.query.get('fields')), version) };
+    return {
+      status: 200,
+      body: projectRecord(def, matches[0], fieldsParam(def, req.query.get('fields')), version),
+    };
   }
   if (method === 'DELETE') {
     return writeResponse(state.dml.delete(def, matches[0].Id), () => ({ status: 204 }), req, def);
@@ -232,7 +250,12 @@ function matchByKey(state: SimState, def: ObjectDef, key: FieldDef, raw: string)
 
 function createSingle(state: SimState, req: RestRequest, def: ObjectDef): RestResponse {
   const p = prepareSingle(state, def, req.body, 'create');
-  return writeResponse(state.dml.create(p), (id) => ({ status: 201, body: { id, success: true, errors: [] } }), req, def);
+  return writeResponse(
+    state.dml.create(p),
+    (id) => ({ status: 201, body: { id, success: true, errors: [] } }),
+    req,
+    def,
+  );
 }
 
 // ----------------------------------------------------------------------------------- query
@@ -255,8 +278,10 @@ function handleQuery(state: SimState, req: RestRequest): RestResponse {
     return { status: 200, body: queryPage(cursor.rows, Number(m[2]), cursor.batchSize, m[1], req.version) };
   }
   const soql = req.query.get('q');
-  if (soql === null || soql.trim() === '') throw httpError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-  if (soql.length > 100_000) throw httpError(400, 'MALFORMED_QUERY', 'Query string too long (max 100000 characters)');
+  if (soql === null || soql.trim() === '')
+    throw httpError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+  if (soql.length > 100_000)
+    throw httpError(400, 'MALFORMED_QUERY', 'Query string too long (max 100000 characters)');
   const compiled = compileQuery(soql, parseSoql(soql), state.schema);
   const includeDeleted = kind === 'queryAll';
   const def = compiled.def;
@@ -312,7 +337,13 @@ function handleQuery(state: SimState, req: RestRequest): RestResponse {
   return { status: 200, body: queryPage(projected, 0, batchSize, id, req.version) };
 }
 
-function queryPage(rows: Record<string, unknown>[], from: number, batchSize: number, cursorId: string, version: string): Record<string, unknown> {
+function queryPage(
+  rows: Record<string, unknown>[],
+  from: number,
+  batchSize: number,
+  cursorId: string,
+  version: string,
+): Record<string, unknown> {
   const page = rows.slice(from, from + batchSize);
   const next = from + batchSize;
   const done = next >= rows.length;
@@ -327,18 +358,22 @@ function handleSearch(state: SimState, req: RestRequest): RestResponse {
   if (req.segments[0] !== 'parameterizedSearch' || req.segments.length > 1) throw notFound();
   if (req.method !== 'GET') throw methodNotAllowed(req.method, 'GET,HEAD');
   const qRaw = req.query.get('q');
-  if (qRaw === null || qRaw.trim() === '') throw httpError(400, 'MISSING_ARGUMENT', 'Missing or empty search string');
+  if (qRaw === null || qRaw.trim() === '')
+    throw httpError(400, 'MISSING_ARGUMENT', 'Missing or empty search string');
   const term = qRaw.replace(/\\(.)/g, '$1').trim().toLowerCase();
   if (term.replace(/[*?]/g, '').length < 2) {
     throw httpError(400, 'INVALID_SEARCH', 'search term must be longer than one character');
   }
   const scope = (req.query.get('in') ?? 'ALL').toUpperCase();
   const objectNames = req.query.getAll('sobject');
-  const defs = objectNames.length > 0 ? objectNames.map((n) => {
-    const d = state.schema.object(n);
-    if (!d) throw httpError(400, 'INVALID_TYPE', `sObject type '${n}' is not supported.`);
-    return d;
-  }) : state.schema.objects();
+  const defs =
+    objectNames.length > 0
+      ? objectNames.map((n) => {
+          const d = state.schema.object(n);
+          if (!d) throw httpError(400, 'INVALID_TYPE', `sObject type '${n}' is not supported.`);
+          return d;
+        })
+      : state.schema.objects();
   const overallLimit = Math.min(2000, Number(req.query.get('overallLimit') ?? '2000') || 2000);
   const now = Date.now();
   const out: Record<string, unknown>[] = [];
@@ -357,8 +392,13 @@ function handleSearch(state: SimState, req: RestRequest): RestResponse {
     for (const row of state.store.rows(def)) {
       if (n >= limit || out.length >= overallLimit) break;
       if (row.IsDeleted === true) continue;
-      if (state.searchIndexLagMs > 0 && now - state.store.writtenAt(def, row.Id) < state.searchIndexLagMs) continue;
-      if (searchable.some((f) => typeof row[f.name] === 'string' && (row[f.name] as string).toLowerCase().includes(term))) {
+      if (state.searchIndexLagMs > 0 && now - state.store.writtenAt(def, row.Id) < state.searchIndexLagMs)
+        continue;
+      if (
+        searchable.some(
+          (f) => typeof row[f.name] === 'string' && (row[f.name] as string).toLowerCase().includes(term),
+        )
+      ) {
         out.push(projectRecord(def, row, fields, req.version));
         n++;
       }

@@ -49,7 +49,12 @@ export const STRING_TYPES: ReadonlySet<FieldType> = new Set<FieldType>([
   'url',
   'picklist',
 ]);
-export const NUMBER_TYPES: ReadonlySet<FieldType> = new Set<FieldType>(['int', 'double', 'currency', 'percent']);
+export const NUMBER_TYPES: ReadonlySet<FieldType> = new Set<FieldType>([
+  'int',
+  'double',
+  'currency',
+  'percent',
+]);
 export const ID_TYPES: ReadonlySet<FieldType> = new Set<FieldType>(['id', 'reference']);
 
 const DEFAULT_LENGTH: Record<FieldType, number> = {
@@ -92,7 +97,8 @@ function labelOf(name: string): string {
 }
 
 function makeField(name: string, spec: FieldSpec, custom: boolean): FieldDef {
-  const nillable = spec.nillable ?? !(spec.required === true || spec.type === 'boolean' || spec.type === 'id');
+  const nillable =
+    spec.nillable ?? !(spec.required === true || spec.type === 'boolean' || spec.type === 'id');
   const picklistValues: PicklistValue[] = (spec.picklist ?? []).map((v) => ({
     value: v,
     label: v,
@@ -122,8 +128,22 @@ function makeField(name: string, spec: FieldSpec, custom: boolean): FieldDef {
 
 const SALUTATIONS = ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.'];
 const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'];
-const INDUSTRIES = ['Agriculture', 'Banking', 'Education', 'Finance', 'Healthcare', 'Retail', 'Technology', 'Other'];
-const LEAD_STATUSES = ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'];
+const INDUSTRIES = [
+  'Agriculture',
+  'Banking',
+  'Education',
+  'Finance',
+  'Healthcare',
+  'Retail',
+  'Technology',
+  'Other',
+];
+const LEAD_STATUSES = [
+  'Open - Not Contacted',
+  'Working - Contacted',
+  'Closed - Converted',
+  'Closed - Not Converted',
+];
 
 function systemFields(): [string, FieldSpec][] {
   return [
@@ -134,7 +154,10 @@ function systemFields(): [string, FieldSpec][] {
 
 function auditFields(): [string, FieldSpec][] {
   return [
-    ['OwnerId', { type: 'reference', referenceTo: ['User'], defaulted: true, nillable: false, label: 'Owner ID' }],
+    [
+      'OwnerId',
+      { type: 'reference', referenceTo: ['User'], defaulted: true, nillable: false, label: 'Owner ID' },
+    ],
     ['CreatedDate', { type: 'datetime', system: true, defaulted: true, nillable: false }],
     ['LastModifiedDate', { type: 'datetime', system: true, defaulted: true, nillable: false }],
   ];
@@ -230,7 +253,13 @@ const STANDARD: Record<string, { label: string; keyPrefix: string; fields: [stri
   },
 };
 
-function finishObject(name: string, label: string, keyPrefix: string, custom: boolean, fields: FieldDef[]): ObjectDef {
+function finishObject(
+  name: string,
+  label: string,
+  keyPrefix: string,
+  custom: boolean,
+  fields: FieldDef[],
+): ObjectDef {
   const fieldMap = new Map<string, FieldDef>();
   for (const f of fields) fieldMap.set(f.name.toLowerCase(), f);
   return { name, label, keyPrefix, custom, fields, fieldMap };
@@ -258,7 +287,11 @@ export class Schema {
       if (findKey(STANDARD, name)) throw new Error(`customObjects: ${name} is a standard object`);
       const fields: FieldDef[] = [
         ...systemFields().map(([n, s]) => makeField(n, s, false)),
-        makeField('Name', { type: 'string', length: 80, defaulted: true, label: `${labelOf(name)} Name` }, false),
+        makeField(
+          'Name',
+          { type: 'string', length: 80, defaulted: true, label: `${labelOf(name)} Name` },
+          false,
+        ),
       ];
       for (const [fname, type] of Object.entries(spec)) {
         if (fname.toLowerCase() === 'name') {

@@ -97,10 +97,18 @@ function handleRestHttp(
   const token = bearer(req);
   const session = token ? state.tokenEntry(token) : undefined;
   if (!session) {
-    return { status: 401, body: errorBody('INVALID_SESSION_ID', 'Session expired or invalid'), headers: limitHeader() };
+    return {
+      status: 401,
+      body: errorBody('INVALID_SESSION_ID', 'Session expired or invalid'),
+      headers: limitHeader(),
+    };
   }
   if (state.limitExceeded()) {
-    return { status: 403, body: errorBody('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'), headers: limitHeader() };
+    return {
+      status: 403,
+      body: errorBody('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'),
+      headers: limitHeader(),
+    };
   }
   const segments = decodeSegments(restPath);
   let method = (req.method ?? 'GET').toUpperCase();
@@ -126,15 +134,24 @@ function handleRestHttp(
     };
   }
   if (state.takeFault('malformedBodies')) {
-    return { status: 200, raw: '{"totalSize":1,"done":true,"records":[{"attributes":', headers: limitHeader() };
+    return {
+      status: 200,
+      raw: '{"totalSize":1,"done":true,"records":[{"attributes":',
+      headers: limitHeader(),
+    };
   }
-  if (!segments) return { status: 404, body: errorBody('NOT_FOUND', NOT_FOUND_MESSAGE), headers: limitHeader() };
+  if (!segments)
+    return { status: 404, body: errorBody('NOT_FOUND', NOT_FOUND_MESSAGE), headers: limitHeader() };
 
   let body: unknown;
   if (raw.trim() !== '') {
     const parsed = parseJson(raw);
     if (!parsed.ok) {
-      return { status: 400, body: errorBody('JSON_PARSER_ERROR', `Unexpected character: ${parsed.message}`), headers: limitHeader() };
+      return {
+        status: 400,
+        body: errorBody('JSON_PARSER_ERROR', `Unexpected character: ${parsed.message}`),
+        headers: limitHeader(),
+      };
     }
     body = parsed.value;
   }
@@ -180,7 +197,10 @@ function handleAdmin(state: SimState, method: string, segments: string[], raw: s
       case 'POST seed': {
         if (!arg) return { status: 400, body: { error: 'object type required' } };
         if (Array.isArray(body)) {
-          return { status: 201, body: { ids: body.map((f: unknown) => state.seed(arg, (f ?? {}) as Record<string, unknown>)) } };
+          return {
+            status: 201,
+            body: { ids: body.map((f: unknown) => state.seed(arg, (f ?? {}) as Record<string, unknown>)) },
+          };
         }
         return { status: 201, body: { id: state.seed(arg, (body ?? {}) as Record<string, unknown>) } };
       }
@@ -207,12 +227,15 @@ function handleAdmin(state: SimState, method: string, segments: string[], raw: s
         const username = (body as { username?: unknown } | undefined)?.username;
         return {
           status: 200,
-          body: { refresh_token: state.issueRefreshToken(typeof username === 'string' ? username : undefined) },
+          body: {
+            refresh_token: state.issueRefreshToken(typeof username === 'string' ? username : undefined),
+          },
         };
       }
       case 'POST api-usage': {
         const used = (body as { used?: unknown } | undefined)?.used;
-        if (typeof used !== 'number') return { status: 400, body: { error: 'body must be {"used": number}' } };
+        if (typeof used !== 'number')
+          return { status: 400, body: { error: 'body must be {"used": number}' } };
         state.setApiUsage(used);
         return { status: 200, body: state.apiUsage() };
       }
@@ -250,7 +273,10 @@ async function handle(state: SimState, req: http.IncomingMessage, res: http.Serv
     if (encoding === 'gzip') buf = gunzipSync(buf);
     else if (encoding === 'deflate') buf = inflateSync(buf);
   } catch {
-    send(res, { status: 400, body: errorBody('JSON_PARSER_ERROR', 'Request body could not be decompressed') });
+    send(res, {
+      status: 400,
+      body: errorBody('JSON_PARSER_ERROR', 'Request body could not be decompressed'),
+    });
     return;
   }
   const raw = buf.toString('utf8');
@@ -258,11 +284,26 @@ async function handle(state: SimState, req: http.IncomingMessage, res: http.Serv
   if (path === '/services/oauth2/token') {
     state.count('token', false);
     const r = handleToken(state, method, url.searchParams, raw, req.headers.authorization);
-    send(res, { status: r.status, body: r.body, headers: { 'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private' } });
+    send(res, {
+      status: r.status,
+      body: r.body,
+      headers: { 'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private' },
+    });
     return;
   }
   if (path === '/services/data' || path === '/services/data/') {
-    send(res, method === 'GET' ? { status: 200, body: versionsList() } : { status: 405, body: errorBody('METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET,HEAD`) });
+    send(
+      res,
+      method === 'GET'
+        ? { status: 200, body: versionsList() }
+        : {
+            status: 405,
+            body: errorBody(
+              'METHOD_NOT_ALLOWED',
+              `HTTP Method '${method}' not allowed. Allowed are GET,HEAD`,
+            ),
+          },
+    );
     return;
   }
   const idMatch = /^\/id\/([^/]+)\/([^/]+)\/?$/.exec(path);
@@ -282,7 +323,10 @@ async function handle(state: SimState, req: http.IncomingMessage, res: http.Serv
         organization_id: state.orgId,
         username: session.user.username,
         active: true,
-        urls: { rest: `${state.url}/services/data/v{version}/`, query: `${state.url}/services/data/v{version}/query/` },
+        urls: {
+          rest: `${state.url}/services/data/v{version}/`,
+          query: `${state.url}/services/data/v{version}/query/`,
+        },
       },
     });
     return;

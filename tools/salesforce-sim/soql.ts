@@ -136,7 +136,12 @@ export function tokenize(soql: string): Token[] {
           const lower = e.toLowerCase();
           if (e === 'u') {
             const hex = soql.slice(i + 2, i + 6);
-            if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw malformed(soql, i, `Invalid string literal '\\${e}${hex}'. Illegal unicode escape sequence.`);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex))
+              throw malformed(
+                soql,
+                i,
+                `Invalid string literal '\\${e}${hex}'. Illegal unicode escape sequence.`,
+              );
             const chr = String.fromCharCode(parseInt(hex, 16));
             value += chr;
             likeRegex += escapeRegex(chr);
@@ -363,7 +368,8 @@ class Parser {
     }
     const field = this.fieldRef();
     const opTok = this.next();
-    if (opTok.kind === 'op') return { kind: 'cmp', field, op: opTok.text, value: this.literal(), pos: opTok.pos };
+    if (opTok.kind === 'op')
+      return { kind: 'cmp', field, op: opTok.text, value: this.literal(), pos: opTok.pos };
     if (this.isKw(opTok, 'LIKE')) {
       const v = this.literal();
       if (v.kind !== 'string') throw this.fail(opTok, `invalid operator on non-string literal: LIKE`);
@@ -496,11 +502,16 @@ export function compileQuery(soql: string, q: Query, schema: Schema): CompiledQu
       );
     };
     if (lit.kind === 'null') {
-      if (op !== '=' && op !== '!=' && op !== '<>' && op !== 'IN') throw malformed(soql, pos, `unexpected token: 'null'`);
+      if (op !== '=' && op !== '!=' && op !== '<>' && op !== 'IN')
+        throw malformed(soql, pos, `unexpected token: 'null'`);
       return null;
     }
     if (lit.kind === 'string' && lit.likeOnly) {
-      throw malformed(soql, pos, `Invalid string literal. Illegal character sequence '\\%' or '\\_' outside LIKE.`);
+      throw malformed(
+        soql,
+        pos,
+        `Invalid string literal. Illegal character sequence '\\%' or '\\_' outside LIKE.`,
+      );
     }
     if (STRING_TYPES.has(f.type)) {
       if (lit.kind !== 'string') throw wrongType();
@@ -509,7 +520,12 @@ export function compileQuery(soql: string, q: Query, schema: Schema): CompiledQu
     if (ID_TYPES.has(f.type)) {
       if (lit.kind !== 'string') throw wrongType();
       const id = normalizeId(lit.value);
-      if (id === null) throw httpError(400, 'INVALID_QUERY_FILTER_OPERATOR', located(soql, pos, `invalid ID field: ${lit.value}`));
+      if (id === null)
+        throw httpError(
+          400,
+          'INVALID_QUERY_FILTER_OPERATOR',
+          located(soql, pos, `invalid ID field: ${lit.value}`),
+        );
       return id;
     }
     if (NUMBER_TYPES.has(f.type)) {
@@ -546,7 +562,11 @@ export function compileQuery(soql: string, q: Query, schema: Schema): CompiledQu
       case 'like': {
         const f = field(c.field);
         if (!STRING_TYPES.has(f.type) && !ID_TYPES.has(f.type)) {
-          throw httpError(400, 'INVALID_FIELD', located(soql, c.pos, `invalid operator on ${f.type} field: LIKE`));
+          throw httpError(
+            400,
+            'INVALID_FIELD',
+            located(soql, c.pos, `invalid operator on ${f.type} field: LIKE`),
+          );
         }
         if (c.value.kind !== 'string') throw malformed(soql, c.pos, 'unexpected token');
         const re = new RegExp(`^${c.value.likeRegex}$`, 'is');
@@ -570,7 +590,8 @@ export function compileQuery(soql: string, q: Query, schema: Schema): CompiledQu
           case '<>':
             return (r) => fieldCmp(f, r[f.name]) !== v;
           default: {
-            if (typeof v === 'boolean' || v === null) throw malformed(soql, c.pos, `invalid operator on boolean field: ${c.op}`);
+            if (typeof v === 'boolean' || v === null)
+              throw malformed(soql, c.pos, `invalid operator on boolean field: ${c.op}`);
             const op = c.op;
             return (r) => {
               const a = fieldCmp(f, r[f.name]);
@@ -597,7 +618,8 @@ export function compileQuery(soql: string, q: Query, schema: Schema): CompiledQu
     }
     if (c.kind === 'in' && !c.negated && c.values.every((v) => v.kind === 'string')) {
       const f = def.fieldMap.get(c.field.name.toLowerCase());
-      if (f && f.indexed) return { field: f.name, values: c.values.map((v) => (v.kind === 'string' ? v.value : null)) };
+      if (f && f.indexed)
+        return { field: f.name, values: c.values.map((v) => (v.kind === 'string' ? v.value : null)) };
     }
     if (c.kind === 'and') {
       for (const item of c.items) {

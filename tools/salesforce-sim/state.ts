@@ -19,7 +19,9 @@ import type {
 export const DEFAULT_USERS: SimUser[] = [
   { username: 'demo@example.com', password: 'demo-password', securityToken: 'DEMOTOKEN' },
 ];
-export const DEFAULT_CLIENTS: SimClient[] = [{ clientId: 'sim-client-id', clientSecret: 'sim-client-secret' }];
+export const DEFAULT_CLIENTS: SimClient[] = [
+  { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' },
+];
 export const DEFAULT_TOKEN_TTL_MS = 2 * 60 * 60 * 1000;
 export const DEFAULT_DAILY_API_LIMIT = 100_000;
 
@@ -127,7 +129,8 @@ export class SimState {
       if (!f) throw new Error(`seed: no such field ${def.name}.${key}`);
       if (f.type === 'id') {
         const canonical = typeof raw === 'string' ? normalizeId(raw) : null;
-        if (canonical === null || !canonical.startsWith(def.keyPrefix)) throw new Error(`seed: bad Id ${String(raw)}`);
+        if (canonical === null || !canonical.startsWith(def.keyPrefix))
+          throw new Error(`seed: bad Id ${String(raw)}`);
         if (this.store.row(def, canonical)) throw new Error(`seed: duplicate Id ${canonical}`);
         id = canonical;
         continue;

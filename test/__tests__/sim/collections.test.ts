@@ -1,5 +1,13 @@
 import { startSimulator } from '../../../tools/salesforce-sim';
-import { type ErrorItem, type ItemResult, passwordToken, type Session, startSession, call, API } from './helpers';
+import {
+  type ErrorItem,
+  type ItemResult,
+  passwordToken,
+  type Session,
+  startSession,
+  call,
+  API,
+} from './helpers';
 
 const lead = (fields: Record<string, unknown>): Record<string, unknown> => ({
   attributes: { type: 'Lead' },
@@ -34,10 +42,19 @@ describe('salesforce-sim sObject Collections', () => {
       { id: expect.stringMatching(/^00Q/), success: true, errors: [] },
       {
         success: false,
-        errors: [{ statusCode: 'REQUIRED_FIELD_MISSING', message: 'Required fields are missing: [LastName]', fields: ['LastName'] }],
+        errors: [
+          {
+            statusCode: 'REQUIRED_FIELD_MISSING',
+            message: 'Required fields are missing: [LastName]',
+            fields: ['LastName'],
+          },
+        ],
       },
       { id: expect.stringMatching(/^001/), success: true, errors: [] },
-      { success: false, errors: [expect.objectContaining({ statusCode: 'INVALID_EMAIL_ADDRESS', fields: ['Email'] })] },
+      {
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'INVALID_EMAIL_ADDRESS', fields: ['Email'] })],
+      },
     ]);
     expect(s.sim.state.records('Lead')).toHaveLength(1);
     expect(s.sim.state.records('Account')).toHaveLength(1);
@@ -49,11 +66,19 @@ describe('salesforce-sim sObject Collections', () => {
       records: [lead({ id: '00Q5g00000000AAAAA' }), lead({})],
     });
     expect(r.status).toBe(200);
-    expect(r.body[0]).toMatchObject({ success: false, errors: [{ statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE' }] });
+    expect(r.body[0]).toMatchObject({
+      success: false,
+      errors: [{ statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE' }],
+    });
     expect(r.body[1].success).toBe(true);
-    const noType = await s.api<ErrorItem[]>('POST', '/composite/sobjects', { records: [{ LastName: 'x', Company: 'y' }] });
+    const noType = await s.api<ErrorItem[]>('POST', '/composite/sobjects', {
+      records: [{ LastName: 'x', Company: 'y' }],
+    });
     expect(noType.status).toBe(400);
-    expect(noType.body[0]).toMatchObject({ errorCode: 'INVALID_TYPE', message: 'Must send a concrete entity type.' });
+    expect(noType.body[0]).toMatchObject({
+      errorCode: 'INVALID_TYPE',
+      message: 'Must send a concrete entity type.',
+    });
   });
 
   it('allOrNone=true: one failure rolls back everything, other rows get ALL_OR_NONE_OPERATION_ROLLED_BACK', async () => {
@@ -67,7 +92,8 @@ describe('salesforce-sim sObject Collections', () => {
       errors: [
         {
           statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-          message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+          message:
+            'Record rolled back because not all records were valid and the request was using AllOrNone header',
           fields: [],
         },
       ],
@@ -83,7 +109,10 @@ describe('salesforce-sim sObject Collections', () => {
     const r = await s.api<ErrorItem[]>('POST', '/composite/sobjects', { records });
     expect(r.status).toBe(400);
     expect(r.body).toEqual([
-      { message: 'record limit reached. cannot submit more than 200 records into this call', errorCode: 'EXCEEDED_ID_LIMIT' },
+      {
+        message: 'record limit reached. cannot submit more than 200 records into this call',
+        errorCode: 'EXCEEDED_ID_LIMIT',
+      },
     ]);
     expect(s.sim.state.records('Lead')).toHaveLength(0);
     const ok = await s.api<ItemResult[]>('POST', '/composite/sobjects', { records: records.slice(0, 200) });
@@ -96,7 +125,10 @@ describe('salesforce-sim sObject Collections', () => {
     const body = { records: [lead({}), lead({ Bogus__c: 1 })] };
     const r = await s.api<ErrorItem[]>('POST', '/composite/sobjects', body);
     expect(r.status).toBe(400);
-    expect(r.body[0]).toMatchObject({ errorCode: 'INVALID_FIELD', message: "No such column 'Bogus__c' on sobject of type Lead" });
+    expect(r.body[0]).toMatchObject({
+      errorCode: 'INVALID_FIELD',
+      message: "No such column 'Bogus__c' on sobject of type Lead",
+    });
     expect(s.sim.state.records('Lead')).toHaveLength(0);
 
     const perRecord = await startSimulator({ collectionsDeserializeErrors: 'record' });
@@ -109,7 +141,10 @@ describe('salesforce-sim sObject Collections', () => {
       });
       expect(r2.status).toBe(200);
       expect(r2.body[0].success).toBe(true);
-      expect(r2.body[1]).toMatchObject({ success: false, errors: [{ statusCode: 'INVALID_FIELD', fields: ['Bogus__c'] }] });
+      expect(r2.body[1]).toMatchObject({
+        success: false,
+        errors: [{ statusCode: 'INVALID_FIELD', fields: ['Bogus__c'] }],
+      });
     } finally {
       await perRecord.close();
     }
@@ -133,8 +168,16 @@ describe('salesforce-sim sObject Collections', () => {
     expect(r.body[0]).toEqual({ id: a, success: true, errors: [] });
     expect(r.body[1]).toMatchObject({ success: false, errors: [{ statusCode: 'MISSING_ARGUMENT' }] });
     expect(r.body[2]).toMatchObject({ success: false, errors: [{ statusCode: 'MALFORMED_ID' }] });
-    expect(r.body[3]).toMatchObject({ id: conv, success: false, errors: [{ statusCode: 'CANNOT_UPDATE_CONVERTED_LEAD' }] });
-    expect(r.body[4]).toMatchObject({ id: deleted, success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED' }] });
+    expect(r.body[3]).toMatchObject({
+      id: conv,
+      success: false,
+      errors: [{ statusCode: 'CANNOT_UPDATE_CONVERTED_LEAD' }],
+    });
+    expect(r.body[4]).toMatchObject({
+      id: deleted,
+      success: false,
+      errors: [{ statusCode: 'ENTITY_IS_DELETED' }],
+    });
     expect(r.body[5]).toMatchObject({ success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED' }] });
     expect(s.sim.state.get('Lead', a)?.City).toBe('Oslo');
     expect(s.sim.state.counters().byEndpoint['collections-update']).toBe(1);
@@ -149,7 +192,11 @@ describe('salesforce-sim sObject Collections', () => {
         { attributes: { type: 'Lead' }, id: a, Email: 'broken' },
       ],
     });
-    expect(r.body[0]).toMatchObject({ id: a, success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' }] });
+    expect(r.body[0]).toMatchObject({
+      id: a,
+      success: false,
+      errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' }],
+    });
     expect(r.body[1]).toMatchObject({ success: false, errors: [{ statusCode: 'INVALID_EMAIL_ADDRESS' }] });
     expect(s.sim.state.get('Lead', a)?.City).toBe('Before');
   });
@@ -168,12 +215,26 @@ describe('salesforce-sim sObject Collections', () => {
     });
     expect(r.status).toBe(200);
     expect(r.body[0]).toEqual({ id: existing, success: true, errors: [], created: false });
-    expect(r.body[1]).toEqual({ id: expect.stringMatching(/^a00/), success: true, errors: [], created: true });
-    const dup = { statusCode: 'DUPLICATE_VALUE', message: 'Duplicate external id specified: DUP', fields: [] };
+    expect(r.body[1]).toEqual({
+      id: expect.stringMatching(/^a00/),
+      success: true,
+      errors: [],
+      created: true,
+    });
+    const dup = {
+      statusCode: 'DUPLICATE_VALUE',
+      message: 'Duplicate external id specified: DUP',
+      fields: [],
+    };
     expect(r.body[2]).toEqual({ success: false, errors: [dup], created: false });
     expect(r.body[3]).toEqual({ success: false, errors: [dup], created: false });
     expect(r.body[4]).toMatchObject({ success: false, errors: [{ statusCode: 'MISSING_ARGUMENT' }] });
-    expect(s.sim.state.records('Product__c').map((p) => p.Name).sort()).toEqual(['New', 'Updated']);
+    expect(
+      s.sim.state
+        .records('Product__c')
+        .map((p) => p.Name)
+        .sort(),
+    ).toEqual(['New', 'Updated']);
     expect(s.sim.state.counters().byEndpoint['collections-upsert']).toBe(1);
   });
 
@@ -185,7 +246,9 @@ describe('salesforce-sim sObject Collections', () => {
     });
     expect(r.body[0]).toMatchObject({ success: false, errors: [{ statusCode: 'DUPLICATE_EXTERNAL_ID' }] });
     expect(r.body[1]).toMatchObject({ success: true, created: true });
-    const bad = await s.api<ErrorItem[]>('PATCH', '/composite/sobjects/Lead/City', { records: [lead({ City: 'x' })] });
+    const bad = await s.api<ErrorItem[]>('PATCH', '/composite/sobjects/Lead/City', {
+      records: [lead({ City: 'x' })],
+    });
     expect(bad.status).toBe(400);
     expect(bad.body[0].errorCode).toBe('INVALID_FIELD');
   });
@@ -198,7 +261,11 @@ describe('salesforce-sim sObject Collections', () => {
         { attributes: { type: 'Product__c' }, Sku__c: 'B', Name: 'n'.repeat(81) },
       ],
     });
-    expect(r.body[0]).toMatchObject({ success: false, created: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' }] });
+    expect(r.body[0]).toMatchObject({
+      success: false,
+      created: false,
+      errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' }],
+    });
     expect(r.body[1]).toMatchObject({ success: false, errors: [{ statusCode: 'STRING_TOO_LONG' }] });
     expect(s.sim.state.records('Product__c')).toEqual([]);
   });
@@ -216,13 +283,19 @@ describe('salesforce-sim sObject Collections', () => {
     expect(s.sim.state.get('Contact', c)?.IsDeleted).toBe(true);
 
     const keep = s.sim.state.seed('Lead', { LastName: 'K', Company: 'C', Email: 'k@x.com' });
-    const got = await s.api<(Record<string, unknown> | null)[]>('GET', `/composite/sobjects/Lead?ids=${keep},${l}&fields=Id,Email`);
+    const got = await s.api<(Record<string, unknown> | null)[]>(
+      'GET',
+      `/composite/sobjects/Lead?ids=${keep},${l}&fields=Id,Email`,
+    );
     expect(got.status).toBe(200);
     expect(got.body).toEqual([
       { attributes: { type: 'Lead', url: `${API}/sobjects/Lead/${keep}` }, Id: keep, Email: 'k@x.com' },
       null,
     ]);
-    const posted = await s.api<(Record<string, unknown> | null)[]>('POST', '/composite/sobjects/Lead', { ids: [keep], fields: ['LastName'] });
+    const posted = await s.api<(Record<string, unknown> | null)[]>('POST', '/composite/sobjects/Lead', {
+      ids: [keep],
+      fields: ['LastName'],
+    });
     expect(posted.body[0]).toMatchObject({ LastName: 'K' });
   });
 

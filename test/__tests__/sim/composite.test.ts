@@ -24,16 +24,34 @@ describe('salesforce-sim Composite', () => {
       allOrNone: false,
       compositeRequest: [
         { method: 'POST', url: `${V}/sobjects/Account`, referenceId: 'acct', body: { Name: 'Acme' } },
-        { method: 'POST', url: `${V}/sobjects/Contact`, referenceId: 'contact', body: { LastName: 'Z', AccountId: '@{acct.id}' } },
-        { method: 'GET', url: `${V}/query?q=SELECT+Id,Email+FROM+Lead+WHERE+Email='Q@X.COM'`, referenceId: 'lookup' },
-        { method: 'PATCH', url: `${V}/sobjects/Lead/@{lookup.records[0].Id}`, referenceId: 'upd', body: { City: 'Rome' } },
+        {
+          method: 'POST',
+          url: `${V}/sobjects/Contact`,
+          referenceId: 'contact',
+          body: { LastName: 'Z', AccountId: '@{acct.id}' },
+        },
+        {
+          method: 'GET',
+          url: `${V}/query?q=SELECT+Id,Email+FROM+Lead+WHERE+Email='Q@X.COM'`,
+          referenceId: 'lookup',
+        },
+        {
+          method: 'PATCH',
+          url: `${V}/sobjects/Lead/@{lookup.records[0].Id}`,
+          referenceId: 'upd',
+          body: { City: 'Rome' },
+        },
         {
           method: 'POST',
           url: `${V}/composite/sobjects`,
           referenceId: 'coll',
           body: { records: [{ attributes: { type: 'Lead' }, LastName: 'L', Company: 'C' }] },
         },
-        { method: 'GET', url: `${V}/sobjects/Contact/@{contact.id}?fields=AccountId`, referenceId: 'readback' },
+        {
+          method: 'GET',
+          url: `${V}/sobjects/Contact/@{contact.id}?fields=AccountId`,
+          referenceId: 'readback',
+        },
       ],
     });
     expect(r.status).toBe(200);
@@ -60,8 +78,18 @@ describe('salesforce-sim Composite', () => {
       allOrNone: false,
       compositeRequest: [
         { method: 'POST', url: `${V}/sobjects/Account`, referenceId: 'bad', body: {} },
-        { method: 'POST', url: `${V}/sobjects/Contact`, referenceId: 'dep', body: { LastName: 'x', AccountId: '@{bad.id}' } },
-        { method: 'POST', url: `${V}/sobjects/Lead`, referenceId: 'indep', body: { LastName: 'x', Company: 'y' } },
+        {
+          method: 'POST',
+          url: `${V}/sobjects/Contact`,
+          referenceId: 'dep',
+          body: { LastName: 'x', AccountId: '@{bad.id}' },
+        },
+        {
+          method: 'POST',
+          url: `${V}/sobjects/Lead`,
+          referenceId: 'indep',
+          body: { LastName: 'x', Company: 'y' },
+        },
       ],
     });
     const [bad, dep, indep] = r.body.compositeResponse;
@@ -76,19 +104,39 @@ describe('salesforce-sim Composite', () => {
     const r = await s.api<CompositeBody>('POST', '/composite', {
       allOrNone: true,
       compositeRequest: [
-        { method: 'POST', url: `${V}/sobjects/Lead`, referenceId: 'ok1', body: { LastName: 'a', Company: 'b' } },
+        {
+          method: 'POST',
+          url: `${V}/sobjects/Lead`,
+          referenceId: 'ok1',
+          body: { LastName: 'a', Company: 'b' },
+        },
         {
           method: 'POST',
           url: `${V}/composite/sobjects`,
           referenceId: 'coll',
-          body: { allOrNone: false, records: [{ attributes: { type: 'Lead' }, LastName: 'c', Company: 'd' }, { attributes: { type: 'Lead' }, LastName: 'e' }] },
+          body: {
+            allOrNone: false,
+            records: [
+              { attributes: { type: 'Lead' }, LastName: 'c', Company: 'd' },
+              { attributes: { type: 'Lead' }, LastName: 'e' },
+            ],
+          },
         },
-        { method: 'POST', url: `${V}/sobjects/Lead`, referenceId: 'after', body: { LastName: 'f', Company: 'g' } },
+        {
+          method: 'POST',
+          url: `${V}/sobjects/Lead`,
+          referenceId: 'after',
+          body: { LastName: 'f', Company: 'g' },
+        },
       ],
     });
     expect(r.status).toBe(200);
     const [ok1, coll, after] = r.body.compositeResponse;
-    expect(ok1).toMatchObject({ httpStatusCode: 400, referenceId: 'ok1', body: [{ errorCode: 'PROCESSING_HALTED' }] });
+    expect(ok1).toMatchObject({
+      httpStatusCode: 400,
+      referenceId: 'ok1',
+      body: [{ errorCode: 'PROCESSING_HALTED' }],
+    });
     // composite allOrNone forces all-or-none on the nested Collections call
     const items = coll.body as ItemResult[];
     expect(items[0].errors[0].statusCode).toBe('ALL_OR_NONE_OPERATION_ROLLED_BACK');
@@ -108,7 +156,9 @@ describe('salesforce-sim Composite', () => {
     expect(r.body.compositeResponse[0].body).toEqual([
       { errorCode: 'LIMIT_EXCEEDED', message: 'The request can’t contain more than 25 operations.' },
     ]);
-    const ok = await s.api<CompositeBody>('POST', '/composite', { compositeRequest: compositeRequest.slice(0, 25) });
+    const ok = await s.api<CompositeBody>('POST', '/composite', {
+      compositeRequest: compositeRequest.slice(0, 25),
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.compositeResponse).toHaveLength(25);
   });
@@ -124,11 +174,17 @@ describe('salesforce-sim Composite', () => {
             body: { records: [{ attributes: { type: 'Lead' }, LastName: 'x', Company: 'y' }] },
           };
     const light = { method: 'GET', url: `${V}/limits`, referenceId: 'light' };
-    const six = await s.api<CompositeBody>('POST', '/composite', { compositeRequest: [light, ...[0, 1, 2, 3, 4, 5].map(heavy)] });
+    const six = await s.api<CompositeBody>('POST', '/composite', {
+      compositeRequest: [light, ...[0, 1, 2, 3, 4, 5].map(heavy)],
+    });
     expect(six.status).toBe(400);
-    expect(six.body.compositeResponse[0].body).toEqual([expect.objectContaining({ errorCode: 'LIMIT_EXCEEDED' })]);
+    expect(six.body.compositeResponse[0].body).toEqual([
+      expect.objectContaining({ errorCode: 'LIMIT_EXCEEDED' }),
+    ]);
     expect(s.sim.state.records('Lead')).toHaveLength(0);
-    const five = await s.api<CompositeBody>('POST', '/composite', { compositeRequest: [light, ...[0, 1, 2, 3, 4].map(heavy)] });
+    const five = await s.api<CompositeBody>('POST', '/composite', {
+      compositeRequest: [light, ...[0, 1, 2, 3, 4].map(heavy)],
+    });
     expect(five.status).toBe(200);
     expect(s.sim.state.records('Lead')).toHaveLength(2);
   });

@@ -14,7 +14,12 @@ export interface Res<T = unknown> {
 
 export async function call<T = unknown>(
   url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: unknown; form?: Record<string, string> } = {},
+  init: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    form?: Record<string, string>;
+  } = {},
 ): Promise<Res<T>> {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   let body: string | undefined;
@@ -57,8 +62,15 @@ export interface Session {
   sim: Simulator;
   token: string;
   /** Calls `${sim.url}${API}${path}` (or an absolute /services/... path) with the bearer token. */
-  api<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Res<T>>;
-  query<T = Record<string, unknown>>(soql: string): Promise<Res<{ totalSize: number; done: boolean; records: T[]; nextRecordsUrl?: string }>>;
+  api<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Res<T>>;
+  query<T = Record<string, unknown>>(
+    soql: string,
+  ): Promise<Res<{ totalSize: number; done: boolean; records: T[]; nextRecordsUrl?: string }>>;
 }
 
 export async function startSession(options: SimOptions = {}): Promise<Session> {

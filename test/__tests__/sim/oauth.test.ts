@@ -42,7 +42,9 @@ describe('salesforce-sim OAuth token endpoint', () => {
     });
     expect(r.status).toBe(200);
     expectTokenShape(r.body);
-    const limits = await call(`${sim.url}${API}/limits`, { headers: { authorization: `Bearer ${r.body.access_token}` } });
+    const limits = await call(`${sim.url}${API}/limits`, {
+      headers: { authorization: `Bearer ${r.body.access_token}` },
+    });
     expect(limits.status).toBe(200);
   });
 
@@ -57,17 +59,28 @@ describe('salesforce-sim OAuth token endpoint', () => {
   });
 
   it('password grant checks client_id and client_secret when given', async () => {
-    const base = { grant_type: 'password', username: DEMO.username, password: DEMO.password + DEMO.securityToken };
+    const base = {
+      grant_type: 'password',
+      username: DEMO.username,
+      password: DEMO.password + DEMO.securityToken,
+    };
     const badId = await post({ ...base, client_id: 'other', client_secret: CLIENT.clientSecret });
     expect(badId.status).toBe(400);
-    expect(badId.body).toEqual({ error: 'invalid_client_id', error_description: 'client identifier invalid' });
+    expect(badId.body).toEqual({
+      error: 'invalid_client_id',
+      error_description: 'client identifier invalid',
+    });
     const badSecret = await post({ ...base, client_id: CLIENT.clientId, client_secret: 'wrong' });
     expect(badSecret.status).toBe(400);
     expect(badSecret.body.error).toBe('invalid_client');
   });
 
   it('client_credentials grant (form body or HTTP Basic) and its errors', async () => {
-    const ok = await post({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret });
+    const ok = await post({
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    });
     expect(ok.status).toBe(200);
     expectTokenShape(ok.body);
 
@@ -80,8 +93,15 @@ describe('salesforce-sim OAuth token endpoint', () => {
     expect(viaBasic.status).toBe(200);
 
     const badId = await post({ grant_type: 'client_credentials', client_id: 'nope', client_secret: 'x' });
-    expect(badId.body).toEqual({ error: 'invalid_client_id', error_description: 'client identifier invalid' });
-    const badSecret = await post({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: 'x' });
+    expect(badId.body).toEqual({
+      error: 'invalid_client_id',
+      error_description: 'client identifier invalid',
+    });
+    const badSecret = await post({
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: 'x',
+    });
     expect(badSecret.status).toBe(400);
     expect(badSecret.body.error).toBe('invalid_client');
   });
@@ -91,14 +111,21 @@ describe('salesforce-sim OAuth token endpoint', () => {
     const ok = await post({ grant_type: 'refresh_token', refresh_token: rt, client_id: CLIENT.clientId });
     expect(ok.status).toBe(200);
     expectTokenShape(ok.body);
-    const bad = await post({ grant_type: 'refresh_token', refresh_token: 'bogus', client_id: CLIENT.clientId });
+    const bad = await post({
+      grant_type: 'refresh_token',
+      refresh_token: 'bogus',
+      client_id: CLIENT.clientId,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ error: 'invalid_grant', error_description: 'expired access/refresh token' });
   });
 
   it('JWT bearer grant: sub must be a known username, iss a known client id', async () => {
     const grant_type = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-    const ok = await post({ grant_type, assertion: jwt({ iss: CLIENT.clientId, sub: DEMO.username, aud: sim.url }) });
+    const ok = await post({
+      grant_type,
+      assertion: jwt({ iss: CLIENT.clientId, sub: DEMO.username, aud: sim.url }),
+    });
     expect(ok.status).toBe(200);
     expectTokenShape(ok.body);
 
@@ -109,14 +136,20 @@ describe('salesforce-sim OAuth token endpoint', () => {
     expect(badSub.body.error).toBe('invalid_grant');
     const malformed = await post({ grant_type, assertion: 'not-a-jwt' });
     expect(malformed.body).toEqual({ error: 'invalid_grant', error_description: 'invalid assertion' });
-    const expired = await post({ grant_type, assertion: jwt({ iss: CLIENT.clientId, sub: DEMO.username, exp: 1 }) });
+    const expired = await post({
+      grant_type,
+      assertion: jwt({ iss: CLIENT.clientId, sub: DEMO.username, exp: 1 }),
+    });
     expect(expired.body.error).toBe('invalid_grant');
   });
 
   it('unknown or missing grant type is unsupported_grant_type', async () => {
     const r = await post({ grant_type: 'authorization_code_x' });
     expect(r.status).toBe(400);
-    expect(r.body).toEqual({ error: 'unsupported_grant_type', error_description: 'grant type not supported' });
+    expect(r.body).toEqual({
+      error: 'unsupported_grant_type',
+      error_description: 'grant type not supported',
+    });
     const json = await call<TokenBody>(tokenUrl(), { method: 'POST', body: { grant_type: 'password' } });
     expect(json.body.error).toBe('unsupported_grant_type');
   });
@@ -141,7 +174,11 @@ describe('salesforce-sim OAuth token endpoint', () => {
   });
 
   it('token calls are listed in byEndpoint but not metered', async () => {
-    await post({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret });
+    await post({
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    });
     await post({ grant_type: 'nope' });
     expect(sim.state.counters()).toEqual({ total: 0, byEndpoint: { token: 2 } });
   });
@@ -149,16 +186,28 @@ describe('salesforce-sim OAuth token endpoint', () => {
   it('tokens expire after tokenTtlMs and on expireTokens(), answering 401 INVALID_SESSION_ID', async () => {
     const get = (token: string): ReturnType<typeof call> =>
       call(`${sim.url}${API}/limits`, { headers: { authorization: `Bearer ${token}` } });
-    const t1 = (await post({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret }))
-      .body.access_token;
+    const t1 = (
+      await post({
+        grant_type: 'client_credentials',
+        client_id: CLIENT.clientId,
+        client_secret: CLIENT.clientSecret,
+      })
+    ).body.access_token;
     expect((await get(t1)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 350));
     const expired = await get(t1);
     expect(expired.status).toBe(401);
-    expect(expired.body).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    expect(expired.body).toEqual([
+      { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' },
+    ]);
 
-    const t2 = (await post({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret }))
-      .body.access_token;
+    const t2 = (
+      await post({
+        grant_type: 'client_credentials',
+        client_id: CLIENT.clientId,
+        client_secret: CLIENT.clientSecret,
+      })
+    ).body.access_token;
     sim.state.expireTokens();
     expect((await get(t2)).status).toBe(401);
   });
@@ -180,12 +229,22 @@ describe('salesforce-sim OAuth token endpoint', () => {
     try {
       const ok = await call<TokenBody>(`${custom.url}/services/oauth2/token`, {
         method: 'POST',
-        form: { grant_type: 'password', username: 'int@acme.com', password: 'pwTOK', client_id: 'cid', client_secret: 'csec' },
+        form: {
+          grant_type: 'password',
+          username: 'int@acme.com',
+          password: 'pwTOK',
+          client_id: 'cid',
+          client_secret: 'csec',
+        },
       });
       expect(ok.status).toBe(200);
       const demo = await call<TokenBody>(`${custom.url}/services/oauth2/token`, {
         method: 'POST',
-        form: { grant_type: 'password', username: DEMO.username, password: DEMO.password + DEMO.securityToken },
+        form: {
+          grant_type: 'password',
+          username: DEMO.username,
+          password: DEMO.password + DEMO.securityToken,
+        },
       });
       expect(demo.body.error).toBe('invalid_grant');
     } finally {

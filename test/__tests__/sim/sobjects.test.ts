@@ -16,18 +16,32 @@ describe('salesforce-sim single-record sObject endpoints', () => {
   beforeEach(() => s.sim.state.reset());
 
   const createLead = async (fields: Record<string, unknown>): Promise<string> => {
-    const r = await s.api<CreateBody>('POST', '/sobjects/Lead', { LastName: 'Doe', Company: 'Acme', ...fields });
+    const r = await s.api<CreateBody>('POST', '/sobjects/Lead', {
+      LastName: 'Doe',
+      Company: 'Acme',
+      ...fields,
+    });
     expect(r.status).toBe(201);
     return r.body.id;
   };
 
   it('create answers 201 {id, success, errors:[]} with an 18-char 00Q id and applies defaults', async () => {
-    const r = await s.api<CreateBody>('POST', '/sobjects/Lead', { LastName: 'Doe', Company: 'Acme', email: 'JD@x.com' });
+    const r = await s.api<CreateBody>('POST', '/sobjects/Lead', {
+      LastName: 'Doe',
+      Company: 'Acme',
+      email: 'JD@x.com',
+    });
     expect(r.status).toBe(201);
     expect(r.body).toEqual({ id: expect.stringMatching(/^00Q\w{15}$/), success: true, errors: [] });
     expect(normalizeId(r.body.id)).toBe(r.body.id);
     const rec = s.sim.state.get('Lead', r.body.id);
-    expect(rec).toMatchObject({ LastName: 'Doe', Email: 'JD@x.com', Status: 'Open - Not Contacted', IsConverted: false, IsDeleted: false });
+    expect(rec).toMatchObject({
+      LastName: 'Doe',
+      Email: 'JD@x.com',
+      Status: 'Open - Not Contacted',
+      IsConverted: false,
+      IsDeleted: false,
+    });
     expect(rec?.OwnerId).toMatch(/^005/);
     expect(rec?.CreatedDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
   });
@@ -38,7 +52,10 @@ describe('salesforce-sim single-record sObject endpoints', () => {
     expect(all.status).toBe(200);
     expect(all.body.attributes).toEqual({ type: 'Lead', url: `${API}/sobjects/Lead/${id}` });
     expect(all.body).toMatchObject({ Id: id, newProp__c: 'x', IsConverted: false, FirstName: null });
-    const some = await s.api<Record<string, unknown>>('GET', `/sobjects/Lead/${id.slice(0, 15)}?fields=Email,LastName`);
+    const some = await s.api<Record<string, unknown>>(
+      'GET',
+      `/sobjects/Lead/${id.slice(0, 15)}?fields=Email,LastName`,
+    );
     expect(some.status).toBe(200);
     expect(Object.keys(some.body)).toEqual(['attributes', 'Email', 'LastName']);
     const badField = await s.api<ErrorItem[]>('GET', `/sobjects/Lead/${id}?fields=Nope`);
@@ -73,27 +90,45 @@ describe('salesforce-sim single-record sObject endpoints', () => {
     const lead = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', { FirstName: 'x' });
     expect(lead.status).toBe(400);
     expect(lead.body).toEqual([
-      { message: 'Required fields are missing: [LastName, Company]', errorCode: 'REQUIRED_FIELD_MISSING', fields: ['LastName', 'Company'] },
+      {
+        message: 'Required fields are missing: [LastName, Company]',
+        errorCode: 'REQUIRED_FIELD_MISSING',
+        fields: ['LastName', 'Company'],
+      },
     ]);
     const contact = await s.api<ErrorItem[]>('POST', '/sobjects/Contact', { FirstName: 'x' });
     expect(contact.body[0]).toMatchObject({ errorCode: 'REQUIRED_FIELD_MISSING', fields: ['LastName'] });
     const account = await s.api<ErrorItem[]>('POST', '/sobjects/Account', {});
     expect(account.body[0]).toMatchObject({ errorCode: 'REQUIRED_FIELD_MISSING', fields: ['Name'] });
-    const cleared = await s.api<ErrorItem[]>('PATCH', `/sobjects/Lead/${await createLead({})}`, { LastName: null });
+    const cleared = await s.api<ErrorItem[]>('PATCH', `/sobjects/Lead/${await createLead({})}`, {
+      LastName: null,
+    });
     expect(cleared.body[0].errorCode).toBe('REQUIRED_FIELD_MISSING');
   });
 
   it('unknown field -> INVALID_FIELD "No such column"; system fields -> INVALID_FIELD_FOR_INSERT_UPDATE', async () => {
     const unknown = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', { LastName: 'a', Company: 'b', x: 1 });
     expect(unknown.status).toBe(400);
-    expect(unknown.body[0]).toMatchObject({ errorCode: 'INVALID_FIELD', message: "No such column 'x' on sobject of type Lead" });
+    expect(unknown.body[0]).toMatchObject({
+      errorCode: 'INVALID_FIELD',
+      message: "No such column 'x' on sobject of type Lead",
+    });
     for (const field of ['IsConverted', 'IsDeleted', 'CreatedDate', 'ConvertedContactId']) {
-      const value = field === 'CreatedDate' ? '2024-01-01T00:00:00Z' : field === 'ConvertedContactId' ? null : true;
-      const r = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', { LastName: 'a', Company: 'b', [field]: value });
+      const value =
+        field === 'CreatedDate' ? '2024-01-01T00:00:00Z' : field === 'ConvertedContactId' ? null : true;
+      const r = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', {
+        LastName: 'a',
+        Company: 'b',
+        [field]: value,
+      });
       expect(r.status).toBe(400);
       expect(r.body[0]).toMatchObject({ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', fields: [field] });
     }
-    const withId = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', { Id: '00Q000000000001AAA', LastName: 'a', Company: 'b' });
+    const withId = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', {
+      Id: '00Q000000000001AAA',
+      LastName: 'a',
+      Company: 'b',
+    });
     expect(withId.body[0].errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
     const patchId = await s.api<ErrorItem[]>('PATCH', `/sobjects/Lead/${await createLead({})}`, { Id: 'x' });
     expect(patchId.body[0].errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
@@ -103,12 +138,16 @@ describe('salesforce-sim single-record sObject endpoints', () => {
   it('malformed id -> 400 MALFORMED_ID; unknown id -> 404 NOT_FOUND; wrong key prefix -> MALFORMED_ID', async () => {
     const bad = await s.api<ErrorItem[]>('PATCH', '/sobjects/Lead/abc', { City: 'x' });
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual([{ message: 'Lead ID: id value of incorrect type: abc', errorCode: 'MALFORMED_ID', fields: ['Id'] }]);
+    expect(bad.body).toEqual([
+      { message: 'Lead ID: id value of incorrect type: abc', errorCode: 'MALFORMED_ID', fields: ['Id'] },
+    ]);
     const badSuffix = await s.api<ErrorItem[]>('GET', '/sobjects/Lead/00Q5g000000000Q999');
     expect(badSuffix.body[0].errorCode).toBe('MALFORMED_ID');
     const missing = await s.api<ErrorItem[]>('GET', '/sobjects/Lead/00Q5g00000000AA');
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual([{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
+    expect(missing.body).toEqual([
+      { message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' },
+    ]);
     const contactId = (await s.api<CreateBody>('POST', '/sobjects/Contact', { LastName: 'x' })).body.id;
     const wrongType = await s.api<ErrorItem[]>('DELETE', `/sobjects/Lead/${contactId}`);
     expect(wrongType.body[0].errorCode).toBe('MALFORMED_ID');
@@ -116,7 +155,12 @@ describe('salesforce-sim single-record sObject endpoints', () => {
 
   it('updating a converted Lead -> CANNOT_UPDATE_CONVERTED_LEAD', async () => {
     const contactId = s.sim.state.seed('Contact', { LastName: 'Conv' });
-    const id = s.sim.state.seed('Lead', { LastName: 'L', Company: 'C', IsConverted: true, ConvertedContactId: contactId });
+    const id = s.sim.state.seed('Lead', {
+      LastName: 'L',
+      Company: 'C',
+      IsConverted: true,
+      ConvertedContactId: contactId,
+    });
     const r = await s.api<ErrorItem[]>('PATCH', `/sobjects/Lead/${id}`, { City: 'x' });
     expect(r.status).toBe(400);
     expect(r.body[0]).toMatchObject({ errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD' });
@@ -125,13 +169,24 @@ describe('salesforce-sim single-record sObject endpoints', () => {
 
   it('invalid email -> INVALID_EMAIL_ADDRESS; too long -> STRING_TOO_LONG; wrong JSON type -> JSON_PARSER_ERROR', async () => {
     for (const email of ['not-an-email', 'a@b', '@b.com', 'a b@c.de']) {
-      const r = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', { LastName: 'a', Company: 'b', Email: email });
+      const r = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', {
+        LastName: 'a',
+        Company: 'b',
+        Email: email,
+      });
       expect(r.status).toBe(400);
       expect(r.body[0]).toMatchObject({ errorCode: 'INVALID_EMAIL_ADDRESS', fields: ['Email'] });
     }
-    const long = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', { LastName: 'x'.repeat(81), Company: 'b' });
+    const long = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', {
+      LastName: 'x'.repeat(81),
+      Company: 'b',
+    });
     expect(long.body[0]).toMatchObject({ errorCode: 'STRING_TOO_LONG', fields: ['LastName'] });
-    const typed = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', { LastName: 'a', Company: 'b', NumberOfEmployees: 'many' });
+    const typed = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', {
+      LastName: 'a',
+      Company: 'b',
+      NumberOfEmployees: 'many',
+    });
     expect(typed.body[0].errorCode).toBe('JSON_PARSER_ERROR');
     const notJson = await s.api<ErrorItem[]>('POST', '/sobjects/Lead', '{"LastName": ');
     expect(notJson.status).toBe(400);
@@ -140,19 +195,33 @@ describe('salesforce-sim single-record sObject endpoints', () => {
 
   it('reference fields are checked: malformed -> MALFORMED_ID, missing target -> INVALID_CROSS_REFERENCE_KEY', async () => {
     const accountId = (await s.api<CreateBody>('POST', '/sobjects/Account', { Name: 'Acme' })).body.id;
-    const ok = await s.api<CreateBody>('POST', '/sobjects/Contact', { LastName: 'x', AccountId: accountId.slice(0, 15) });
+    const ok = await s.api<CreateBody>('POST', '/sobjects/Contact', {
+      LastName: 'x',
+      AccountId: accountId.slice(0, 15),
+    });
     expect(ok.status).toBe(201);
     expect(s.sim.state.get('Contact', ok.body.id)?.AccountId).toBe(accountId);
     const bad = await s.api<ErrorItem[]>('POST', '/sobjects/Contact', { LastName: 'x', AccountId: 'zzz' });
     expect(bad.body[0]).toMatchObject({ errorCode: 'MALFORMED_ID', fields: ['AccountId'] });
-    const gone = await s.api<ErrorItem[]>('POST', '/sobjects/Contact', { LastName: 'x', AccountId: '0015g00000000AA' });
+    const gone = await s.api<ErrorItem[]>('POST', '/sobjects/Contact', {
+      LastName: 'x',
+      AccountId: '0015g00000000AA',
+    });
     expect(gone.body[0]).toMatchObject({ errorCode: 'INVALID_CROSS_REFERENCE_KEY', fields: ['AccountId'] });
   });
 
   it('upsert by external id: 201 created:true, then 200 created:false, record updated', async () => {
-    const first = await s.api<CreateBody>('PATCH', '/sobjects/Product__c/Sku__c/SKU-1', { Name: 'Widget', Price__c: 9.5 });
+    const first = await s.api<CreateBody>('PATCH', '/sobjects/Product__c/Sku__c/SKU-1', {
+      Name: 'Widget',
+      Price__c: 9.5,
+    });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ id: expect.stringMatching(/^a00\w{15}$/), success: true, errors: [], created: true });
+    expect(first.body).toEqual({
+      id: expect.stringMatching(/^a00\w{15}$/),
+      success: true,
+      errors: [],
+      created: true,
+    });
     const second = await s.api<CreateBody>('PATCH', '/sobjects/Product__c/Sku__c/sku-1', { Price__c: 11 });
     expect(second.status).toBe(200);
     expect(second.body).toEqual({ id: first.body.id, success: true, errors: [], created: false });
@@ -162,10 +231,14 @@ describe('salesforce-sim single-record sObject endpoints', () => {
   });
 
   it('upsert on Lead.Email (idLookup); several matches -> 300 with the record URLs and nothing written', async () => {
-    const created = await s.api<CreateBody>('PATCH', `/sobjects/Lead/Email/${encodeURIComponent('x+1@y.com')}`, {
-      LastName: 'Up',
-      Company: 'C',
-    });
+    const created = await s.api<CreateBody>(
+      'PATCH',
+      `/sobjects/Lead/Email/${encodeURIComponent('x+1@y.com')}`,
+      {
+        LastName: 'Up',
+        Company: 'C',
+      },
+    );
     expect(created.status).toBe(201);
     expect(s.sim.state.get('Lead', created.body.id)?.Email).toBe('x+1@y.com');
     const a = s.sim.state.seed('Lead', { LastName: 'A', Company: 'C', Email: 'dup@y.com' });
@@ -177,10 +250,18 @@ describe('salesforce-sim single-record sObject endpoints', () => {
   });
 
   it('upsert errors: unknown external-id field -> 404 NOT_FOUND; key in body -> 400; converted lead match', async () => {
-    const unknown = await s.api<ErrorItem[]>('PATCH', '/sobjects/Lead/Nope__c/1', { LastName: 'x', Company: 'y' });
+    const unknown = await s.api<ErrorItem[]>('PATCH', '/sobjects/Lead/Nope__c/1', {
+      LastName: 'x',
+      Company: 'y',
+    });
     expect(unknown.status).toBe(404);
-    expect(unknown.body).toEqual([{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
-    const notExternal = await s.api<ErrorItem[]>('PATCH', '/sobjects/Lead/City/Paris', { LastName: 'x', Company: 'y' });
+    expect(unknown.body).toEqual([
+      { message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' },
+    ]);
+    const notExternal = await s.api<ErrorItem[]>('PATCH', '/sobjects/Lead/City/Paris', {
+      LastName: 'x',
+      Company: 'y',
+    });
     expect(notExternal.status).toBe(404);
     const inBody = await s.api<ErrorItem[]>('PATCH', '/sobjects/Product__c/Sku__c/S1', { Sku__c: 'S1' });
     expect(inBody.status).toBe(400);
@@ -214,27 +295,64 @@ describe('salesforce-sim single-record sObject endpoints', () => {
   });
 
   it('describe lists fields with the documented properties, incl. custom and external ids', async () => {
-    const r = await s.api<{ name: string; fields: Record<string, unknown>[] }>('GET', '/sobjects/Lead/describe');
+    const r = await s.api<{ name: string; fields: Record<string, unknown>[] }>(
+      'GET',
+      '/sobjects/Lead/describe',
+    );
     expect(r.status).toBe(200);
     expect(r.body.name).toBe('Lead');
     const byName = new Map(r.body.fields.map((f) => [f.name, f]));
     for (const f of r.body.fields) {
-      for (const k of ['name', 'type', 'length', 'createable', 'updateable', 'nillable', 'custom', 'externalId', 'idLookup', 'unique']) {
+      for (const k of [
+        'name',
+        'type',
+        'length',
+        'createable',
+        'updateable',
+        'nillable',
+        'custom',
+        'externalId',
+        'idLookup',
+        'unique',
+      ]) {
         expect(f).toHaveProperty(k);
       }
     }
-    expect(byName.get('LastName')).toMatchObject({ type: 'string', length: 80, nillable: false, createable: true });
+    expect(byName.get('LastName')).toMatchObject({
+      type: 'string',
+      length: 80,
+      nillable: false,
+      createable: true,
+    });
     expect(byName.get('Company')).toMatchObject({ length: 255, nillable: false });
-    expect(byName.get('Email')).toMatchObject({ type: 'email', length: 80, idLookup: true, externalId: false });
-    expect(byName.get('IsConverted')).toMatchObject({ type: 'boolean', createable: false, updateable: false });
+    expect(byName.get('Email')).toMatchObject({
+      type: 'email',
+      length: 80,
+      idLookup: true,
+      externalId: false,
+    });
+    expect(byName.get('IsConverted')).toMatchObject({
+      type: 'boolean',
+      createable: false,
+      updateable: false,
+    });
     expect(byName.get('newProp__c')).toMatchObject({ custom: true, type: 'string', createable: true });
     expect(byName.get('Status')).toMatchObject({ defaultedOnCreate: true });
-    const product = await s.api<{ fields: Record<string, unknown>[]; custom: boolean }>('GET', '/sobjects/Product__c/describe');
+    const product = await s.api<{ fields: Record<string, unknown>[]; custom: boolean }>(
+      'GET',
+      '/sobjects/Product__c/describe',
+    );
     expect(product.body.custom).toBe(true);
-    expect(product.body.fields.find((f) => f.name === 'Sku__c')).toMatchObject({ externalId: true, idLookup: true, custom: true });
+    expect(product.body.fields.find((f) => f.name === 'Sku__c')).toMatchObject({
+      externalId: true,
+      idLookup: true,
+      custom: true,
+    });
     const contact = await s.api<{ fields: Record<string, unknown>[] }>('GET', '/sobjects/Contact/describe');
     const names = contact.body.fields.map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(['MailingPostalCode', 'AccountId', 'Birthdate', 'Department']));
+    expect(names).toEqual(
+      expect.arrayContaining(['MailingPostalCode', 'AccountId', 'Birthdate', 'Department']),
+    );
     expect(s.sim.state.counters().byEndpoint.describe).toBe(3);
   });
 
@@ -244,7 +362,12 @@ describe('salesforce-sim single-record sObject endpoints', () => {
     expect(r.body[0].errorCode).toBe('NOT_FOUND');
     const g = await s.api<{ sobjects: { name: string; keyPrefix: string }[] }>('GET', '/sobjects');
     expect(g.body.sobjects.map((o) => [o.name, o.keyPrefix])).toEqual(
-      expect.arrayContaining([['Lead', '00Q'], ['Contact', '003'], ['Account', '001'], ['Product__c', 'a00']]),
+      expect.arrayContaining([
+        ['Lead', '00Q'],
+        ['Contact', '003'],
+        ['Account', '001'],
+        ['Product__c', 'a00'],
+      ]),
     );
   });
 
@@ -259,7 +382,11 @@ describe('salesforce-sim single-record sObject endpoints', () => {
     expect(r.status).toBe(200);
     expect(r.body[0]).toEqual({ label: "Summer '14", url: '/services/data/v31.0', version: '31.0' });
     expect(r.body.find((v) => v.version === '58.0')?.label).toBe("Summer '23");
-    expect(r.body[r.body.length - 1]).toEqual({ label: "Winter '27", url: '/services/data/v68.0', version: '68.0' });
+    expect(r.body[r.body.length - 1]).toEqual({
+      label: "Winter '27",
+      url: '/services/data/v68.0',
+      version: '68.0',
+    });
     expect(r.headers.get('sforce-limit-info')).toBeNull();
     for (const v of ['v30.0', 'v69.0', 'v62.5', 'vX']) {
       const bad = await s.api<ErrorItem[]>('GET', `/services/data/${v}/limits`);
