@@ -1,0 +1,161 @@
+/**
+ * `parseConfig` (src/v0/destinations/salesforce/config.ts): defaults, the mapProperty / mapProperties alias (W28),
+ * errors naming `Config.<key>`, and the SALESFORCE_WRITE_MODE environment default.
+ */
+import { ConfigurationError } from '../../../src/framework/errors';
+import type { Destination } from '../../../src/framework/types';
+import {
+  DEFAULT_API_VERSION,
+  LOGIN_URL,
+  parseConfig,
+  SANDBOX_LOGIN_URL,
+} from '../../../src/v0/destinations/salesforce/config';
+
+/** A fresh Config object each time: parseConfig caches per Config object. */
+const dest = (config: Record<string, unknown> = {}): Destination => ({
+  ID: 'dest-1',
+  Config: { userName: 'u@example.com', password: 'pw', initialAccessToken: 'TOKEN', ...config },
+  DestinationDefinition: { Name: 'SALESFORCE' },
+});
+
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+const savedWriteMode = process.env.SALESFORCE_WRITE_MODE;
+beforeEach(() => {
+  delete process.env.SALESFORCE_WRITE_MODE;
+});
+afterAll(() => {
+  if (savedWriteMode === undefined) delete process.env.SALESFORCE_WRITE_MODE;
+  else process.env.SALESFORCE_WRITE_MODE = savedWriteMode;
+});
+
+describe('parseConfig', () => {
+  it('applies the defaults', () => {
+    const config = parseConfig(dest());
+    expect(DEFAULT_API_VERSION).toBe('62.0');
+    expect(config).toMatchObject({
+      apiVersion: '62.0',
+      mapProperty: true,
+      useContactId: false,
+      requireExplicitOptIn: true,
+      writeMode: 'record',
+      sandbox: false,
+      loginUrl: 'https://login.salesforce.com',
+      userName: 'u@example.com',
+      password: 'pw',
+      securityToken: 'TOKEN',
+    });
+    expect(LOGIN_URL).toBe('https://login.salesforce.com');
+  });
+
+  it('logs in at test.salesforce.com for a sandbox', () => {
+    expect(parseConfig(dest({ sandbox: true })).loginUrl).toBe('https://test.salesforce.com');
+    expect(SANDBOX_LOGIN_URL).toBe('https://test.salesforce.com');
+  });
+
+  it('prefers an explicit loginUrl (My Domain or a local simulator) and drops a trailing slash', () => {
+    expect(parseConfig(dest({ loginUrl: 'https://acme.my.salesforce.com/', sandbox: true })).loginUrl).toBe(
+      'https://acme.my.salesforce.com',
+    );
+    expect(parseConfig(dest({ loginUrl: 'http://127.0.0.1:8080' })).loginUrl).toBe('http://127.0.0.1:8080');
+    expect(parseConfig(dest({ loginUrl: '' })).loginUrl).toBe('https://login.salesforce.com');
+  });
+
+  it('treats an empty security token as none, and empty strings as unset', () => {
+    const config = parseConfig(dest({ initialAccessToken: undefined, userName: '', clientId: '' }));
+    expect(config.securityToken).toBe('');
+    expect(config.userName).toBeUndefined();
+    expect(config.clientId).toBeUndefined();
+  });
+
+  it.each<[Record<string, unknown>, boolean]>([
+    [{ mapProperty: false }, false],
+    [{ mapProperties: false }, false],
+    [{ mapProperties: true }, true],
+    [{ mapProperty: true, mapProperties: true }, true],
+    [{ mapProperty: false, mapProperties: false }, false],
+  ])('reads mapProperty or its alias mapProperties: %p → %p', (config, expected) => {
+    expect(parseConfig(dest(config)).mapProperty).toBe(expected);
+  });
+
+  it('rejects mapProperty and mapProperties that disagree', () => {
+    const error = thrownBy(() => parseConfig(dest({ mapProperty: true, mapProperties: false })));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain('Config.mapProperty');
+    expect((error as Error).message).toContain('Config.mapProperties');
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['apiVersion "v50"', { apiVersion: 'v50' }, 'Config.apiVersion'],
+    ['apiVersion 50 (a number)', { apiVersion: 50 }, 'Config.apiVersion'],
+    ['apiVersion "62"', { apiVersion: '62' }, 'Config.apiVersion'],
+    ['loginUrl without a scheme', { loginUrl: 'login.salesforce.com' }, 'Config.loginUrl'],
+    [
+      'loginUrl with a path',
+      { loginUrl: 'https://login.salesforce.com/services/oauth2/token' },
+      'Config.loginUrl',
+    ],
+    [
+      'loginUrl with a query',
+      { loginUrl: 'https://evil.example?x=https://login.salesforce.com' },
+      'Config.loginUrl',
+    ],
+    ['sandbox "yes"', { sandbox: 'yes' }, 'Config.sandbox'],
+    ['useContactId "true"', { useContactId: 'true' }, 'Config.useContactId'],
+    ['requireExplicitOptIn 0', { requireExplicitOptIn: 0 }, 'Config.requireExplicitOptIn'],
+    ['mapProperty "false"', { mapProperty: 'false' }, 'Config.mapProperty'],
+    ['writeMode "bulk"', { writeMode: 'bulk' }, 'Config.writeMode'],
+    ['password 123 (a number)', { password: 123 }, 'Config.password'],
+  ])('rejects %s with a ConfigurationError naming the key', (_name, config, key) => {
+    const error = thrownBy(() => parseConfig(dest(config)));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).status).toBe(400);
+    expect((error as Error).message).toContain(key);
+    expect((error as Error).message).toContain('Invalid Salesforce destination config');
+  });
+
+  it('accepts another two-digit API version', () => {
+    expect(parseConfig(dest({ apiVersion: '58.0' })).apiVersion).toBe('58.0');
+  });
+
+  it('does not change the destination config (it may be frozen and shared)', () => {
+    const d = dest({ sandbox: true });
+    Object.freeze(d.Config);
+    const before = structuredClone(d.Config);
+    parseConfig(d);
+    expect(d.Config).toEqual(before);
+    expect('apiVersion' in d.Config).toBe(false);
+  });
+
+  it('returns the same parsed object for the same Config object', () => {
+    const d = dest();
+    expect(parseConfig(d)).toBe(parseConfig(d));
+  });
+
+  it('takes the write mode from SALESFORCE_WRITE_MODE when the config has none', () => {
+    process.env.SALESFORCE_WRITE_MODE = 'collections';
+    expect(parseConfig(dest()).writeMode).toBe('collections');
+    process.env.SALESFORCE_WRITE_MODE = '';
+    expect(parseConfig(dest()).writeMode).toBe('record');
+  });
+
+  it('lets Config.writeMode win over SALESFORCE_WRITE_MODE', () => {
+    process.env.SALESFORCE_WRITE_MODE = 'collections';
+    expect(parseConfig(dest({ writeMode: 'record' })).writeMode).toBe('record');
+  });
+
+  it('rejects an unknown SALESFORCE_WRITE_MODE with a ConfigurationError naming the variable', () => {
+    process.env.SALESFORCE_WRITE_MODE = 'bulk';
+    const error = thrownBy(() => parseConfig(dest()));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain('SALESFORCE_WRITE_MODE');
+    expect((error as Error).message).toContain('"bulk"');
+  });
+});
