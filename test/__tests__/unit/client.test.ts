@@ -1,0 +1,331 @@
+/**
+ * The HTTP client (src/v0/destinations/salesforce/client.ts) against nock: logins in the form body (W13), one login
+ * for concurrent callers, token errors without secrets, W12 fixed, SOQL paging, session refresh, and the
+ * classification of query failures.
+ */
+import nock from 'nock';
+import {
+  AbortedError,
+  RetryableError,
+  ThrottledError,
+  TransformerError,
+} from '../../../src/framework/errors';
+import { addTelemetryListener, type ApiCallEvent } from '../../../src/framework/telemetry';
+import type { Destination, Metadata } from '../../../src/framework/types';
+import { TokenCache } from '../../../src/v0/destinations/salesforce/auth';
+import { HttpSalesforceClient, type SessionContext } from '../../../src/v0/destinations/salesforce/client';
+import { parseConfig } from '../../../src/v0/destinations/salesforce/config';
+
+const LOGIN = 'https://login.salesforce.com';
+const TOKEN_PATH = '/services/oauth2/token';
+const INSTANCE = 'https://na1.my.salesforce.com';
+const QUERY_PATH = '/services/data/v62.0/query';
+
+const PASSWORD = 'p@ss&word=1';
+const SECURITY_TOKEN = 'SECTOKEN';
+const CLIENT_SECRET = 'client-secret-value';
+
+const CONFIG = {
+  userName: 'user+tag@example.com',
+  password: PASSWORD,
+  initialAccessToken: SECURITY_TOKEN,
+  clientId: 'client-id-value',
+  clientSecret: CLIENT_SECRET,
+};
+
+const EXPECTED_FORM = {
+  grant_type: 'password',
+  client_id: 'client-id-value',
+  client_secret: CLIENT_SECRET,
+  username: 'user+tag@example.com',
+  password: `${PASSWORD}${SECURITY_TOKEN}`,
+};
+
+const tokenBody = (accessToken: string) => ({
+  access_token: accessToken,
+  instance_url: INSTANCE,
+  id: 'https://login.salesforce.com/id/00D/005',
+  token_type: 'Bearer',
+  issued_at: '1700000000000',
+  signature: 'sig',
+});
+
+function context(metadata?: Metadata, name = 'SALESFORCE'): SessionContext {
+  const destination: Destination = {
+    ID: 'dest-1',
+    Config: { ...CONFIG },
+    DestinationDefinition: { Name: name },
+  };
+  return { destination, metadata, config: parseConfig(destination) };
+}
+
+const SOQL = "SELECT Id, Email FROM Lead WHERE Email = 'o\\'brien@example.com'";
+const sessionExpired = [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }];
+
+async function rejection(promise: Promise<unknown>): Promise<TransformerError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(TransformerError);
+    return error as TransformerError;
+  }
+  throw new Error('expected a rejection');
+}
+
+let client: HttpSalesforceClient;
+let cache: TokenCache;
+beforeEach(() => {
+  cache = new TokenCache();
+  client = new HttpSalesforceClient(cache);
+});
+
+describe('authorize (password grant)', () => {
+  it('posts the token form in the body, never in the URL', async () => {
+    const seen: { uri: string; body: string }[] = [];
+    nock(LOGIN)
+      .matchHeader('content-type', /application\/x-www-form-urlencoded/)
+      .post(TOKEN_PATH, EXPECTED_FORM)
+      .reply(function reply(uri, body) {
+        seen.push({ uri, body: typeof body === 'string' ? body : JSON.stringify(body) });
+        return [200, tokenBody('AT-1')];
+      });
+    const auth = await client.authorize(context());
+    expect(auth).toMatchObject({ flow: 'password', accessToken: 'AT-1', instanceUrl: INSTANCE });
+    expect(auth.cacheKey).toMatch(/^dest-1:/);
+    expect(seen).toHaveLength(1);
+    const [{ uri, body }] = seen;
+    expect(uri).toBe(TOKEN_PATH);
+    expect(uri).not.toContain('?');
+    for (const secret of [PASSWORD, encodeURIComponent(PASSWORD), SECURITY_TOKEN, CLIENT_SECRET]) {
+      expect(uri).not.toContain(secret);
+    }
+    // The body is a proper form: special characters of the password survive encoding.
+    expect(Object.fromEntries(new URLSearchParams(body))).toEqual(EXPECTED_FORM);
+  });
+
+  it('makes one login for concurrent callers', async () => {
+    nock(LOGIN).post(TOKEN_PATH, EXPECTED_FORM).once().delay(20).reply(200, tokenBody('AT-1'));
+    const ctx = context();
+    const results = await Promise.all(Array.from({ length: 20 }, () => client.authorize(ctx)));
+    for (const r of results) expect(r).toBe(results[0]);
+    expect(results[0].accessToken).toBe('AT-1');
+    // A later call is served from the cache: no second login mock exists.
+    await expect(client.authorize(ctx)).resolves.toBe(results[0]);
+  });
+
+  it('turns invalid_grant into an AbortedError that does not leak the password', async () => {
+    nock(LOGIN)
+      .post(TOKEN_PATH)
+      .reply(400, { error: 'invalid_grant', error_description: 'authentication failure' });
+    const error = await rejection(client.authorize(context()));
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(error.status).toBe(400);
+    expect(error.statTags).toEqual({ errorCategory: 'network', errorType: 'aborted' });
+    expect(error.message).toBe(
+      'Salesforce Request Failed: "400" due to "authentication failure", (Aborted) :- authentication failed during fetching access token.',
+    );
+    const everything = `${error.message} ${JSON.stringify(error.destinationResponse)}`;
+    for (const secret of [PASSWORD, SECURITY_TOKEN, CLIENT_SECRET]) expect(everything).not.toContain(secret);
+    expect(cache.size).toBe(0);
+  });
+
+  it("aborts on the login's own 401 instead of asking for a refresh", async () => {
+    nock(LOGIN)
+      .post(TOKEN_PATH)
+      .reply(401, { error: 'invalid_client', error_description: 'invalid client credentials' });
+    const error = await rejection(client.authorize(context()));
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(error.status).toBe(400);
+    expect(error.authErrorCategory).toBe('');
+  });
+
+  it('retries a 2xx token response without access_token, and does not cache it (W12 fixed)', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, { instance_url: INSTANCE, token_type: 'Bearer' });
+    const error = await rejection(client.authorize(context()));
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.status).toBe(500);
+    expect(error.message).toContain('access_token');
+    expect(cache.size).toBe(0);
+
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-2'));
+    await expect(client.authorize(context())).resolves.toMatchObject({ accessToken: 'AT-2' });
+  });
+
+  it('retries a 2xx token response without a usable instance_url', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, { access_token: 'AT', instance_url: 'not a url' });
+    expect(await rejection(client.authorize(context()))).toBeInstanceOf(RetryableError);
+  });
+
+  it('throttles a login refused for the API limit', async () => {
+    nock(LOGIN)
+      .post(TOKEN_PATH)
+      .reply(403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }]);
+    const error = await rejection(client.authorize(context()));
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect(error.status).toBe(429);
+  });
+
+  it('uses the host token from metadata.secret without logging in', async () => {
+    const auth = await client.authorize(
+      context({ secret: { access_token: 'HOST-AT', instance_url: `${INSTANCE}/` } }, 'SALESFORCE_OAUTH'),
+    );
+    expect(auth).toEqual({ flow: 'oauth', accessToken: 'HOST-AT', instanceUrl: INSTANCE });
+  });
+});
+
+describe('query', () => {
+  const records = (...ids: string[]) =>
+    ids.map((Id) => ({ attributes: { type: 'Lead' }, Id, Email: `${Id}@x.com` }));
+
+  it('runs the encoded SOQL with the session and follows nextRecordsUrl', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1'));
+    nock(INSTANCE, { reqheaders: { authorization: 'Bearer AT-1' } })
+      .get(QUERY_PATH)
+      .query({ q: SOQL })
+      .reply(200, {
+        totalSize: 3,
+        done: false,
+        nextRecordsUrl: '/services/data/v62.0/query/01gD0000002HU6KIAW-2000',
+        records: records('00Q1', '00Q2'),
+      })
+      .get('/services/data/v62.0/query/01gD0000002HU6KIAW-2000')
+      .reply(200, { totalSize: 3, done: true, records: records('00Q3') });
+    const result = await client.query(context(), SOQL, ':- during Lead Query');
+    expect(result.map((r) => r.Id)).toEqual(['00Q1', '00Q2', '00Q3']);
+    expect(result[0]).toMatchObject({ Id: '00Q1', Email: '00Q1@x.com' });
+  });
+
+  it('returns no records for an empty answer', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1'));
+    nock(INSTANCE).get(QUERY_PATH).query({ q: SOQL }).reply(200, { totalSize: 0, done: true, records: [] });
+    await expect(client.query(context(), SOQL, '')).resolves.toEqual([]);
+  });
+
+  it('on 401 INVALID_SESSION_ID with the password grant: evicts, logs in again and retries once', async () => {
+    const login = nock(LOGIN)
+      .post(TOKEN_PATH, EXPECTED_FORM)
+      .reply(200, tokenBody('AT-OLD'))
+      .post(TOKEN_PATH, EXPECTED_FORM)
+      .reply(200, tokenBody('AT-NEW'));
+    const first = nock(INSTANCE, { reqheaders: { authorization: 'Bearer AT-OLD' } })
+      .get(QUERY_PATH)
+      .query({ q: SOQL })
+      .reply(401, sessionExpired);
+    const second = nock(INSTANCE, { reqheaders: { authorization: 'Bearer AT-NEW' } })
+      .get(QUERY_PATH)
+      .query({ q: SOQL })
+      .reply(200, { totalSize: 1, done: true, records: records('00Q1') });
+    const ctx = context();
+    const result = await client.query(ctx, SOQL, ':- during Lead Query');
+    expect(result.map((r) => r.Id)).toEqual(['00Q1']);
+    expect(login.isDone()).toBe(true);
+    expect(first.isDone()).toBe(true);
+    expect(second.isDone()).toBe(true);
+    // The new session is the cached one.
+    await expect(client.authorize(ctx)).resolves.toMatchObject({ accessToken: 'AT-NEW' });
+  });
+
+  it('gives up after one refresh: a second 401 is a RetryableError without an auth category, and the token is dropped', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1')).post(TOKEN_PATH).reply(200, tokenBody('AT-2'));
+    nock(INSTANCE).get(QUERY_PATH).query({ q: SOQL }).twice().reply(401, sessionExpired);
+    const error = await rejection(client.query(context(), SOQL, ':- during Lead Query'));
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.status).toBe(500);
+    expect(error.authErrorCategory).toBe('');
+    expect(error.message).toBe(
+      'Salesforce Request Failed - due to "INVALID_SESSION_ID", (Retryable) :- during Lead Query',
+    );
+    expect(cache.size).toBe(0);
+  });
+
+  it('with the host OAuth token: a 401 is a RetryableError with REFRESH_TOKEN, and no login', async () => {
+    nock(INSTANCE, { reqheaders: { authorization: 'Bearer HOST-AT' } })
+      .get(QUERY_PATH)
+      .query({ q: SOQL })
+      .reply(401, sessionExpired);
+    const ctx = context({ secret: { access_token: 'HOST-AT', instance_url: INSTANCE } }, 'SALESFORCE_OAUTH');
+    const error = await rejection(client.query(ctx, SOQL, ':- during Lead Query'));
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.status).toBe(500);
+    expect(error.authErrorCategory).toBe('REFRESH_TOKEN');
+    expect(error.statTags).toEqual({ errorCategory: 'network', errorType: 'retryable' });
+    expect(error.destinationResponse).toMatchObject({ status: 401, response: sessionExpired });
+  });
+
+  it('403 REQUEST_LIMIT_EXCEEDED → ThrottledError', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1'));
+    nock(INSTANCE)
+      .get(QUERY_PATH)
+      .query({ q: SOQL })
+      .reply(403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }]);
+    const error = await rejection(client.query(context(), SOQL, ':- during Lead Query'));
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect(error.status).toBe(429);
+    expect(error.message).toBe(
+      'Salesforce Request Failed - due to "REQUEST_LIMIT_EXCEEDED", (Throttled) :- during Lead Query',
+    );
+  });
+
+  it('503 → RetryableError', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1'));
+    nock(INSTANCE).get(QUERY_PATH).query({ q: SOQL }).reply(503, 'Service Unavailable');
+    const error = await rejection(client.query(context(), SOQL, ':- during Lead Query'));
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.status).toBe(500);
+    expect(error.message).toContain('503');
+  });
+
+  it('400 MALFORMED_QUERY → AbortedError', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1'));
+    nock(INSTANCE)
+      .get(QUERY_PATH)
+      .query({ q: SOQL })
+      .reply(400, [{ errorCode: 'MALFORMED_QUERY', message: 'unexpected token' }]);
+    const error = await rejection(client.query(context(), SOQL, ''));
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(error.status).toBe(400);
+  });
+
+  it('a network error (ECONNRESET) → RetryableError', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1'));
+    nock(INSTANCE)
+      .get(QUERY_PATH)
+      .query({ q: SOQL })
+      // An Error instance, as Node emits: with nock 14 a plain object never reaches the request's 'error' event.
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    const error = await rejection(client.query(context(), SOQL, ':- during Lead Query'));
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.status).toBe(500);
+    expect(error.message).toContain('ECONNRESET');
+  });
+
+  it('a 200 that is not a query answer → RetryableError', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1'));
+    nock(INSTANCE).get(QUERY_PATH).query({ q: SOQL }).reply(200, '<html>maintenance</html>');
+    const error = await rejection(client.query(context(), SOQL, ''));
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.message).toContain('unexpected query response');
+  });
+
+  it('reports each call by endpoint and status, without secrets', async () => {
+    const events: ApiCallEvent[] = [];
+    const usage: unknown[] = [];
+    const stop = addTelemetryListener({ apiCall: (e) => events.push(e), apiUsage: (e) => usage.push(e) });
+    try {
+      nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-SECRET'));
+      nock(INSTANCE)
+        .get(QUERY_PATH)
+        .query({ q: SOQL })
+        .reply(200, { totalSize: 0, done: true, records: [] }, { 'Sforce-Limit-Info': 'api-usage=18/15000' });
+      await client.query(context(), SOQL, '');
+    } finally {
+      stop();
+    }
+    expect(events).toEqual([
+      { destinationId: 'dest-1', endpoint: 'token', status: 200 },
+      { destinationId: 'dest-1', endpoint: 'query', status: 200 },
+    ]);
+    expect(usage).toEqual([{ destinationId: 'dest-1', used: 18, max: 15000 }]);
+    expect(JSON.stringify([events, usage])).not.toContain('AT-SECRET');
+  });
+});
