@@ -1,0 +1,189 @@
+/**
+ * Turning a request body into transform inputs: the compacted payload (spec A.1.1), the `oauth-secret` header
+ * (A.2.1), the `X-Feature-*` headers, and a per-event check against the contract schema.
+ *
+ * The request envelope (an array; `{input, destType}`) is checked by fastify before the handler runs. Each event is
+ * checked here, against the element schema of `ProcessorRequestSchema` / `RouterRequestSchema`, so one malformed
+ * event becomes its own error element and never fails the other events of the request.
+ */
+import type { ErrorObject as AjvError } from 'ajv';
+import {
+  ConfigurationError,
+  InstrumentationError,
+  PlatformError,
+  type StatTags,
+  type TransformerError,
+} from '../framework/errors';
+import { ProcessorRequestSchema, type Metadata, type TransformInput } from '../framework/types';
+import { ajv, describeAjvError } from '../framework/validate';
+
+const validateEvent = ajv.compile<TransformInput>(ProcessorRequestSchema.items);
+
+export type CheckedInput =
+  | { ok: true; index: number; input: TransformInput }
+  | { ok: false; index: number; error: TransformerError; metadata?: Metadata };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The metadata of a raw event, when it has an object there (to echo it in an error element). */
+export function metadataOf(raw: unknown): Metadata | undefined {
+  return isObject(raw) && isObject(raw.metadata) ? (raw.metadata as Metadata) : undefined;
+}
+
+/** Which error a schema failure is: a bad destination is a configuration problem, a bad message the event's. */
+function schemaError(errors: AjvError[], root: string): TransformerError {
+  const described = [...new Set(errors.map((e) => describeAjvError(e, root)))].join('; ');
+  const first = errors[0];
+  const path = `${first?.instancePath ?? ''}/${String((first?.params as { missingProperty?: unknown })?.missingProperty ?? '')}`;
+  if (path.startsWith('/destination')) return new ConfigurationError(`Invalid destination: ${described}`);
+  if (path.startsWith('/message')) return new InstrumentationError(`Invalid event: ${described}`);
+  return new PlatformError(`Invalid transform input: ${described}`);
+}
+
+/** Check one event against the contract schema. `root` names it in messages (`input[3]`). */
+export function checkInput(raw: unknown, index: number, root: string): CheckedInput {
+  if (!isObject(raw)) {
+    return {
+      ok: false,
+      index,
+      error: new PlatformError(`Invalid transform input: ${root} must be an object`),
+    };
+  }
+  if (validateEvent(raw)) return { ok: true, index, input: raw };
+  return {
+    ok: false,
+    index,
+    error: schemaError(validateEvent.errors ?? [], root),
+    metadata: metadataOf(raw),
+  };
+}
+
+/** `x-content-format: json+compactedv1`: destinations and connections sent once, referenced by id. */
+export const COMPACTED_FORMAT = 'json+compactedv1';
+
+export interface CompactedBody {
+  input: unknown[];
+  destinations?: Record<string, unknown>;
+  connections?: Record<string, unknown>;
+}
+
+/**
+ * Re-expand a compacted payload. An event whose destination is not in `destinations` is not expanded; the
+ * per-event check then reports it (the reference fails the whole request with a 500 instead).
+ */
+export function expandCompacted(body: CompactedBody): unknown[] {
+  const destinations = body.destinations ?? {};
+  const connections = body.connections ?? {};
+  return body.input.map((item) => {
+    if (!isObject(item)) return item;
+    const metadata = isObject(item.metadata) ? item.metadata : {};
+    const destinationId = String(metadata.destinationId ?? '');
+    const destination = destinations[destinationId];
+    const connection = connections[`${String(metadata.sourceId ?? '')}:${destinationId}`];
+    return {
+      ...item,
+      ...(destination === undefined ? {} : { destination }),
+      ...(connection === undefined ? {} : { connection }),
+    };
+  });
+}
+
+/** Parse the `oauth-secret` header; undefined when absent or empty. Throws on a header that is not JSON. */
+export function parseOAuthSecret(header: string | string[] | undefined): unknown {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    // The header's value is a secret: never echo it.
+    throw new HostError(400, 'The oauth-secret header is not valid JSON');
+  }
+}
+
+/** Write the host's OAuth secret into every input's metadata (reference `SecretSpreader`). */
+export function spreadSecret(inputs: unknown[], secret: unknown): unknown[] {
+  if (secret === undefined) return inputs;
+  return inputs.map((item) =>
+    isObject(item)
+      ? { ...item, metadata: { ...(isObject(item.metadata) ? item.metadata : {}), secret } }
+      : item,
+  );
+}
+
+/** `X-Feature-Gzip-Support: ?1` → `{'gzip-support': true}`; other values are kept as strings. */
+export function featuresOf(headers: Record<string, string | string[] | undefined>): Record<string, unknown> {
+  const features: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(headers)) {
+    if (!name.toLowerCase().startsWith('x-feature-')) continue;
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    features[name.slice('x-feature-'.length).toLowerCase()] =
+      value === '?1' || value === 'true' ? true : value;
+  }
+  return features;
+}
+
+/** The tags the host adds to processor and delivery errors (spec A.1.4, A.5.3). */
+export function errorTags(
+  destType: string,
+  feature: 'processor' | 'router' | 'dataDelivery',
+  metadata: Metadata | undefined,
+  fallback?: string,
+): StatTags {
+  const asTag = (v: unknown): string | undefined =>
+    v === undefined || v === null || v === '' ? fallback : String(v);
+  const tags: StatTags = {
+    destType: destType.toUpperCase(),
+    module: 'destination',
+    implementation: 'native',
+    feature,
+  };
+  const destinationId = asTag(metadata?.destinationId);
+  const workspaceId = asTag(metadata?.workspaceId);
+  if (destinationId !== undefined) tags.destinationId = destinationId;
+  if (workspaceId !== undefined) tags.workspaceId = workspaceId;
+  return tags;
+}
+
+/** An error the host answers itself with an HTTP status and `{error}` (not a per-event outcome). */
+export class HostError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HostError';
+  }
+}
+
+/** Run `fn` over items with at most `limit` in flight; results keep the items' order. */
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** JSON with sorted keys, to group inputs by configuration (reference `groupRouterTransformEvents`). */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (isObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => value[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableStringify(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,38 @@
+/**
+ * The processor transform as the reference host runs it (spec A.1.4): each event on its own, concurrently; one
+ * element per request descriptor on success, one error element on failure. One bad event never affects another.
+ */
+import { processorError, processorSuccess } from '../framework/descriptors';
+import { isTransformerError } from '../framework/errors';
+import type { ProcessorOutput } from '../framework/types';
+import type { UnexpectedErrorSink } from './delivery';
+import type { DestinationHandlers } from './destinations';
+import { checkInput, errorTags, mapLimit, metadataOf } from './inputs';
+
+export const DEFAULT_PROCESSOR_CONCURRENCY = 32;
+
+export async function runProcessor(
+  events: unknown[],
+  destType: string,
+  handlers: DestinationHandlers,
+  concurrency = DEFAULT_PROCESSOR_CONCURRENCY,
+  onUnexpected?: UnexpectedErrorSink,
+): Promise<ProcessorOutput[]> {
+  const perEvent = await mapLimit(events, concurrency, async (raw, index): Promise<ProcessorOutput[]> => {
+    const checked = checkInput(raw, index, `body[${index}]`);
+    if (!checked.ok) {
+      return [
+        processorError(checked.error, checked.metadata, errorTags(destType, 'processor', checked.metadata)),
+      ];
+    }
+    const { metadata } = checked.input;
+    try {
+      const descriptors = await handlers.transform.process(checked.input);
+      return descriptors.map((descriptor) => processorSuccess(descriptor, metadata));
+    } catch (error) {
+      if (!isTransformerError(error)) onUnexpected?.(error, 'processor');
+      return [processorError(error, metadata, errorTags(destType, 'processor', metadataOf(raw)))];
+    }
+  });
+  return perEvent.flat();
+}
