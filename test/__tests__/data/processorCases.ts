@@ -4,18 +4,24 @@
  * (seeds/000), the reference behaviour (spec B.1–B.9) and each deliberate deviation from it (marked DEVIATION).
  */
 import {
+  type DescribeOptions,
   destination,
   identify,
   INSTANCE,
   lead,
   leadQuery,
   LOGIN_HOST,
+  mockDescribe,
   mockLogin,
   mockLoginError,
+  mockTokenGrant,
   mockQuery,
   mockQueryError,
   SANDBOX_HOST,
 } from '../helpers/salesforceMocks';
+import { createVerify, generateKeyPairSync } from 'node:crypto';
+import nock from 'nock';
+import { quotaGuard } from '../../../src/v0/destinations/salesforce/quota';
 import type { Destination } from '../../../src/framework/types';
 
 export interface ExpectedRequest {
@@ -36,6 +42,8 @@ export interface ProcessorCase {
   message: Record<string, unknown>;
   destination?: Destination;
   metadata?: Record<string, unknown>;
+  /** State to set before the event (cleared between cases). */
+  before?: () => void;
   mocks?: () => void;
   expected:
     | { requests: ExpectedRequest[] }
@@ -63,14 +71,42 @@ const seedTraits = {
   state: 'TX',
 };
 
-const noLead = (email: string) => () => {
-  mockLogin();
-  mockQuery(leadQuery([email]), []);
-};
-const oneLead = (email: string, record: Record<string, unknown>) => () => {
-  mockLogin();
-  mockQuery(leadQuery([email]), [record]);
-};
+const noLead =
+  (email: string, describe: DescribeOptions = {}) =>
+  () => {
+    mockLogin();
+    mockDescribe('Lead', describe);
+    mockQuery(leadQuery([email]), []);
+  };
+const oneLead =
+  (email: string, record: Record<string, unknown>, alsoDescribe: string[] = []) =>
+  () => {
+    mockLogin();
+    mockDescribe('Lead');
+    mockQuery(leadQuery([email]), [record]);
+    alsoDescribe.forEach((object) => mockDescribe(object));
+  };
+
+/** A key pair for the JWT bearer flow: the login mock verifies the assertion with the public key. */
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const PRIVATE_KEY_PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+function verifiesJwt(body: Record<string, string>): boolean {
+  if (body.grant_type !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return false;
+  const [header, claims, signature] = (body.assertion ?? '').split('.');
+  const ok = createVerify('RSA-SHA256')
+    .update(`${header}.${claims}`)
+    .verify(publicKey, Buffer.from(signature, 'base64url'));
+  const payload = JSON.parse(Buffer.from(claims, 'base64url').toString()) as Record<string, unknown>;
+  return (
+    ok &&
+    payload.iss === 'client-id-abc' &&
+    payload.sub === 'integration@acme.com' &&
+    payload.aud === 'https://login.salesforce.com'
+  );
+}
+
+const PRODUCT_FIELDS = ['Id', 'Name', 'Price__c', 'Sku__c'];
 
 const instrumentation = { errorCategory: 'dataValidation', errorType: 'instrumentation' };
 const configuration = { errorCategory: 'dataValidation', errorType: 'configuration' };
@@ -167,7 +203,7 @@ export const processorCases: ProcessorCase[] = [
       plan__c: 'pro',
       optedIn: false,
     }),
-    mocks: noLead('c@acme.com'),
+    mocks: noLead('c@acme.com', { extra: ['newProp__c', 'snake_case_prop__c', 'plan__c', 'optedIn__c'] }),
     expected: {
       requests: [
         {
@@ -231,7 +267,10 @@ export const processorCases: ProcessorCase[] = [
       traits: { FirstName: 'John', LastName: 'Gibbs', Email: 'john@peterson.com' },
       context: { externalId: [{ type: 'Salesforce-Contact', id: 'sf-contact-id' }] },
     },
-    mocks: () => mockLogin(),
+    mocks: () => {
+      mockLogin();
+      mockDescribe('Contact');
+    },
     expected: {
       requests: [
         {
@@ -258,7 +297,11 @@ export const processorCases: ProcessorCase[] = [
         },
       },
     ),
-    mocks: () => mockLogin(),
+    mocks: () => {
+      mockLogin();
+      mockDescribe('Account');
+      mockDescribe('Opportunity__c', { only: ['Id', 'Name', 'Industry'] });
+    },
     expected: {
       requests: [
         {
@@ -327,6 +370,7 @@ export const processorCases: ProcessorCase[] = [
         IsConverted: true,
         ConvertedContactId: '0035e00000CtctAAAA',
       }),
+      ['Contact'],
     ),
     expected: {
       requests: [
@@ -385,6 +429,7 @@ export const processorCases: ProcessorCase[] = [
     message: identify({ email: 'dup@acme.com' }),
     mocks: () => {
       mockLogin();
+      mockDescribe('Lead');
       mockQuery(leadQuery(['dup@acme.com']), [
         lead('00Q5e00000Dup1AAAA', 'dup@acme.com'),
         lead('00Q5e00000Dup2AAAA', 'DUP@acme.com'),
@@ -421,7 +466,10 @@ export const processorCases: ProcessorCase[] = [
         externalId: [{ type: 'SALESFORCE-Product__c', id: 'a015e00000ProdAAAA', identifierType: 'Id' }],
       },
     },
-    mocks: () => mockLogin(),
+    mocks: () => {
+      mockLogin();
+      mockDescribe('Product__c', { only: PRODUCT_FIELDS });
+    },
     expected: {
       requests: [
         {
@@ -447,6 +495,7 @@ export const processorCases: ProcessorCase[] = [
     },
     mocks: () => {
       mockLogin();
+      mockDescribe('Product__c', { only: PRODUCT_FIELDS });
       mockQuery("SELECT Id, Sku__c FROM Product__c WHERE Sku__c = 'SKU-1'", [
         { Id: 'a015e00000ProdAAAA', Sku__c: 'SKU-1' },
       ]);
@@ -476,6 +525,7 @@ export const processorCases: ProcessorCase[] = [
     },
     mocks: () => {
       mockLogin();
+      mockDescribe('Product__c', { only: PRODUCT_FIELDS });
       mockQuery('SELECT Id, Sku__c FROM Product__c WHERE Sku__c = 42', []);
     },
     expected: {
@@ -497,6 +547,7 @@ export const processorCases: ProcessorCase[] = [
     },
     mocks: () => {
       mockLogin();
+      mockDescribe('Product__c', { only: PRODUCT_FIELDS });
       mockQuery("SELECT Id, Sku__c FROM Product__c WHERE Sku__c = 'S'", [
         { Id: 'a015e00000Prod1AAA', Sku__c: 'S' },
         { Id: 'a015e00000Prod2AAA', Sku__c: 's' },
@@ -583,6 +634,7 @@ export const processorCases: ProcessorCase[] = [
     destination: destination({ sandbox: true }),
     mocks: () => {
       mockLogin(SANDBOX_HOST);
+      mockDescribe('Lead');
       mockQuery(leadQuery(['sb@acme.com']), []);
     },
     expected: { requests: [{ method: 'POST', path: '/sobjects/Lead' }] },
@@ -595,6 +647,7 @@ export const processorCases: ProcessorCase[] = [
     destination: destination({ loginUrl: 'https://acme.my.salesforce.com', apiVersion: '50.0' }),
     mocks: () => {
       mockLogin('https://acme.my.salesforce.com');
+      mockDescribe('Lead', {}, '50.0');
       mockQuery(leadQuery(['md@acme.com']), [], '50.0');
     },
     expected: { requests: [{ method: 'POST', path: '/sobjects/Lead', version: '50.0' }] },
@@ -611,7 +664,10 @@ export const processorCases: ProcessorCase[] = [
         instance_url: 'https://oauth.my.salesforce.com',
       },
     },
-    mocks: () => mockQuery(leadQuery(['oauth@acme.com']), [], '62.0', 'https://oauth.my.salesforce.com'),
+    mocks: () => {
+      mockDescribe('Lead', {}, '62.0', 'https://oauth.my.salesforce.com');
+      mockQuery(leadQuery(['oauth@acme.com']), [], '62.0', 'https://oauth.my.salesforce.com');
+    },
     expected: {
       requests: [{ method: 'POST', path: '/sobjects/Lead', instance: 'https://oauth.my.salesforce.com' }],
     },
@@ -656,6 +712,7 @@ export const processorCases: ProcessorCase[] = [
     message: identify({ email: 'a@acme.com' }),
     mocks: () => {
       mockLogin();
+      mockDescribe('Lead');
       mockQueryError(leadQuery(['a@acme.com']), 503, 'Service Unavailable');
     },
     expected: {
@@ -673,6 +730,7 @@ export const processorCases: ProcessorCase[] = [
     message: identify({ email: 'a@acme.com' }),
     mocks: () => {
       mockLogin();
+      mockDescribe('Lead');
       mockQueryError(leadQuery(['a@acme.com']), 403, [
         { errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' },
       ]);
@@ -687,16 +745,17 @@ export const processorCases: ProcessorCase[] = [
   },
   {
     id: 'lookup-session-expired-oauth',
-    scenario: 'The lookup answers 401 INVALID_SESSION_ID with a host OAuth token',
+    scenario:
+      'Salesforce answers 401 INVALID_SESSION_ID to a host OAuth token (its first call, the describe)',
     successCriteria:
       'Retryable 500 with authErrorCategory REFRESH_TOKEN, so rudder-server refreshes the token',
     message: identify({ email: 'a@acme.com' }),
     destination: destination({}, 'SALESFORCE_OAUTH'),
     metadata: { secret: { access_token: 'expired-token', instance_url: INSTANCE } },
     mocks: () =>
-      mockQueryError(leadQuery(['a@acme.com']), 401, [
-        { errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' },
-      ]),
+      nock(INSTANCE)
+        .get('/services/data/v62.0/sobjects/Lead/describe')
+        .reply(401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }]),
     expected: {
       error: {
         status: 500,
@@ -732,6 +791,196 @@ export const processorCases: ProcessorCase[] = [
         status: 400,
         message: /Trait "favorite color" cannot become a Salesforce custom field/,
         statTags: instrumentation,
+      },
+    },
+  },
+  {
+    id: 'unknown-field-rejected',
+    scenario: 'A custom trait whose field the org lacks (default unknownFieldPolicy reject)',
+    successCriteria:
+      'A 400 for this event naming the field and saying to create it first; nothing is written',
+    message: identify({ email: 'c@acme.com', newProp: 'x' }),
+    mocks: noLead('c@acme.com'),
+    expected: {
+      error: {
+        status: 400,
+        message: /^Field newProp__c does not exist on Lead .*create it in Salesforce first/,
+        statTags: instrumentation,
+      },
+    },
+  },
+  {
+    id: 'unknown-field-dropped',
+    scenario: 'The same trait with unknownFieldPolicy drop',
+    successCriteria: 'The Lead is written without the field',
+    message: identify({ email: 'c@acme.com', newProp: 'x', title: 'Dr' }),
+    destination: destination({ unknownFieldPolicy: 'drop' }),
+    mocks: noLead('c@acme.com'),
+    expected: {
+      requests: [
+        {
+          method: 'POST',
+          path: '/sobjects/Lead',
+          body: { Email: 'c@acme.com', Title: 'Dr' },
+          absent: ['newProp__c'],
+        },
+      ],
+    },
+  },
+  {
+    id: 'read-only-field-rejected',
+    scenario: 'An event that writes a field Salesforce marks read-only',
+    successCriteria: 'A 400 naming the field before any write',
+    message: identify(
+      { LastName: 'X', IsConverted: true },
+      { context: { externalId: [{ type: 'Salesforce-Lead', id: '00Q5e00000AbCdEAAZ' }] } },
+    ),
+    mocks: () => {
+      mockLogin();
+      mockDescribe('Lead');
+    },
+    expected: {
+      error: {
+        status: 400,
+        message: /^Field IsConverted on Lead cannot be written on update/,
+        statTags: instrumentation,
+      },
+    },
+  },
+  {
+    id: 'retl-native-upsert',
+    scenario: 'Reverse ETL by a field describe marks as an External ID',
+    successCriteria:
+      'A native upsert PATCH /sobjects/Product__c/Sku__c/<value>, without the field in the body, and no lookup',
+    message: {
+      type: 'identify',
+      integrations: { Salesforce: true },
+      traits: { Name: 'Widget', Price__c: 3 },
+      context: {
+        mappedToDestination: true,
+        externalId: [{ type: 'SALESFORCE-Product__c', id: 'SKU 1/a', identifierType: 'sku__c' }],
+      },
+    },
+    mocks: () => {
+      mockLogin();
+      mockDescribe('Product__c', { only: PRODUCT_FIELDS, externalIds: ['Sku__c'] });
+    },
+    expected: {
+      requests: [
+        {
+          method: 'PATCH',
+          path: '/sobjects/Product__c/Sku__c/SKU%201%2Fa',
+          body: { Name: 'Widget', Price__c: 3 },
+          absent: ['Sku__c', 'sku__c'],
+        },
+      ],
+    },
+  },
+  {
+    id: 'quota-guard',
+    scenario: 'The last answer said 96% of the daily API allocation is used',
+    successCriteria: 'Throttled (429) without spending a call, so rudder-server retries later',
+    message: identify({ email: 'a@acme.com' }),
+    before: () => quotaGuard.record('dest-1', 14_400, 15_000),
+    expected: {
+      error: {
+        status: 429,
+        message: /quota guard: 14400 of 15000 daily API calls used \(96%\).*95% threshold/,
+        statTags: { errorCategory: 'network', errorType: 'throttled' },
+      },
+    },
+  },
+  {
+    id: 'quota-guard-threshold-config',
+    scenario: 'Same usage, apiQuotaThreshold 0.99',
+    successCriteria: 'Calls are still spent below the configured threshold',
+    message: identify({ email: 'a@acme.com' }),
+    destination: destination({ apiQuotaThreshold: 0.99 }),
+    before: () => quotaGuard.record('dest-1', 14_400, 15_000),
+    mocks: noLead('a@acme.com'),
+    expected: { requests: [{ method: 'POST', path: '/sobjects/Lead' }] },
+  },
+  {
+    id: 'client-credentials-flow',
+    scenario: 'Client credentials against the My Domain (the replacement of the password flow)',
+    successCriteria: 'The client_credentials grant with id and secret in the body, at the My Domain host',
+    message: identify({ email: 'cc@acme.com' }),
+    destination: destination({
+      userName: undefined,
+      password: undefined,
+      initialAccessToken: undefined,
+      loginUrl: 'https://acme.my.salesforce.com',
+    }),
+    mocks: () => {
+      mockTokenGrant(
+        (b) =>
+          b.grant_type === 'client_credentials' &&
+          b.client_id === 'client-id-abc' &&
+          b.client_secret === 'client-secret-xyz',
+        'https://acme.my.salesforce.com',
+      );
+      mockDescribe('Lead');
+      mockQuery(leadQuery(['cc@acme.com']), []);
+    },
+    expected: { requests: [{ method: 'POST', path: '/sobjects/Lead' }] },
+  },
+  {
+    id: 'client-credentials-needs-my-domain',
+    scenario: 'Client credentials configured without a My Domain loginUrl',
+    successCriteria: 'ConfigurationError naming Config.loginUrl',
+    message: identify({ email: 'cc@acme.com' }),
+    destination: destination({ authFlow: 'clientCredentials' }),
+    expected: {
+      error: {
+        status: 400,
+        message: /Config\.loginUrl must be your org's My Domain/,
+        statTags: configuration,
+      },
+    },
+  },
+  {
+    id: 'jwt-bearer-flow',
+    scenario: 'The JWT bearer flow with a private key in the config',
+    successCriteria:
+      'An RS256 assertion (iss client id, sub user, aud login host) that verifies with the public key',
+    message: identify({ email: 'jwt@acme.com' }),
+    destination: destination({
+      password: undefined,
+      initialAccessToken: undefined,
+      privateKey: PRIVATE_KEY_PEM,
+    }),
+    mocks: () => {
+      mockTokenGrant(verifiesJwt);
+      mockDescribe('Lead');
+      mockQuery(leadQuery(['jwt@acme.com']), []);
+    },
+    expected: { requests: [{ method: 'POST', path: '/sobjects/Lead' }] },
+  },
+  {
+    id: 'jwt-bearer-bad-key',
+    scenario: 'jwtBearer with a private key that is not a key',
+    successCriteria: 'ConfigurationError naming Config.privateKey, before any call',
+    message: identify({ email: 'jwt@acme.com' }),
+    destination: destination({ authFlow: 'jwtBearer', privateKey: 'not a key' }),
+    expected: {
+      error: {
+        status: 400,
+        message: /Config\.privateKey is not a usable PEM private key/,
+        statTags: configuration,
+      },
+    },
+  },
+  {
+    id: 'ambiguous-auth-config',
+    scenario: 'Both a password and a private key, without authFlow',
+    successCriteria: 'ConfigurationError naming both keys and Config.authFlow',
+    message: identify({ email: 'jwt@acme.com' }),
+    destination: destination({ privateKey: PRIVATE_KEY_PEM }),
+    expected: {
+      error: {
+        status: 400,
+        message: /Config\.privateKey and Config\.password.*Config\.authFlow/,
+        statTags: configuration,
       },
     },
   },

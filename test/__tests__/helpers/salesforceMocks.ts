@@ -4,6 +4,8 @@
  */
 import nock from 'nock';
 import type { Destination, RouterInput } from '../../../src/framework/types';
+import leadMapping from '../../../src/v0/destinations/salesforce/data/SFIdentifyLeadConfig.json';
+import contactMapping from '../../../src/v0/destinations/salesforce/data/SFIdentifyContactConfig.json';
 
 export const LOGIN_HOST = 'https://login.salesforce.com';
 export const SANDBOX_HOST = 'https://test.salesforce.com';
@@ -143,4 +145,64 @@ export function lead(id: string, email: string, extra: Record<string, unknown> =
 /** A descriptor with the access token masked, for snapshots. */
 export function normalise<T>(value: T): T {
   return JSON.parse(JSON.stringify(value).split(ACCESS_TOKEN).join('<access-token>')) as T;
+}
+
+/** Field names of the standard objects as the mappings write them, plus the system fields describe lists. */
+const STANDARD_FIELDS: Record<string, string[]> = {
+  Lead: [...leadMapping.map((e) => e.destKey), 'Id', 'OwnerId'],
+  Contact: [...contactMapping.map((e) => e.destKey), 'Id'],
+  Account: ['Id', 'Name', 'Industry', 'Website', 'Phone'],
+};
+const READ_ONLY: Record<string, string[]> = {
+  Lead: ['IsConverted', 'ConvertedContactId', 'IsDeleted', 'CreatedDate'],
+};
+
+export interface DescribeOptions {
+  extra?: string[];
+  externalIds?: string[];
+  /** Replace the standard fields. */
+  only?: string[];
+}
+
+/** `GET /sobjects/<Object>/describe` with the object's fields (standard ones for Lead, Contact and Account). */
+export function mockDescribe(
+  object: string,
+  options: DescribeOptions = {},
+  version = '62.0',
+  instance = INSTANCE,
+) {
+  const writable = [...(options.only ?? STANDARD_FIELDS[object] ?? ['Id', 'Name']), ...(options.extra ?? [])];
+  const fields = [
+    ...writable.map((name) => ({
+      name,
+      createable: name !== 'Id',
+      updateable: name !== 'Id',
+      externalId: options.externalIds?.includes(name) ?? false,
+    })),
+    ...(READ_ONLY[object] ?? []).map((name) => ({
+      name,
+      createable: false,
+      updateable: false,
+      externalId: false,
+    })),
+  ];
+  return nock(instance)
+    .get(`/services/data/v${version}/sobjects/${object}/describe`)
+    .reply(200, { name: object, custom: object.endsWith('__c'), fields });
+}
+
+/** Any token grant whose form body satisfies `accept`. */
+export function mockTokenGrant(
+  accept: (body: Record<string, string>) => boolean,
+  host = LOGIN_HOST,
+  instance = INSTANCE,
+) {
+  return nock(host)
+    .post('/services/oauth2/token', accept)
+    .reply(200, {
+      access_token: ACCESS_TOKEN,
+      instance_url: instance,
+      token_type: 'Bearer',
+      issued_at: '1764400000000',
+    });
 }

@@ -3,18 +3,22 @@
  *
  * - Host OAuth (`metadata.secret`, SALESFORCE_OAUTH*): rudder-server owns the token; an expired one is reported with
  *   REFRESH_TOKEN so the server refreshes it (spec B.2 item 11, rudder-server.md 2.6).
- * - Password grant (legacy SALESFORCE): we log in ourselves with the password + security token, in the form body,
- *   never in the URL (fixes W13). Tokens are cached per destination with a TTL (fixes W11), one login at a time per
- *   destination (concurrent callers share it), and evicted when Salesforce says the session is invalid.
+ * - Logins we perform (config `authFlow`): the password grant (legacy SALESFORCE; retired by Salesforce on
+ *   2027-02-20), the client-credentials grant against the org's My Domain, and the JWT bearer grant (a private key
+ *   in the config, signed with Node's crypto). Credentials travel in the form body, never in the URL (fixes W13).
+ *   Tokens are cached per destination and credentials with a TTL (fixes W11), one login at a time per key
+ *   (concurrent callers share it), and evicted when Salesforce says the session is invalid.
  *
  * This module does no HTTP: the login call itself is made by client.ts.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createSign } from 'node:crypto';
+import { TtlCache } from '../../../framework/cache';
 import { ConfigurationError, OAuthSecretError } from '../../../framework/errors';
 import type { Destination, Metadata } from '../../../framework/types';
 import { OAUTH_DEFINITION_NAMES, TOKEN_PATH, type SalesforceConfig } from './config';
 
-export type AuthFlow = 'oauth' | 'password';
+/** `oauth`: the host's token; the others: a login we perform (config `authFlow`). */
+export type AuthFlow = 'oauth' | 'password' | 'clientCredentials' | 'jwtBearer';
 
 /** What a request to Salesforce needs. Never logged: it holds the access token. */
 export interface AuthInfo {
@@ -25,11 +29,12 @@ export interface AuthInfo {
   cacheKey?: string;
 }
 
-/** A login we must perform: where, and the form to post. */
+/** A login we must perform: where, and the form to post (built only when the cache misses: a JWT expires). */
 export interface LoginRequest {
+  flow: Exclude<AuthFlow, 'oauth'>;
   cacheKey: string;
   tokenUrl: string;
-  form: Record<string, string>;
+  form: () => Record<string, string>;
 }
 
 export type Credentials = { kind: 'token'; auth: AuthInfo } | { kind: 'login'; login: LoginRequest };
@@ -73,34 +78,141 @@ function fingerprint(parts: (string | undefined)[]): string {
     .slice(0, 16);
 }
 
-function passwordLogin(destination: Destination, config: SalesforceConfig): LoginRequest {
-  const missing = (['userName', 'password'] as const).filter((k) => !config[k]);
-  if (missing.length) {
-    throw new ConfigurationError(
-      `Invalid Salesforce destination config: Config.${missing.join(' and Config.')} ${missing.length > 1 ? 'are' : 'is'} required for the username-password sign-in`,
-    );
-  }
+const PREFIX = 'Invalid Salesforce destination config:';
+
+function clientIdOf(config: SalesforceConfig, flow: string): string {
   const clientId = config.clientId ?? process.env.SALESFORCE_CLIENT_ID;
-  const clientSecret = config.clientSecret ?? process.env.SALESFORCE_CLIENT_SECRET;
   if (!clientId) {
     throw new ConfigurationError(
-      'Invalid Salesforce destination config: Config.clientId (or the SALESFORCE_CLIENT_ID environment variable) is required for the username-password sign-in',
+      `${PREFIX} Config.clientId (or the SALESFORCE_CLIENT_ID environment variable) is required for the ${flow} sign-in`,
     );
   }
-  const form: Record<string, string> = {
-    grant_type: 'password',
-    client_id: clientId,
-    username: config.userName as string,
-    password: `${config.password as string}${config.securityToken}`,
-  };
-  if (clientSecret) form.client_secret = clientSecret;
+  return clientId;
+}
+
+function requireKeys(
+  config: SalesforceConfig,
+  keys: readonly ('userName' | 'password' | 'privateKey')[],
+  flow: string,
+) {
+  const missing = keys.filter((k) => !config[k]);
+  if (missing.length) {
+    throw new ConfigurationError(
+      `${PREFIX} Config.${missing.join(' and Config.')} ${missing.length > 1 ? 'are' : 'is'} required for the ${flow} sign-in`,
+    );
+  }
+}
+
+function loginRequest(
+  destination: Destination,
+  config: SalesforceConfig,
+  flow: LoginRequest['flow'],
+  identity: (string | undefined)[],
+  form: () => Record<string, string>,
+): LoginRequest {
   return {
-    // The key changes when any credential changes, so a rotated password never reuses an old session.
-    cacheKey: `${destination.ID}:${fingerprint([config.loginUrl, clientId, clientSecret, config.userName, form.password])}`,
+    flow,
+    // The key changes when any credential changes, so a rotated secret never reuses an old session.
+    cacheKey: `${destination.ID}:${flow}:${fingerprint([config.loginUrl, ...identity])}`,
     tokenUrl: `${config.loginUrl}${TOKEN_PATH}`,
     form,
   };
 }
+
+function passwordLogin(destination: Destination, config: SalesforceConfig): LoginRequest {
+  requireKeys(config, ['userName', 'password'], 'username-password');
+  const clientId = clientIdOf(config, 'username-password');
+  const clientSecret = config.clientSecret ?? process.env.SALESFORCE_CLIENT_SECRET;
+  const password = `${config.password as string}${config.securityToken}`;
+  return loginRequest(
+    destination,
+    config,
+    'password',
+    [clientId, clientSecret, config.userName, password],
+    () => ({
+      grant_type: 'password',
+      client_id: clientId,
+      ...(clientSecret ? { client_secret: clientSecret } : {}),
+      username: config.userName as string,
+      password,
+    }),
+  );
+}
+
+/** Salesforce hosts where the client-credentials flow is refused (salesforce-api.md 8.4). */
+const GENERIC_LOGIN_HOSTS = /^https:\/\/(login|test)\.salesforce\.com$/i;
+
+function clientCredentialsLogin(destination: Destination, config: SalesforceConfig): LoginRequest {
+  const clientId = clientIdOf(config, 'client credentials');
+  const clientSecret = config.clientSecret ?? process.env.SALESFORCE_CLIENT_SECRET;
+  if (!clientSecret) {
+    throw new ConfigurationError(
+      `${PREFIX} Config.clientSecret (or SALESFORCE_CLIENT_SECRET) is required for the client credentials sign-in`,
+    );
+  }
+  if (GENERIC_LOGIN_HOSTS.test(config.loginUrl)) {
+    throw new ConfigurationError(
+      `${PREFIX} Config.loginUrl must be your org's My Domain (https://<domain>.my.salesforce.com) for the client credentials sign-in: Salesforce refuses it on login.salesforce.com and test.salesforce.com`,
+    );
+  }
+  return loginRequest(destination, config, 'clientCredentials', [clientId, clientSecret], () => ({
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: clientSecret,
+  }));
+}
+
+const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
+/** A JWT for the bearer flow: RS256, issued by the connected app for the user, valid three minutes. */
+export function signJwt(config: SalesforceConfig, clientId: string, nowMs = Date.now()): string {
+  const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
+  const claims = base64url(
+    JSON.stringify({
+      iss: clientId,
+      sub: config.userName,
+      aud: config.loginUrl,
+      exp: Math.floor(nowMs / 1000) + 180,
+    }),
+  );
+  try {
+    const signature = createSign('RSA-SHA256')
+      .update(`${header}.${claims}`)
+      .sign(config.privateKey as string);
+    return `${header}.${claims}.${base64url(signature)}`;
+  } catch {
+    throw new ConfigurationError(
+      `${PREFIX} Config.privateKey is not a usable PEM private key (RSA) for the JWT bearer sign-in`,
+    );
+  }
+}
+
+const checkedKeys = new WeakSet<SalesforceConfig>();
+
+function jwtBearerLogin(destination: Destination, config: SalesforceConfig): LoginRequest {
+  requireKeys(config, ['userName', 'privateKey'], 'JWT bearer');
+  const clientId = clientIdOf(config, 'JWT bearer');
+  if (!checkedKeys.has(config)) {
+    signJwt(config, clientId); // fail fast on an unusable key, once per config, rather than at login
+    checkedKeys.add(config);
+  }
+  return loginRequest(
+    destination,
+    config,
+    'jwtBearer',
+    [clientId, config.userName, config.privateKey],
+    () => ({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: signJwt(config, clientId),
+    }),
+  );
+}
+
+const LOGINS = {
+  password: passwordLogin,
+  clientCredentials: clientCredentialsLogin,
+  jwtBearer: jwtBearerLogin,
+} as const;
 
 /** Decide how this job authenticates. Throws a ConfigurationError / OAuthSecretError naming what is missing. */
 export function resolveCredentials(
@@ -109,7 +221,7 @@ export function resolveCredentials(
   config: SalesforceConfig,
 ): Credentials {
   if (usesHostOAuth(destination, metadata, config)) return { kind: 'token', auth: hostOAuth(metadata) };
-  return { kind: 'login', login: passwordLogin(destination, config) };
+  return { kind: 'login', login: LOGINS[config.authFlow](destination, config) };
 }
 
 /** Seconds a token we obtained stays cached. Salesforce sessions last 2 h by default; we refresh before that. */
@@ -119,49 +231,22 @@ export function tokenTtlMs(): number {
 }
 
 /**
- * A TTL cache with single-flight loading: while a login for a key is in flight, every caller awaits the same
- * promise; failures are not cached.
+ * Tokens we obtained, per destination and credentials: single-flight logins, TTL, and eviction of a token
+ * Salesforce rejected (unless a newer one already replaced it).
  */
-export class TokenCache {
-  private readonly entries = new Map<string, { auth: AuthInfo; expiresAt: number }>();
-  private readonly inflight = new Map<string, Promise<AuthInfo>>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  async get(key: string, load: () => Promise<AuthInfo>, ttlMs = tokenTtlMs()): Promise<AuthInfo> {
-    const entry = this.entries.get(key);
-    if (entry && entry.expiresAt > this.now()) return entry.auth;
-    const pending = this.inflight.get(key);
-    if (pending) return pending;
-    const promise = load()
-      .then((auth) => {
-        this.entries.set(key, { auth, expiresAt: this.now() + ttlMs });
-        return auth;
-      })
-      .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, promise);
-    return promise;
+export class TokenCache extends TtlCache<AuthInfo> {
+  constructor(now: () => number = Date.now) {
+    super(tokenTtlMs, now);
   }
 
   /** Forget a token Salesforce rejected, unless a newer one already replaced it. */
   evict(key: string, rejectedToken?: string): void {
-    const entry = this.entries.get(key);
-    if (entry && (rejectedToken === undefined || entry.auth.accessToken === rejectedToken))
-      this.entries.delete(key);
+    this.delete(key, (auth) => rejectedToken === undefined || auth.accessToken === rejectedToken);
   }
 
   /** Evict every token of a destination (the proxy knows only the destination id, spec A.2.4). */
   evictDestination(destinationId: string): void {
-    for (const key of this.entries.keys()) if (key.startsWith(`${destinationId}:`)) this.entries.delete(key);
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.inflight.clear();
-  }
-
-  get size(): number {
-    return this.entries.size;
+    this.deleteWhere((key) => key.startsWith(`${destinationId}:`));
   }
 }
 

@@ -8,6 +8,8 @@ import { send } from '../../../framework/http';
 import { emit, parseLimitInfo } from '../../../framework/telemetry';
 import type { Destination, Metadata, ProcessedResponse } from '../../../framework/types';
 import { compileValidator } from '../../../framework/validate';
+import { TtlCache } from '../../../framework/cache';
+import { quotaGuard, type QuotaGuard } from './quota';
 import { resolveCredentials, tokenCache, type AuthInfo, type LoginRequest, type TokenCache } from './auth';
 import { dataUrl, type SalesforceConfig } from './config';
 import { classify, toTransformerError } from './errorHandler';
@@ -22,11 +24,28 @@ export interface SessionContext {
 
 export type SObjectRecord = Record<string, unknown> & { Id: string };
 
+export interface FieldInfo {
+  name: string;
+  externalId: boolean;
+  createable: boolean;
+  updateable: boolean;
+}
+
+/** What describe tells about an object: its fields, keyed by lower-cased API name (names are case-insensitive). */
+export interface ObjectDescription {
+  name: string;
+  fields: ReadonlyMap<string, FieldInfo>;
+}
+
 export interface SalesforceClient {
   /** A session for the destination: the host's OAuth token, or one we log in for (cached). */
   authorize(ctx: SessionContext): Promise<AuthInfo>;
   /** Run a SOQL query and return all its records (following `nextRecordsUrl`). */
   query(ctx: SessionContext, soql: string, suffix: string): Promise<SObjectRecord[]>;
+  /** The object's fields (cached per destination). Without it, field checks and native upserts are skipped. */
+  describe?(ctx: SessionContext, object: string): Promise<ObjectDescription>;
+  /** Throws a ThrottledError when calls must not be spent now (the API quota guard). */
+  beforeSpending?(ctx: SessionContext): void;
 }
 
 const TokenResponseSchema = Type.Object(
@@ -57,11 +76,67 @@ const validateQueryResponse = compileValidator(
   'query response',
 );
 
+const DescribeResponseSchema = Type.Object(
+  {
+    name: Type.String(),
+    fields: Type.Array(
+      Type.Object(
+        {
+          name: Type.String(),
+          externalId: Type.Optional(Type.Boolean()),
+          createable: Type.Optional(Type.Boolean()),
+          updateable: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+const validateDescribeResponse = compileValidator(
+  DescribeResponseSchema,
+  (message) => new RetryableError(`Salesforce returned an unexpected describe response (${message})`),
+  'describe response',
+);
+
+/** Seconds an object's describe stays cached; fields change rarely. */
+export function describeTtlMs(): number {
+  const seconds = Number(process.env.SALESFORCE_DESCRIBE_TTL_SECONDS ?? 3600);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 3600) * 1000;
+}
+
 const TOKEN_SUFFIX = ':- authentication failed during fetching access token.';
 
 /** The HTTP implementation used in production, the demo and end-to-end tests. */
 export class HttpSalesforceClient implements SalesforceClient {
-  constructor(private readonly cache: TokenCache = tokenCache) {}
+  constructor(
+    private readonly cache: TokenCache = tokenCache,
+    private readonly describes: TtlCache<ObjectDescription> = new TtlCache(describeTtlMs),
+    private readonly guard: QuotaGuard = quotaGuard,
+  ) {}
+
+  beforeSpending(ctx: SessionContext): void {
+    this.guard.check(ctx.destination.ID, ctx.config.apiQuotaThreshold);
+  }
+
+  describe(ctx: SessionContext, object: string): Promise<ObjectDescription> {
+    const key = `${ctx.destination.ID}|${ctx.config.apiVersion}|${object.toLowerCase()}`;
+    return this.describes.get(key, async () => {
+      const path = `${dataUrl('', ctx.config.apiVersion)}/sobjects/${encodeURIComponent(object)}/describe`;
+      const response = await this.get(ctx, path, 'describe', `:- during describe of ${object}`);
+      const body = validateDescribeResponse(response.response);
+      const fields = new Map<string, FieldInfo>();
+      for (const f of body.fields) {
+        fields.set(f.name.toLowerCase(), {
+          name: f.name,
+          externalId: f.externalId === true,
+          createable: f.createable !== false,
+          updateable: f.updateable !== false,
+        });
+      }
+      return { name: body.name, fields };
+    });
+  }
 
   private observe(destinationId: string, endpoint: string, response: ProcessedResponse): void {
     emit('apiCall', { destinationId, endpoint, status: response.status });
@@ -74,7 +149,7 @@ export class HttpSalesforceClient implements SalesforceClient {
       method: 'POST',
       url: login.tokenUrl,
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      data: new URLSearchParams(login.form).toString(),
+      data: new URLSearchParams(login.form()).toString(),
     });
     this.observe(destinationId, 'token', response);
     const c = classify(response.status, response.response, TOKEN_SUFFIX);
@@ -83,9 +158,9 @@ export class HttpSalesforceClient implements SalesforceClient {
       throw toTransformerError({ ...c, outcome: 'aborted', status: 400 }, response, false);
     if (c.outcome !== 'success') throw toTransformerError(c, response, false);
     const token = validateTokenResponse(response.response);
-    emit('tokenRefresh', { destinationId, flow: 'password' });
+    emit('tokenRefresh', { destinationId, flow: login.flow });
     return {
-      flow: 'password',
+      flow: login.flow,
       accessToken: token.access_token,
       instanceUrl: token.instance_url.replace(/\/$/, ''),
       cacheKey: login.cacheKey,

@@ -41,6 +41,17 @@ export const OAUTH_DEFINITION_NAMES = ['SALESFORCE_OAUTH', 'SALESFORCE_OAUTH_SAN
 export const WRITE_MODES = ['record', 'collections'] as const;
 export type WriteMode = (typeof WRITE_MODES)[number];
 
+/** How we sign in when rudder-server does not hand us a token (salesforce-api.md section 8). */
+export const AUTH_FLOWS = ['password', 'clientCredentials', 'jwtBearer'] as const;
+export type AuthFlowName = (typeof AUTH_FLOWS)[number];
+
+/** What to do with a field the org lacks (known from describe). */
+export const UNKNOWN_FIELD_POLICIES = ['reject', 'drop'] as const;
+export type UnknownFieldPolicy = (typeof UNKNOWN_FIELD_POLICIES)[number];
+
+/** Default share of the daily API allocation after which we stop spending calls. */
+export const DEFAULT_API_QUOTA_THRESHOLD = 0.95;
+
 const HttpUrl = Type.String({ pattern: '^https?://[^\\s/?#]+(:[0-9]+)?/?$' });
 
 export const SalesforceConfigSchema = Type.Object(
@@ -61,6 +72,32 @@ export const SalesforceConfigSchema = Type.Object(
     ),
     clientSecret: Type.Optional(
       Type.String({ description: 'Connected app client secret (else SALESFORCE_CLIENT_SECRET).' }),
+    ),
+    authFlow: Type.Optional(
+      Type.Union(
+        AUTH_FLOWS.map((f) => Type.Literal(f)),
+        {
+          description:
+            'password (userName, password, security token), clientCredentials (clientId, clientSecret, My Domain loginUrl) or jwtBearer (clientId, userName, privateKey). Inferred when absent.',
+        },
+      ),
+    ),
+    privateKey: Type.Optional(
+      Type.String({ description: 'PEM private key whose certificate is on the connected app (jwtBearer).' }),
+    ),
+    apiQuotaThreshold: Type.Number({
+      default: DEFAULT_API_QUOTA_THRESHOLD,
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: 'Share of the daily API allocation after which calls stop and events are throttled (0-1].',
+    }),
+    unknownFieldPolicy: Type.Union(
+      UNKNOWN_FIELD_POLICIES.map((p) => Type.Literal(p)),
+      {
+        default: 'reject',
+        description:
+          'A field the org lacks: reject the record (400 naming the field) or drop the field and report it.',
+      },
     ),
     mapProperty: Type.Optional(
       Type.Boolean({ description: 'Map traits to Lead/Contact fields (default true).' }),
@@ -89,6 +126,10 @@ export type SalesforceConfigInput = Static<typeof SalesforceConfigSchema>;
 
 /** The normalised configuration the destination works with. */
 export interface SalesforceConfig {
+  authFlow: AuthFlowName;
+  privateKey?: string;
+  apiQuotaThreshold: number;
+  unknownFieldPolicy: UnknownFieldPolicy;
   userName?: string;
   password?: string;
   securityToken: string;
@@ -118,6 +159,18 @@ function envWriteMode(): WriteMode {
   );
 }
 
+/** The flow a config implies when `authFlow` is not set; ambiguous combinations must say which they mean. */
+function inferAuthFlow(input: SalesforceConfigInput): AuthFlowName {
+  if (input.privateKey && input.password) {
+    throw new ConfigurationError(
+      'Invalid Salesforce destination config: both Config.privateKey and Config.password are set; set Config.authFlow to jwtBearer or password',
+    );
+  }
+  if (input.privateKey) return 'jwtBearer';
+  if (!input.userName && !input.password && input.clientId && input.clientSecret) return 'clientCredentials';
+  return 'password';
+}
+
 const configCache = new WeakMap<object, SalesforceConfig>();
 
 /**
@@ -139,6 +192,10 @@ export function parseConfig(destination: Destination): SalesforceConfig {
   }
   const loginUrl = (input.loginUrl || (input.sandbox ? SANDBOX_LOGIN_URL : LOGIN_URL)).replace(/\/$/, '');
   const config: SalesforceConfig = {
+    authFlow: input.authFlow ?? inferAuthFlow(input),
+    privateKey: input.privateKey || undefined,
+    apiQuotaThreshold: input.apiQuotaThreshold,
+    unknownFieldPolicy: input.unknownFieldPolicy,
     userName: input.userName || undefined,
     password: input.password || undefined,
     securityToken: input.initialAccessToken ?? '',

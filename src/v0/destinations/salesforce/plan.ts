@@ -3,7 +3,9 @@
  * `processRouterDest`:
  *
  * 1. validate and map each event on its own; a bad event is its own error and never fails the batch;
- * 2. resolve every lookup of the batch together: one SOQL query per object and identifier field (chunked);
+ * 2. check the API quota, then resolve every lookup of the batch together: one SOQL query per object and
+ *    identifier field (chunked); a lookup by an External ID field becomes a native upsert instead (no query);
+ *    fields are checked against each object's describe (cached);
  * 3. merge the writes that hit the same record (same id, or same new email, case-insensitive) in event order;
  * 4. group jobs that share a record, so each job's writes travel in exactly one output.
  *
@@ -12,7 +14,8 @@
 import { NetworkInstrumentationError, RetryableError, toErrorObject } from '../../../framework/errors';
 import type { Destination, Metadata, RouterInput } from '../../../framework/types';
 import type { AuthInfo } from './auth';
-import type { SalesforceClient, SessionContext, SObjectRecord } from './client';
+import type { ObjectDescription, SalesforceClient, SessionContext, SObjectRecord } from './client';
+import { checkFields, type WriteKind } from './fieldCheck';
 import { parseConfig, type SalesforceConfig } from './config';
 import { buildFields, type RecordFields } from './payload';
 import { checkEvent, toIntents, type RecordIntent, type Target } from './records';
@@ -24,8 +27,10 @@ const LEAD_FIELDS = ['Id', 'Email', 'IsConverted', 'ConvertedContactId', 'IsDele
 export interface PlannedWrite {
   key: string;
   object: string;
-  /** Absent: create. */
+  /** Absent: create (or upsert). */
   id?: string;
+  /** Native upsert by an External ID field: no lookup, Salesforce creates or updates. */
+  upsert?: { field: string; value: SoqlValue };
   fields: Record<string, unknown>;
   createDefaults: Record<string, unknown>;
   /** Indexes (into the batch) of the jobs whose data is in this write, in event order. */
@@ -33,7 +38,9 @@ export interface PlannedWrite {
 }
 
 export type JobOutcome =
-  { kind: 'passthrough' } | { kind: 'error'; error: unknown } | { kind: 'write'; writes: PlannedWrite[] };
+  | { kind: 'passthrough' }
+  | { kind: 'error'; error: unknown }
+  | { kind: 'write'; writes: PlannedWrite[]; dropped: string[] };
 
 /** A group of jobs that must travel together: they share at least one record. */
 export interface JobGroup {
@@ -49,8 +56,14 @@ export interface BatchPlan {
   groups: JobGroup[];
 }
 
+/** A target after planning: a lookup by an External ID field becomes a native upsert. */
+type PlanTarget = Target | { kind: 'upsert'; object: string; field: string; value: SoqlValue };
+interface PlanIntent extends Omit<RecordIntent, 'target'> {
+  target: PlanTarget;
+}
+
 interface PreparedJob {
-  intents: RecordIntent[];
+  intents: PlanIntent[];
   fields: RecordFields[];
 }
 
@@ -97,7 +110,7 @@ class LookupResults {
   }
 }
 
-function lookupOf(target: Target): { object: string; field: string; value: SoqlValue } | undefined {
+function lookupOf(target: PlanTarget): { object: string; field: string; value: SoqlValue } | undefined {
   if (target.kind === 'leadByEmail') return { object: 'Lead', field: 'Email', value: target.email };
   if (target.kind === 'byField') return { object: target.object, field: target.field, value: target.value };
   return undefined;
@@ -139,11 +152,12 @@ interface Resolved {
   key: string;
   object: string;
   id?: string;
+  upsert?: { field: string; value: SoqlValue };
   fields: RecordFields;
 }
 
 function resolveIntent(
-  intent: RecordIntent,
+  intent: PlanIntent,
   prepared: RecordFields,
   results: LookupResults,
   config: SalesforceConfig,
@@ -159,6 +173,13 @@ function resolveIntent(
       };
     case 'new':
       return { key: '', object: target.object, fields: prepared };
+    case 'upsert':
+      return {
+        key: `upsert|${target.object.toLowerCase()}|${target.field.toLowerCase()}|${norm(target.value)}`,
+        object: target.object,
+        upsert: { field: target.field, value: target.value },
+        fields: prepared,
+      };
     case 'byField': {
       const matches = results.get(target.object, target.field, target.value);
       if (matches.length > 1) {
@@ -216,8 +237,41 @@ function resolveIntent(
   }
 }
 
-function initialObject(target: Target): string {
+function initialObject(target: Target | PlanTarget): string {
   return target.kind === 'leadByEmail' ? 'Lead' : target.object;
+}
+
+const writeKind = (r: Resolved): WriteKind => (r.upsert ? 'upsert' : r.id ? 'update' : 'create');
+
+/** Describe every object in `objects` once (cached by the client); failures are kept per object. */
+async function describeAll(
+  client: SalesforceClient,
+  ctx: SessionContext,
+  objects: Iterable<string>,
+  into: Descriptions,
+) {
+  if (!client.describe) return;
+  const describe = client.describe.bind(client);
+  const wanted = new Map<string, string>();
+  for (const object of objects) {
+    const key = object.toLowerCase();
+    if (!into.has(key) && !wanted.has(key)) wanted.set(key, object);
+  }
+  await Promise.all(
+    [...wanted].map(([key, object]) =>
+      describe(ctx, object).then(
+        (d) => into.set(key, d),
+        (error: unknown) => into.set(key, { error }),
+      ),
+    ),
+  );
+}
+type Descriptions = Map<string, ObjectDescription | { error: unknown }>;
+
+function descriptionOf(descriptions: Descriptions, object: string): ObjectDescription | undefined {
+  const d = descriptions.get(object.toLowerCase());
+  if (d && 'error' in d) throw d.error;
+  return d;
 }
 
 /** Union-find over jobs: jobs that share a write end in one group. */
@@ -270,28 +324,74 @@ export async function planBatch(inputs: RouterInput[], client: SalesforceClient)
   const firstLive = prepared.findIndex(Boolean);
   if (firstLive < 0) return { destination, config, outcomes, groups: [] };
 
-  // 2. One session, then all lookups together.
+  // 2. Quota, one session, describes, then all lookups together.
   const ctx: SessionContext = { destination, metadata: inputs[firstLive].metadata, config };
   let auth: AuthInfo;
   try {
+    client.beforeSpending?.(ctx);
     auth = await client.authorize(ctx);
   } catch (error) {
     prepared.forEach((job, i) => job && fail(i, error));
     return { destination, config, outcomes, groups: [] };
   }
+  const descriptions: Descriptions = new Map();
+  await describeAll(
+    client,
+    ctx,
+    prepared.flatMap((job) => job?.intents.map((it) => initialObject(it.target)) ?? []),
+    descriptions,
+  );
+  prepared.forEach((job, i) => {
+    // An object we cannot describe cannot be written safely: fail its jobs before spending lookups on them.
+    const failed = job?.intents
+      .map((it) => descriptions.get(initialObject(it.target).toLowerCase()))
+      .find((d): d is { error: unknown } => d !== undefined && 'error' in d);
+    if (failed) {
+      fail(i, failed.error);
+      prepared[i] = undefined;
+    }
+  });
+  prepared.forEach((job) => {
+    job?.intents.forEach((intent) => {
+      const { target } = intent;
+      if (target.kind !== 'byField') return;
+      const d = descriptions.get(target.object.toLowerCase());
+      const field = d && !('error' in d) ? d.fields.get(target.field.toLowerCase()) : undefined;
+      if (field?.externalId)
+        intent.target = { kind: 'upsert', object: target.object, field: field.name, value: target.value };
+    });
+  });
   const results = await runLookups(client, ctx, prepared);
 
-  // 3. Resolve and merge in event order; a user whose event failed retryably keeps later events back (ordering).
+  // 3. Resolve each job's records.
+  const resolvedJobs: (Resolved[] | undefined)[] = prepared.map((job, i) => {
+    if (!job) return undefined;
+    try {
+      return job.intents.map((intent, k) => resolveIntent(intent, job.fields[k], results, config));
+    } catch (error) {
+      fail(i, error);
+      return undefined;
+    }
+  });
+  // Objects first met through a lookup (a converted Lead's Contact).
+  await describeAll(
+    client,
+    ctx,
+    resolvedJobs.flatMap((r) => r?.map((w) => w.object) ?? []),
+    descriptions,
+  );
+
+  // 4. In event order: keep a user's later events back after a retryable failure, check fields, merge.
   const merged = new Map<string, PlannedWrite>();
   const allWrites: PlannedWrite[] = [];
   const blockedUsers = new Set<string>();
-  prepared.forEach((job, i) => {
-    if (!job) {
+  resolvedJobs.forEach((resolved, i) => {
+    const user = orderKey(inputs[i]);
+    if (!resolved) {
       const outcome = outcomes[i];
-      if (outcome.kind === 'error' && isRetryable(outcome.error)) blockedUsers.add(orderKey(inputs[i]));
+      if (outcome.kind === 'error' && isRetryable(outcome.error)) blockedUsers.add(user);
       return;
     }
-    const user = orderKey(inputs[i]);
     if (blockedUsers.has(user)) {
       fail(
         i,
@@ -301,19 +401,27 @@ export async function planBatch(inputs: RouterInput[], client: SalesforceClient)
       );
       return;
     }
-    let resolved: Resolved[];
+    const dropped: string[] = [];
+    let checked: Resolved[];
     try {
-      resolved = job.intents.map((intent, k) => resolveIntent(intent, job.fields[k], results, config));
+      checked = resolved.map((r) => {
+        const description = descriptionOf(descriptions, r.object);
+        if (!description) return r;
+        const result = checkFields(r.object, r.fields, description, writeKind(r), config.unknownFieldPolicy);
+        dropped.push(...result.dropped.map((f) => `${r.object}.${f}`));
+        return { ...r, fields: result };
+      });
     } catch (error) {
       fail(i, error);
       if (isRetryable(error)) blockedUsers.add(user);
       return;
     }
     const writes: PlannedWrite[] = [];
-    for (const r of resolved) {
+    for (const r of checked) {
       let write = r.key ? merged.get(r.key) : undefined;
       if (!write) {
         write = { key: r.key, object: r.object, id: r.id, fields: {}, createDefaults: {}, jobs: [] };
+        if (r.upsert) write.upsert = r.upsert;
         if (r.key) merged.set(r.key, write);
         allWrites.push(write);
       }
@@ -322,7 +430,7 @@ export async function planBatch(inputs: RouterInput[], client: SalesforceClient)
       if (write.jobs[write.jobs.length - 1] !== i) write.jobs.push(i);
       if (!writes.includes(write)) writes.push(write);
     }
-    outcomes[i] = { kind: 'write', writes };
+    outcomes[i] = { kind: 'write', writes, dropped };
   });
   return { destination, config, auth, outcomes, groups: groupJobs(outcomes, allWrites) };
 }

@@ -19,7 +19,14 @@ import {
   MAX_RECORDS_PER_COLLECTION,
   MAX_TYPE_CHUNKS_PER_COLLECTION,
 } from './config';
-import { orderKey, planBatch, type BatchPlan, type JobGroup } from './plan';
+import {
+  orderKey,
+  planBatch,
+  type BatchPlan,
+  type JobGroup,
+  type JobOutcome,
+  type PlannedWrite,
+} from './plan';
 import { collectionsRequest, recordRefs, recordRequest, toSubrequests, type RecordRef } from './requests';
 
 /** Per-job data the v1 network handler reads back at delivery (carried in `metadata.destInfo`). */
@@ -29,6 +36,8 @@ export interface SalesforceDestInfo {
   orderKey?: string;
   /** Where this job's records sit in a collections response. */
   records?: RecordRef[];
+  /** Fields removed because the org lacks them (unknownFieldPolicy drop), reported with the delivery status. */
+  droppedFields?: string[];
 }
 
 /** Config keys that hold secrets: never echoed back in outputs (rudder-server reads none of them after transform). */
@@ -54,40 +63,53 @@ function withDestInfo(metadata: Metadata | undefined, extra: SalesforceDestInfo)
   return { ...base, destInfo: { ...previous, ...extra } };
 }
 
+/** The job's metadata, unchanged unless fields were dropped (then reported under destInfo). */
+function withDropped(metadata: Metadata | undefined, outcome: JobOutcome): Metadata {
+  if (outcome.kind !== 'write' || outcome.dropped.length === 0) return metadata ?? {};
+  return withDestInfo(metadata, { droppedFields: outcome.dropped });
+}
+
 function recordOutputs(plan: BatchPlan, inputs: RouterInput[], group: JobGroup): RouterOutput {
   const { auth, config, destination } = plan;
   if (!auth || !config) throw new Error('a planned write needs a session and a config');
   const requests = group.writes.map((w) => recordRequest(w, auth, config));
   const request: RequestDescriptor | RequestDescriptor[] = requests.length === 1 ? requests[0] : requests;
-  const metadata = group.jobs.map((j) => inputs[j].metadata ?? {});
+  const metadata = group.jobs.map((j) => withDropped(inputs[j].metadata, plan.outcomes[j]));
   return routerSuccess(request, metadata, echoDestination(destination), group.jobs.length > 1);
+}
+
+/** The collections subrequest a write lands in: creates, updates, or upserts of one object and field. */
+function category(w: PlannedWrite): string {
+  return w.upsert ? `upsert|${w.object}|${w.upsert.field}` : w.id ? 'update' : 'create';
 }
 
 /** Pack job groups into collections outputs of at most 5 subrequests (1,000 records) each, keeping event order. */
 function packGroups(groups: JobGroup[]): JobGroup[][] {
   const packs: JobGroup[][] = [];
   let pack: JobGroup[] = [];
-  let creates = 0;
-  let updates = 0;
+  let counts = new Map<string, number>();
   let types = new Set<string>();
-  const fits = (c: number, u: number, t: number) =>
-    t <= MAX_TYPE_CHUNKS_PER_COLLECTION &&
-    Math.ceil(c / MAX_RECORDS_PER_COLLECTION) + Math.ceil(u / MAX_RECORDS_PER_COLLECTION) <=
-      MAX_COLLECTIONS_PER_COMPOSITE;
+  const subrequests = (c: Map<string, number>) =>
+    [...c.values()].reduce((sum, n) => sum + Math.ceil(n / MAX_RECORDS_PER_COLLECTION), 0);
   for (const group of groups) {
-    const c = group.writes.filter((w) => !w.id).length;
-    const u = group.writes.length - c;
-    const t = new Set([...types, ...group.writes.map((w) => w.object)]);
-    if (pack.length && !fits(creates + c, updates + u, t.size)) {
+    const next = new Map(counts);
+    for (const w of group.writes) next.set(category(w), (next.get(category(w)) ?? 0) + 1);
+    const nextTypes = new Set([...types, ...group.writes.filter((w) => !w.upsert).map((w) => w.object)]);
+    if (
+      pack.length &&
+      (subrequests(next) > MAX_COLLECTIONS_PER_COMPOSITE || nextTypes.size > MAX_TYPE_CHUNKS_PER_COLLECTION)
+    ) {
       packs.push(pack);
       pack = [];
-      creates = updates = 0;
+      counts = new Map();
       types = new Set();
+      for (const w of group.writes) counts.set(category(w), (counts.get(category(w)) ?? 0) + 1);
+      group.writes.filter((w) => !w.upsert).forEach((w) => types.add(w.object));
+    } else {
+      counts = next;
+      types = nextTypes;
     }
     pack.push(group);
-    creates += c;
-    updates += u;
-    group.writes.forEach((w) => types.add(w.object));
   }
   if (pack.length) packs.push(pack);
   return packs;

@@ -73,9 +73,14 @@ export function responseHandler(input: ResponseHandlerInput): DeliveryV1Result {
   const response: DeliveryJobResult[] = jobs.map((metadata) => {
     const refs = destInfoOf(metadata).records;
     const user = orderKeyOf(metadata);
+    const dropped = destInfoOf(metadata).droppedFields;
+    const note =
+      Array.isArray(dropped) && dropped.length
+        ? ` (fields dropped, not in the org: ${dropped.join(', ')})`
+        : '';
     if (!subs || !Array.isArray(refs) || refs.length === 0) {
       // A single-record request: its one status is every job's status.
-      return { statusCode: 200, metadata, error: errorText(destinationResponse.response, 'success') };
+      return { statusCode: 200, metadata, error: errorText(destinationResponse.response, 'success') + note };
     }
     const verdict = jobVerdict(subs, refs);
     const c = verdict.classification;
@@ -86,7 +91,11 @@ export function responseHandler(input: ResponseHandlerInput): DeliveryV1Result {
       );
       entry = { statusCode: wait.status, metadata, error: wait.message };
     } else {
-      entry = { statusCode: c.status, metadata, error: errorText(verdict.detail, c.message) };
+      entry = {
+        statusCode: c.status,
+        metadata,
+        error: errorText(verdict.detail, c.message) + (c.status === 200 ? note : ''),
+      };
     }
     if (entry.statusCode >= 500 || entry.statusCode === 429) {
       if (user) held.add(user);

@@ -1,0 +1,58 @@
+/**
+ * Fields checked against the org's describe before a record is sent. A field the org lacks (or hides from the
+ * integration user), or one it will not let us write, would make Salesforce reject the whole record with
+ * INVALID_FIELD ("No such column 'newProp__c'"); in a collections request it could cost the batch a round trip.
+ * Policy `reject` (default): the record's jobs get a 400 naming the field and the fix. Policy `drop`: the field is
+ * removed and the drop is reported with the job's delivery status.
+ */
+import { InstrumentationError } from '../../../framework/errors';
+import type { ObjectDescription } from './client';
+import type { UnknownFieldPolicy } from './config';
+import type { RecordFields } from './payload';
+
+export type WriteKind = 'create' | 'update' | 'upsert';
+
+export interface CheckedFields extends RecordFields {
+  dropped: string[];
+}
+
+function problem(name: string, description: ObjectDescription, kind: WriteKind): string | undefined {
+  const field = description.fields.get(name.toLowerCase());
+  if (!field) return 'missing';
+  const writable =
+    kind === 'create'
+      ? field.createable
+      : kind === 'update'
+        ? field.updateable
+        : field.createable || field.updateable;
+  return writable ? undefined : 'readonly';
+}
+
+export function checkFields(
+  object: string,
+  input: RecordFields,
+  description: ObjectDescription,
+  kind: WriteKind,
+  policy: UnknownFieldPolicy,
+): CheckedFields {
+  const fields = { ...input.fields };
+  const createDefaults = { ...input.createDefaults };
+  const dropped: string[] = [];
+  const names = Object.keys(fields).concat(kind === 'update' ? [] : Object.keys(createDefaults));
+  for (const name of new Set(names)) {
+    const issue = problem(name, description, kind);
+    if (!issue) continue;
+    if (policy === 'drop') {
+      delete fields[name];
+      delete createDefaults[name];
+      dropped.push(name);
+      continue;
+    }
+    throw new InstrumentationError(
+      issue === 'missing'
+        ? `Field ${name} does not exist on ${object} in this Salesforce org (or the integration user cannot see it): create it in Salesforce first (Setup > Object Manager > ${object} > Fields & Relationships), or set unknownFieldPolicy to drop`
+        : `Field ${name} on ${object} cannot be written on ${kind} (Salesforce marks it read-only): remove the trait, or set unknownFieldPolicy to drop`,
+    );
+  }
+  return { fields, createDefaults, dropped };
+}

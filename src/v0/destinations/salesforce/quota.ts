@@ -1,0 +1,58 @@
+/**
+ * The API quota guard. Every Salesforce REST answer carries `Sforce-Limit-Info: api-usage=<used>/<max>`
+ * (salesforce-api.md 6.3), and Salesforce gives no Retry-After: once the daily allocation is spent, every call fails
+ * with 403 REQUEST_LIMIT_EXCEEDED until the rolling window frees some. So we watch the usage on every answer (lookups,
+ * logins, deliveries) and, past a share of the allocation (`apiQuotaThreshold`, default 95%), stop spending calls:
+ * jobs are throttled (429) and rudder-server retries them later. After a cool-down one batch goes through again; its
+ * answers tell whether usage has recovered.
+ */
+import { ThrottledError } from '../../../framework/errors';
+import { addTelemetryListener } from '../../../framework/telemetry';
+
+export const QUOTA_COOLDOWN_MS = Number(process.env.SALESFORCE_QUOTA_COOLDOWN_SECONDS ?? 300) * 1000;
+
+export interface Usage {
+  used: number;
+  max: number;
+  at: number;
+}
+
+export class QuotaGuard {
+  private readonly usage = new Map<string, Usage>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly cooldownMs = QUOTA_COOLDOWN_MS,
+  ) {}
+
+  record(destinationId: string, used: number, max: number): void {
+    if (max > 0) this.usage.set(destinationId, { used, max, at: this.now() });
+  }
+
+  latest(destinationId: string): Usage | undefined {
+    return this.usage.get(destinationId);
+  }
+
+  /** The reason to hold calls back, or undefined when calls may be spent. */
+  blocked(destinationId: string, threshold: number): string | undefined {
+    const usage = this.usage.get(destinationId);
+    if (!usage || usage.used < threshold * usage.max) return undefined;
+    if (this.now() - usage.at >= this.cooldownMs) return undefined;
+    const pct = (n: number) => `${Math.round(n * 1000) / 10}%`;
+    return `Salesforce API quota guard: ${usage.used} of ${usage.max} daily API calls used (${pct(usage.used / usage.max)}), at or above the ${pct(threshold)} threshold (apiQuotaThreshold); calls are held back and events retried later`;
+  }
+
+  /** Throws a ThrottledError (429) when calls must be held back. */
+  check(destinationId: string, threshold: number): void {
+    const reason = this.blocked(destinationId, threshold);
+    if (reason) throw new ThrottledError(reason);
+  }
+
+  clear(): void {
+    this.usage.clear();
+  }
+}
+
+/** The process-wide guard, fed by every answer the destination reads. */
+export const quotaGuard = new QuotaGuard();
+addTelemetryListener({ apiUsage: (e) => quotaGuard.record(e.destinationId, e.used, e.max) });
