@@ -4,7 +4,9 @@
 import { RetryableError, ThrottledError, AbortedError, TransformerError } from '../../src/framework/errors';
 import type { Metadata } from '../../src/framework/types';
 import { tokenCache } from '../../src/v0/destinations/salesforce/auth';
-import { responseHandler as v0 } from '../../src/v0/destinations/salesforce/networkHandler';
+import { proxy, responseHandler as v0 } from '../../src/v0/destinations/salesforce/networkHandler';
+import { quotaGuard } from '../../src/v0/destinations/salesforce/quota';
+import nock from 'nock';
 import { responseHandler as v1 } from '../../src/v1/destinations/salesforce/networkHandler';
 
 const meta = (
@@ -226,5 +228,41 @@ describe('proxy v1 handler', () => {
       destType: 'salesforce',
     });
     expect(result.response.map((r) => r.statusCode)).toEqual([200, 200]);
+  });
+});
+
+describe('proxy: the quota guard also holds deliveries back', () => {
+  afterEach(() => quotaGuard.clear());
+  const request = {
+    type: 'REST',
+    method: 'POST',
+    endpoint: 'https://acme.my.salesforce.com/services/data/v62.0/sobjects/Lead',
+    headers: { Authorization: 'Bearer t' },
+    params: {},
+    body: { JSON: { LastName: 'x' } },
+    metadata: [meta(1)],
+    destinationConfig: {},
+  };
+
+  it('answers 429 without calling Salesforce past the threshold, and v1 throttles every job', async () => {
+    quotaGuard.record('dest-1', 9_700, 10_000);
+    const response = await proxy(request);
+    expect(response.status).toBe(429);
+    expect(String(response.response)).toMatch(/quota guard: 9700 of 10000/);
+    const result = v1({
+      destinationResponse: response,
+      rudderJobMetadata: request.metadata,
+      destType: 'salesforce',
+    });
+    expect(result.response.map((r) => r.statusCode)).toEqual([429]);
+  });
+
+  it('sends when the configured threshold is higher than the usage', async () => {
+    quotaGuard.record('dest-1', 9_700, 10_000);
+    nock('https://acme.my.salesforce.com')
+      .post('/services/data/v62.0/sobjects/Lead', { LastName: 'x' })
+      .reply(201, { id: '00Q', success: true, errors: [] });
+    const response = await proxy({ ...request, destinationConfig: { apiQuotaThreshold: 0.99 } });
+    expect(response.status).toBe(201);
   });
 });

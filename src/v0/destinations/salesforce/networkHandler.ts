@@ -13,7 +13,16 @@ import type {
   ResponseHandlerInput,
 } from '../../../framework/types';
 import { classify, toTransformerError, type Classification } from './errorHandler';
-import { collectionResults, DELIVERY_SUFFIX, isHostOAuth, jobVerdict, observeDelivery } from './delivery';
+import { DEFAULT_API_QUOTA_THRESHOLD } from './config';
+import {
+  collectionResults,
+  DELIVERY_SUFFIX,
+  destInfoOf,
+  isHostOAuth,
+  jobVerdict,
+  observeDelivery,
+} from './delivery';
+import { quotaGuard } from './quota';
 
 function firstMetadata(metadata: Metadata | Metadata[] | undefined): Metadata | undefined {
   return Array.isArray(metadata) ? metadata[0] : metadata;
@@ -43,14 +52,28 @@ export function responseHandler(input: ResponseHandlerInput): DeliveryV0Result {
   };
 }
 
-export interface ProxyResult {
-  success: boolean;
-  response: ProcessedResponse;
-}
+/** What the proxy receives: a descriptor plus the jobs' metadata and the destination config (spec A.5.3). */
+export type ProxyRequest = RequestDescriptor & {
+  metadata?: Metadata | Metadata[];
+  destinationConfig?: Record<string, unknown>;
+};
 
-/** Send a descriptor (the proxy's HTTP call). */
-export async function proxy(request: RequestDescriptor, _destType?: string): Promise<ProcessedResponse> {
-  return sendDescriptor(request);
+/**
+ * Send a descriptor (the proxy's HTTP call) — unless the destination's last answers said its daily API allocation is
+ * past `apiQuotaThreshold`: then nothing is spent and the jobs are throttled (429), retried later.
+ */
+export async function proxy(
+  request: ProxyRequest,
+  _destType?: string,
+  timeoutMs?: number,
+): Promise<ProcessedResponse> {
+  const metadata = firstMetadata(request.metadata);
+  const destinationId = String(destInfoOf(metadata).authKey ?? metadata?.destinationId ?? '');
+  const configured = Number(request.destinationConfig?.apiQuotaThreshold);
+  const threshold = configured > 0 && configured <= 1 ? configured : DEFAULT_API_QUOTA_THRESHOLD;
+  const reason = destinationId ? quotaGuard.blocked(destinationId, threshold) : undefined;
+  if (reason) return { status: 429, response: reason };
+  return sendDescriptor(request, timeoutMs);
 }
 
 /**
