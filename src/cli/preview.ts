@@ -1,0 +1,157 @@
+/**
+ * `sf-destination preview <event.json>`: which Salesforce request(s) an event maps to, without sending anything.
+ *
+ * Offline by default: a placeholder session and lookups that find nothing (so records show as creates). With
+ * `--network` the lookups (and the sign-in) really run against the configured org; the writes are still only shown.
+ */
+import { toErrorObject } from '../framework/errors';
+import type { RequestDescriptor } from '../framework/types';
+import { defaultClient, type SalesforceClient } from '../v0/destinations/salesforce/client';
+import { createSalesforceDestination } from '../v0/destinations/salesforce/transform';
+import {
+  destinationFromConfig,
+  maskHeaders,
+  readJsonFile,
+  summarizeRequest,
+  toInput,
+  type Io,
+} from './common';
+import { OfflineClient } from './offlineClient';
+
+export interface PreviewOptions {
+  config?: string;
+  network?: boolean;
+  json?: boolean;
+}
+
+export interface PreviewResult {
+  mode: 'offline' | 'network';
+  outcome: 'requests' | 'filtered' | 'rejected';
+  lookups: string[];
+  requests: {
+    action: string;
+    method: string;
+    endpoint: string;
+    headers: Record<string, string>;
+    params: Record<string, unknown>;
+    json: unknown;
+  }[];
+  status?: number;
+  error?: string;
+  statTags?: Record<string, string | undefined>;
+}
+
+/** The real client with its lookups recorded. */
+function recording(inner: SalesforceClient, lookups: string[]): SalesforceClient {
+  const client = Object.create(inner) as SalesforceClient;
+  client.query = (ctx, soql, suffix) => {
+    lookups.push(soql);
+    return inner.query(ctx, soql, suffix);
+  };
+  return client;
+}
+
+const EMPTY_CONFIG = {};
+
+export async function previewEvent(
+  file: string,
+  options: PreviewOptions,
+  client?: SalesforceClient,
+): Promise<PreviewResult> {
+  const raw = await readJsonFile(file, 'event file');
+  const fallback = options.config
+    ? destinationFromConfig(await readJsonFile(options.config, 'config file'), options.config)
+    : undefined;
+  const hasDestination = typeof raw === 'object' && raw !== null && 'destination' in raw;
+  const input = toInput(
+    raw,
+    fallback ?? (hasDestination ? undefined : destinationFromConfig(EMPTY_CONFIG, 'default config')),
+    { jobId: 1 },
+    file,
+  );
+  const lookups: string[] = [];
+  const offline = new OfflineClient();
+  const used = client ?? (options.network ? recording(defaultClient, lookups) : offline);
+  const destination = createSalesforceDestination(used);
+  const mode = options.network ? 'network' : 'offline';
+  try {
+    const descriptors: RequestDescriptor[] = await destination.process(input);
+    return {
+      mode,
+      outcome: 'requests',
+      lookups: options.network ? lookups : offline.lookups,
+      requests: descriptors.map((d) => ({
+        action: summarizeRequest(d).action,
+        method: d.method,
+        endpoint: d.endpoint,
+        headers: maskHeaders(d.headers),
+        params: d.params,
+        json: d.body.JSON,
+      })),
+    };
+  } catch (error) {
+    const obj = toErrorObject(error, {}, false);
+    return {
+      mode,
+      outcome: obj.status === 298 ? 'filtered' : 'rejected',
+      lookups: options.network ? lookups : offline.lookups,
+      requests: [],
+      status: obj.status,
+      error: obj.message,
+      statTags: obj.statTags,
+    };
+  }
+}
+
+function render(result: PreviewResult): string {
+  const lines: string[] = [];
+  if (result.mode === 'offline') {
+    lines.push(
+      'Offline preview: nothing is sent. The session is a placeholder and every lookup answers "not found",',
+      'so a record that may already exist in your org is shown as a create (not found → create).',
+      'Use --network with a real --config to run the lookups against your org (writes are still not sent).',
+      '',
+    );
+  }
+  if (result.lookups.length) {
+    lines.push(result.mode === 'offline' ? 'Lookups it would run (not sent):' : 'Lookups it ran:');
+    for (const soql of result.lookups)
+      lines.push(`  SOQL ${soql}${result.mode === 'offline' ? '  → not found → create' : ''}`);
+    lines.push('');
+  }
+  if (result.outcome === 'filtered') {
+    lines.push(`Filtered (${result.status}): not sent to Salesforce.`, `  ${result.error}`);
+  } else if (result.outcome === 'rejected') {
+    const tags = result.statTags ?? {};
+    lines.push(
+      `Rejected (${result.status}${tags.errorType ? `, ${tags.errorCategory}/${tags.errorType}` : ''}): the event cannot be sent.`,
+      `  ${result.error}`,
+    );
+  } else {
+    const n = result.requests.length;
+    lines.push(`The event maps to ${n} Salesforce request${n === 1 ? '' : 's'}:`);
+    result.requests.forEach((r, i) => {
+      lines.push('', `${i + 1}. ${r.action}`, `   ${r.method} ${r.endpoint}`);
+      if (Object.keys(r.params).length) lines.push(`   params: ${JSON.stringify(r.params)}`);
+      lines.push(
+        `   headers: ${Object.entries(r.headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')}`,
+      );
+      lines.push(
+        '   body:',
+        ...JSON.stringify(r.json, null, 2)
+          .split('\n')
+          .map((l) => `   ${l}`),
+      );
+    });
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Exit status: 0 when the event maps to requests or is filtered, 1 when it is rejected. */
+export async function preview(file: string, options: PreviewOptions, io: Io): Promise<number> {
+  const result = await previewEvent(file, options);
+  io.out(options.json ? `${JSON.stringify(result, null, 2)}\n` : render(result));
+  return result.outcome === 'rejected' ? 1 : 0;
+}

@@ -1,0 +1,183 @@
+/**
+ * `sf-destination transform <events.ndjson>`: run the router transform over a file in batches, as rudder-server
+ * would call `/routerTransform`, and write the output elements as NDJSON (one element per line).
+ *
+ * Each line is an event or a full `{message, destination?, metadata?}` input; `--config` gives the destination of
+ * lines without one. A line that is not JSON becomes its own error element, so every line is accounted for.
+ * Lookups and the sign-in run against the configured org, unless `--offline`.
+ */
+import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { PlatformError, toErrorObject } from '../framework/errors';
+import type { Destination, TransformInput } from '../framework/types';
+import { salesforceHandlers } from '../server/destinations';
+import { runRouter, type RouterReplyElement } from '../server/router';
+import { defaultClient } from '../v0/destinations/salesforce/client';
+import { createSalesforceDestination } from '../v0/destinations/salesforce/transform';
+import { CliError, destinationFromConfig, readJsonFile, toInput, type Io } from './common';
+import { OfflineClient } from './offlineClient';
+
+export interface TransformOptions {
+  config?: string;
+  out?: string;
+  batchSize?: string | number;
+  offline?: boolean;
+  destType?: string;
+}
+
+export interface TransformSummary {
+  events: number;
+  elements: number;
+  deliverable: number;
+  filtered: number;
+  rejected: number;
+  retryable: number;
+}
+
+/** A text progress bar on stderr: redrawn in place on a terminal, a line per 10 % otherwise. */
+export class Progress {
+  private lastDecile = -1;
+  constructor(
+    private readonly io: Io,
+    private readonly total: number,
+    private readonly label: string,
+  ) {}
+
+  update(done: number, detail: string): void {
+    const ratio = this.total > 0 ? Math.min(1, done / this.total) : 1;
+    if (this.io.errIsTTY) {
+      const width = 30;
+      const filled = Math.round(ratio * width);
+      this.io.err(
+        `\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(ratio * 100)}% ${detail}`,
+      );
+      return;
+    }
+    const decile = Math.floor(ratio * 10);
+    if (decile > this.lastDecile) {
+      this.lastDecile = decile;
+      this.io.err(`${this.label} ${decile * 10}% ${detail}\n`);
+    }
+  }
+
+  done(): void {
+    if (this.io.errIsTTY) this.io.err('\n');
+  }
+}
+
+function parseBatchSize(value: string | number | undefined): number {
+  const n = Number(value ?? 200);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new CliError(`--batch-size must be an integer from 1 to 10000`);
+  return n;
+}
+
+/** Files above this size get a progress bar. */
+const PROGRESS_THRESHOLD_BYTES = 256 * 1024;
+
+export async function transformFile(
+  file: string,
+  options: TransformOptions,
+  io: Io,
+): Promise<TransformSummary> {
+  const batchSize = parseBatchSize(options.batchSize);
+  const destType = options.destType ?? 'salesforce';
+  let fallback: Destination | undefined;
+  if (options.config)
+    fallback = destinationFromConfig(await readJsonFile(options.config, 'config file'), options.config);
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new CliError(`Cannot read events file ${file}`);
+  }
+  const client = options.offline ? new OfflineClient() : defaultClient;
+  const handlers = salesforceHandlers({ transform: createSalesforceDestination(client) });
+  const output: WriteStream | undefined = options.out ? createWriteStream(options.out) : undefined;
+  const write = async (text: string) => {
+    if (!output) return io.out(text);
+    if (!output.write(text)) await once(output, 'drain');
+  };
+  const summary: TransformSummary = {
+    events: 0,
+    elements: 0,
+    deliverable: 0,
+    filtered: 0,
+    rejected: 0,
+    retryable: 0,
+  };
+  const progress = size > PROGRESS_THRESHOLD_BYTES ? new Progress(io, size, 'transform') : undefined;
+
+  let batch: (TransformInput | RouterReplyElement)[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    const inputs = batch.filter((b): b is TransformInput => 'message' in b);
+    const errors = batch.filter((b): b is RouterReplyElement => !('message' in b));
+    const elements = [
+      ...errors,
+      ...(inputs.length
+        ? await runRouter(inputs, destType, handlers, {
+            namespace: 'Unknown',
+            cluster: 'Unknown',
+            features: {},
+          })
+        : []),
+    ];
+    for (const element of elements) {
+      summary.elements += 1;
+      const jobs = element.metadata.length;
+      if (element.statusCode === 200) summary.deliverable += jobs;
+      else if (element.statusCode === 298) summary.filtered += jobs;
+      else if (element.statusCode >= 500 || element.statusCode === 429) summary.retryable += jobs;
+      else summary.rejected += jobs;
+      await write(`${JSON.stringify(element)}\n`);
+    }
+    batch = [];
+    progress?.update(bytes, `${summary.events} events`);
+  };
+
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo += 1;
+    bytes += Buffer.byteLength(line) + 1;
+    if (!line.trim()) continue;
+    summary.events += 1;
+    let item: TransformInput | RouterReplyElement;
+    try {
+      item = toInput(JSON.parse(line) as unknown, fallback, { jobId: lineNo }, `${file}:${lineNo}`);
+    } catch (error) {
+      const reason =
+        error instanceof SyntaxError
+          ? `line ${lineNo} is not valid JSON: ${error.message}`
+          : (error as Error).message;
+      const obj = toErrorObject(new PlatformError(reason));
+      item = {
+        metadata: [{ jobId: lineNo }],
+        batched: false,
+        statusCode: 400,
+        error: obj.message,
+        statTags: obj.statTags,
+      };
+    }
+    batch.push(item);
+    if (batch.length >= batchSize) await flush();
+  }
+  await flush();
+  progress?.done();
+  if (output) {
+    output.end();
+    await once(output, 'finish');
+  }
+  return summary;
+}
+
+export async function transform(file: string, options: TransformOptions, io: Io): Promise<number> {
+  const s = await transformFile(file, options, io);
+  io.err(
+    `transformed ${s.events} events into ${s.elements} output elements: ${s.deliverable} deliverable, ${s.filtered} filtered, ${s.rejected} rejected, ${s.retryable} to retry${options.out ? ` → ${options.out}` : ''}\n`,
+  );
+  return 0;
+}
