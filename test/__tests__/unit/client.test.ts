@@ -225,6 +225,36 @@ describe('query', () => {
     await expect(client.authorize(ctx)).resolves.toMatchObject({ accessToken: 'AT-NEW' });
   });
 
+  it('concurrent queries that all see the session expire share one new login', async () => {
+    const queries = 5;
+    const login = nock(LOGIN)
+      .post(TOKEN_PATH)
+      .once()
+      .reply(200, tokenBody('AT-OLD'))
+      .post(TOKEN_PATH)
+      .once()
+      .delay(20)
+      .reply(200, tokenBody('AT-NEW'));
+    nock(INSTANCE, { reqheaders: { authorization: 'Bearer AT-OLD' } })
+      .get(QUERY_PATH)
+      .query(true)
+      .times(queries)
+      .reply(401, sessionExpired);
+    nock(INSTANCE, { reqheaders: { authorization: 'Bearer AT-NEW' } })
+      .get(QUERY_PATH)
+      .query(true)
+      .times(queries)
+      .reply(200, { totalSize: 0, done: true, records: [] });
+    const ctx = context();
+    await client.authorize(ctx);
+    const results = await Promise.all(
+      Array.from({ length: queries }, (_, i) => client.query(ctx, `${SOQL} LIMIT ${i + 1}`, '')),
+    );
+    expect(results).toEqual(Array.from({ length: queries }, () => []));
+    expect(login.isDone()).toBe(true);
+    await expect(client.authorize(ctx)).resolves.toMatchObject({ accessToken: 'AT-NEW' });
+  });
+
   it('gives up after one refresh: a second 401 is a RetryableError without an auth category, and the token is dropped', async () => {
     nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1')).post(TOKEN_PATH).reply(200, tokenBody('AT-2'));
     nock(INSTANCE).get(QUERY_PATH).query({ q: SOQL }).twice().reply(401, sessionExpired);
@@ -291,8 +321,7 @@ describe('query', () => {
     nock(INSTANCE)
       .get(QUERY_PATH)
       .query({ q: SOQL })
-      // An Error instance, as Node emits: with nock 14 a plain object never reaches the request's 'error' event.
-      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      .replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
     const error = await rejection(client.query(context(), SOQL, ':- during Lead Query'));
     expect(error).toBeInstanceOf(RetryableError);
     expect(error.status).toBe(500);

@@ -1,0 +1,154 @@
+/**
+ * The build output loads the way rudder-transformer loads destinations (spec rudder-contract.md A.6): plain
+ * CommonJS `require` of `src/v0/destinations/<name>/transform.js`, and `new (require(...networkHandler).networkHandler)()`
+ * for the v0 and v1 proxies. The build runs once into a temporary directory (never into the repository).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const DEST = path.join('src', 'v0', 'destinations', 'salesforce');
+const V1_DEST = path.join('src', 'v1', 'destinations', 'salesforce');
+
+let outDir = '';
+let tsc: { status: number; output: string } = { status: -1, output: 'not run' };
+
+beforeAll(() => {
+  outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-build-'));
+  // Dependencies resolve from the output as they would from a checkout: through a node_modules next to it.
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
+  const tscBin = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
+  try {
+    const output = execFileSync(process.execPath, [tscBin, '-p', 'tsconfig.build.json', '--outDir', outDir], {
+      cwd: ROOT,
+      timeout: 120_000,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    tsc = { status: 0, output };
+  } catch (error) {
+    const e = error as { status?: number | null; stdout?: string; stderr?: string; message: string };
+    tsc = { status: e.status ?? -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` || e.message };
+  }
+}, 180_000);
+
+afterAll(() => {
+  if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
+});
+
+/** Run a script in a fresh Node process (no jest module registry, no transpiler) and parse what it prints. */
+function inNode(script: string): unknown {
+  const output = execFileSync(process.execPath, ['-e', script], {
+    cwd: outDir,
+    timeout: 60_000,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  return JSON.parse(output.trim().split('\n').pop() ?? 'null') as unknown;
+}
+
+const built = (...parts: string[]) => path.join(outDir, ...parts);
+
+describe('npm run build output', () => {
+  it('compiles without errors', () => {
+    expect({ status: tsc.status, output: tsc.output.trim() }).toEqual({ status: 0, output: '' });
+  });
+
+  it('exports process, processRouterDest and processMetadataForRouter from transform.js as functions', () => {
+    const file = built(DEST, 'transform.js');
+    expect(fs.existsSync(file)).toBe(true);
+    const exported = inNode(`
+      const t = require(${JSON.stringify(file)});
+      console.log(JSON.stringify({
+        process: typeof t.process,
+        processRouterDest: typeof t.processRouterDest,
+        processMetadataForRouter: typeof t.processMetadataForRouter,
+      }));
+    `);
+    expect(exported).toEqual({
+      process: 'function',
+      processRouterDest: 'function',
+      processMetadataForRouter: 'function',
+    });
+  });
+
+  it('gives processMetadataForRouter its contract behaviour from the built file', () => {
+    const file = built(DEST, 'transform.js');
+    const result = inNode(`
+      const t = require(${JSON.stringify(file)});
+      console.log(JSON.stringify(t.processMetadataForRouter({ metadata: [{ jobId: 1 }], destination: { ID: 'd1' } })));
+    `);
+    expect(result).toEqual([{ jobId: 1, destInfo: { authKey: 'd1' } }]);
+  });
+
+  it.each([
+    ['v0', DEST],
+    ['v1', V1_DEST],
+  ])('%s networkHandler is a constructor whose instance has the proxy methods', (_version, dir) => {
+    const file = built(dir, 'networkHandler.js');
+    expect(fs.existsSync(file)).toBe(true);
+    const shape = inNode(`
+      const { networkHandler } = require(${JSON.stringify(file)});
+      const handler = new networkHandler();
+      console.log(JSON.stringify({
+        ctor: typeof networkHandler,
+        responseHandler: typeof handler.responseHandler,
+        proxy: typeof handler.proxy,
+        prepareProxy: typeof handler.prepareProxy,
+        processAxiosResponse: typeof handler.processAxiosResponse,
+      }));
+    `);
+    expect(shape).toEqual({
+      ctor: 'function',
+      responseHandler: 'function',
+      proxy: 'function',
+      prepareProxy: 'function',
+      processAxiosResponse: 'function',
+    });
+  });
+
+  it.each([
+    [DEST, 'transform.d.ts'],
+    [DEST, 'networkHandler.d.ts'],
+    [V1_DEST, 'networkHandler.d.ts'],
+  ])('emits %s/%s', (dir, file) => {
+    const declaration = built(dir, file);
+    expect(fs.existsSync(declaration)).toBe(true);
+    expect(fs.readFileSync(declaration, 'utf8')).toMatch(/export /);
+  });
+
+  it('declares the transform entry points in transform.d.ts', () => {
+    const declaration = fs.readFileSync(built(DEST, 'transform.d.ts'), 'utf8');
+    for (const name of ['process', 'processRouterDest', 'processMetadataForRouter']) {
+      expect(declaration).toMatch(new RegExp(`\\b${name}\\b`));
+    }
+  });
+
+  it('copies every mapping JSON file unchanged', () => {
+    const sourceDir = path.join(ROOT, DEST, 'data');
+    const files = fs.readdirSync(sourceDir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) {
+      const out = built(DEST, 'data', file);
+      expect({ file, exists: fs.existsSync(out) }).toEqual({ file, exists: true });
+      expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(
+        JSON.parse(fs.readFileSync(path.join(sourceDir, file), 'utf8')),
+      );
+    }
+  });
+
+  it("puts transform.js where package.json's main points (relative to dist)", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      main: string;
+      types: string;
+    };
+    expect(fs.existsSync(built(path.relative('dist', pkg.main)))).toBe(true);
+    expect(fs.existsSync(built(path.relative('dist', pkg.types)))).toBe(true);
+  });
+
+  it('leaves tests out of the output', () => {
+    expect(fs.existsSync(built('test'))).toBe(false);
+  });
+});
