@@ -2,6 +2,7 @@
  * Token cache and credential resolution (src/v0/destinations/salesforce/auth.ts, spec rudder-contract.md B.2):
  * single-flight logins, TTL, safe eviction (W11), the password grant's form (W13), and the host OAuth secret checks.
  */
+import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { ConfigurationError, OAuthSecretError } from '../../../src/framework/errors';
 import type { Destination, Metadata } from '../../../src/framework/types';
 import {
@@ -351,5 +352,90 @@ describe('resolveCredentials: host OAuth', () => {
       errorCategory: 'platform',
       errorType: 'oAuthSecret',
     });
+  });
+});
+
+describe('resolveCredentials: client credentials grant', () => {
+  const MY_DOMAIN = 'https://acme.my.salesforce.com';
+
+  it('posts grant_type=client_credentials to the My Domain host', () => {
+    const login = loginOf(
+      resolve(destination({ clientId: 'cid', clientSecret: 'csecret', loginUrl: MY_DOMAIN })),
+    );
+    expect(login.tokenUrl).toBe(`${MY_DOMAIN}/services/oauth2/token`);
+    expect(formOf(login)).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'cid',
+      client_secret: 'csecret',
+    });
+    expect(login.cacheKey.startsWith('dest-1:')).toBe(true);
+    expect(login.cacheKey).not.toContain('csecret');
+  });
+
+  it.each([
+    ['login.salesforce.com', {}],
+    ['test.salesforce.com', { sandbox: true }],
+  ])('refuses %s, which Salesforce rejects for this grant (salesforce-api.md 8.4)', (_host, extra) => {
+    const error = thrownBy(() =>
+      resolve(
+        destination({ clientId: 'cid', clientSecret: 'csecret', authFlow: 'clientCredentials', ...extra }),
+      ),
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain('Config.loginUrl');
+    expect((error as Error).message).toContain('My Domain');
+  });
+
+  it('needs a client secret', () => {
+    const error = thrownBy(() =>
+      resolve(destination({ clientId: 'cid', authFlow: 'clientCredentials', loginUrl: MY_DOMAIN })),
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain('Config.clientSecret');
+  });
+});
+
+describe('resolveCredentials: JWT bearer grant', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+  const decode = (part: string): unknown =>
+    JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
+
+  it('posts a signed RS256 assertion naming the client, the user and the login host, valid three minutes', () => {
+    const before = Math.floor(Date.now() / 1000);
+    const login = loginOf(
+      resolve(destination({ userName: 'u@example.com', clientId: 'cid', privateKey: PEM })),
+    );
+    expect(login.tokenUrl).toBe('https://login.salesforce.com/services/oauth2/token');
+    const form = formOf(login);
+    expect(form.grant_type).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    expect(Object.keys(form).sort()).toEqual(['assertion', 'grant_type']);
+    const [header, claims, signature] = form.assertion.split('.');
+    expect(decode(header)).toEqual({ alg: 'RS256', typ: 'JWT' });
+    const body = decode(claims) as { iss: string; sub: string; aud: string; exp: number };
+    expect(body).toMatchObject({ iss: 'cid', sub: 'u@example.com', aud: 'https://login.salesforce.com' });
+    expect(body.exp).toBeGreaterThanOrEqual(before + 180);
+    expect(body.exp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 180);
+    const valid = createVerify('RSA-SHA256')
+      .update(`${header}.${claims}`)
+      .verify(publicKey, Buffer.from(signature, 'base64url'));
+    expect(valid).toBe(true);
+    expect(login.cacheKey).not.toContain('PRIVATE KEY');
+  });
+
+  it('rejects an unusable key up front with a ConfigurationError naming Config.privateKey', () => {
+    const error = thrownBy(() =>
+      resolve(destination({ userName: 'u@example.com', clientId: 'cid', privateKey: 'not a key' })),
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain('Config.privateKey');
+    expect((error as Error).message).not.toContain('not a key');
+  });
+
+  it('needs the user name', () => {
+    const error = thrownBy(() => resolve(destination({ clientId: 'cid', privateKey: PEM })));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain('Config.userName');
   });
 });

@@ -12,6 +12,15 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEST = path.join('src', 'v0', 'destinations', 'salesforce');
 const V1_DEST = path.join('src', 'v1', 'destinations', 'salesforce');
 
+/** Every proxy handler directory (`src/v0|v1/destinations/<name>/networkHandler.ts`), the OAuth aliases included. */
+const HANDLER_DIRS: string[] = ['v0', 'v1'].flatMap((version) => {
+  const base = path.join(ROOT, 'src', version, 'destinations');
+  return fs
+    .readdirSync(base)
+    .filter((name) => fs.existsSync(path.join(base, name, 'networkHandler.ts')))
+    .map((name) => path.join('src', version, 'destinations', name));
+});
+
 let outDir = '';
 let tsc: { status: number; output: string } = { status: -1, output: 'not run' };
 
@@ -83,13 +92,16 @@ describe('npm run build output', () => {
     expect(result).toEqual([{ jobId: 1, destInfo: { authKey: 'd1' } }]);
   });
 
-  it.each([
-    ['v0', DEST],
-    ['v1', V1_DEST],
-  ])('%s networkHandler is a constructor whose instance has the proxy methods', (_version, dir) => {
-    const file = built(dir, 'networkHandler.js');
-    expect(fs.existsSync(file)).toBe(true);
-    const shape = inNode(`
+  it('has the v0 and v1 Salesforce handlers among the handler directories', () => {
+    expect(HANDLER_DIRS).toEqual(expect.arrayContaining([DEST, V1_DEST]));
+  });
+
+  it.each(HANDLER_DIRS)(
+    '%s/networkHandler.js exports a constructor whose instance has the proxy methods',
+    (dir) => {
+      const file = built(dir, 'networkHandler.js');
+      expect(fs.existsSync(file)).toBe(true);
+      const shape = inNode(`
       const { networkHandler } = require(${JSON.stringify(file)});
       const handler = new networkHandler();
       console.log(JSON.stringify({
@@ -100,24 +112,24 @@ describe('npm run build output', () => {
         processAxiosResponse: typeof handler.processAxiosResponse,
       }));
     `);
-    expect(shape).toEqual({
-      ctor: 'function',
-      responseHandler: 'function',
-      proxy: 'function',
-      prepareProxy: 'function',
-      processAxiosResponse: 'function',
-    });
-  });
+      expect(shape).toEqual({
+        ctor: 'function',
+        responseHandler: 'function',
+        proxy: 'function',
+        prepareProxy: 'function',
+        processAxiosResponse: 'function',
+      });
+    },
+  );
 
-  it.each([
-    [DEST, 'transform.d.ts'],
-    [DEST, 'networkHandler.d.ts'],
-    [V1_DEST, 'networkHandler.d.ts'],
-  ])('emits %s/%s', (dir, file) => {
-    const declaration = built(dir, file);
-    expect(fs.existsSync(declaration)).toBe(true);
-    expect(fs.readFileSync(declaration, 'utf8')).toMatch(/export /);
-  });
+  it.each([[DEST, 'transform.d.ts'], ...HANDLER_DIRS.map((dir) => [dir, 'networkHandler.d.ts'])])(
+    'emits %s/%s',
+    (dir, file) => {
+      const declaration = built(dir, file);
+      expect(fs.existsSync(declaration)).toBe(true);
+      expect(fs.readFileSync(declaration, 'utf8')).toMatch(/export /);
+    },
+  );
 
   it('declares the transform entry points in transform.d.ts', () => {
     const declaration = fs.readFileSync(built(DEST, 'transform.d.ts'), 'utf8');

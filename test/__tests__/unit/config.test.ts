@@ -159,3 +159,46 @@ describe('parseConfig', () => {
     expect((error as Error).message).toContain('"bulk"');
   });
 });
+
+describe('parseConfig: sign-in flow and newer settings', () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    ['userName + password', {}, 'password'],
+    [
+      'clientId + clientSecret without a user',
+      { userName: '', password: '', clientId: 'cid', clientSecret: 'cs' },
+      'clientCredentials',
+    ],
+    ['a private key', { password: undefined, privateKey: 'PEM' }, 'jwtBearer'],
+    ['an explicit authFlow', { authFlow: 'clientCredentials' }, 'clientCredentials'],
+  ])('infers the flow from %s', (_name, config, flow) => {
+    expect(parseConfig(dest(config)).authFlow).toBe(flow);
+  });
+
+  it('refuses a private key and a password without an explicit authFlow', () => {
+    const error = thrownBy(() => parseConfig(dest({ privateKey: 'PEM' })));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain('Config.privateKey');
+    expect((error as Error).message).toContain('Config.authFlow');
+    expect(parseConfig(dest({ privateKey: 'PEM', authFlow: 'password' })).authFlow).toBe('password');
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['authFlow "oauth"', { authFlow: 'oauth' }, 'Config.authFlow'],
+    ['apiQuotaThreshold 0', { apiQuotaThreshold: 0 }, 'Config.apiQuotaThreshold'],
+    ['apiQuotaThreshold 1.5', { apiQuotaThreshold: 1.5 }, 'Config.apiQuotaThreshold'],
+    ['apiQuotaThreshold "0.9"', { apiQuotaThreshold: '0.9' }, 'Config.apiQuotaThreshold'],
+    ['unknownFieldPolicy "ignore"', { unknownFieldPolicy: 'ignore' }, 'Config.unknownFieldPolicy'],
+  ])('rejects %s naming the key', (_name, config, key) => {
+    const error = thrownBy(() => parseConfig(dest(config)));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain(key);
+  });
+
+  it('defaults apiQuotaThreshold to 0.95 and unknownFieldPolicy to reject', () => {
+    expect(parseConfig(dest())).toMatchObject({ apiQuotaThreshold: 0.95, unknownFieldPolicy: 'reject' });
+    expect(parseConfig(dest({ apiQuotaThreshold: 1, unknownFieldPolicy: 'drop' }))).toMatchObject({
+      apiQuotaThreshold: 1,
+      unknownFieldPolicy: 'drop',
+    });
+  });
+});
