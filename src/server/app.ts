@@ -185,9 +185,16 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
     reply.code(404).send({ error: `Route not found: ${request.method} ${request.url.split('?')[0]}` });
   });
 
+  // Graceful shutdown: once closing, in-flight replies end their keep-alive connection, or `close` would wait for
+  // the client's idle keep-alive sockets (rudder-server keeps them open) long after the last request.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   // rudder-server panics on a 200 without `apiVersion: 2` (rudder-server.md 1.2); every reply carries it.
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('apiVersion', '2');
+    if (closing) reply.header('connection', 'close');
     return payload;
   });
   app.addHook('preHandler', async (request) => {
