@@ -137,6 +137,12 @@ describe('authorize (password grant)', () => {
     expect(error).toBeInstanceOf(AbortedError);
     expect(error.status).toBe(400);
     expect(error.authErrorCategory).toBe('');
+    // The message tells what Salesforce said and what happens to the job, like every other aborted login.
+    expect(error.message).toContain('invalid client credentials');
+    expect(error.message).toContain('(Aborted)');
+    expect(error.message).not.toContain('(Retryable)');
+    expect(error.message).not.toContain('INVALID_SESSION_ID');
+    expect(error.message).toContain(':- authentication failed during fetching access token.');
   });
 
   it('retries a 2xx token response without access_token, and does not cache it (W12 fixed)', async () => {

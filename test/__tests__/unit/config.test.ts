@@ -121,6 +121,22 @@ describe('parseConfig', () => {
     expect((error as Error).message).toContain('Invalid Salesforce destination config');
   });
 
+  it.each(['http://acme.my.salesforce.com', 'http://login.salesforce.com', 'http://10.0.0.5:8080'])(
+    'rejects the plain-http loginUrl %p: credentials would travel in clear text (salesforce-api.md 8.1: HTTPS only)',
+    (loginUrl) => {
+      const error = thrownBy(() => parseConfig(dest({ loginUrl })));
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toContain('Config.loginUrl');
+    },
+  );
+
+  it.each(['http://127.0.0.1:4010', 'http://localhost:4010', 'https://acme.my.salesforce.com'])(
+    'accepts the loginUrl %p (https, or http on loopback for the simulator)',
+    (loginUrl) => {
+      expect(parseConfig(dest({ loginUrl })).loginUrl).toBe(loginUrl);
+    },
+  );
+
   it('accepts another two-digit API version', () => {
     expect(parseConfig(dest({ apiVersion: '58.0' })).apiVersion).toBe('58.0');
   });
