@@ -1,0 +1,118 @@
+/**
+ * End-to-end helpers: the destination against the simulator over real HTTP on 127.0.0.1, delivered the way
+ * rudder-server does (bench/deliver.ts, shared with the benchmark).
+ */
+import type { Destination, RouterInput, RouterOutput } from '../../../src/framework/types';
+import { TokenCache } from '../../../src/v0/destinations/salesforce/auth';
+import { HttpSalesforceClient } from '../../../src/v0/destinations/salesforce/client';
+import {
+  createSalesforceDestination,
+  type SalesforceDestination,
+} from '../../../src/v0/destinations/salesforce/transform';
+import type { SimOptions, SimRecord, Simulator } from '../../../tools/salesforce-sim';
+import { deliverRouterOutputs, type JobStatuses } from '../../../bench/deliver';
+import { identify, makeDestination, simConfig, type EventSpec } from '../../../bench/workload';
+
+export { deliverRouterOutputs, identify };
+
+/** The org of the end-to-end suites: two custom Lead fields and a product object keyed by an External ID. */
+export const E2E_SIM_OPTIONS: SimOptions = {
+  port: 0,
+  customFields: { Lead: { plan__c: 'string', score__c: 'double' } },
+  customObjects: { Product__c: { Name: 'string', Sku__c: 'string', Price__c: 'double' } },
+  externalIdFields: { Product__c: ['Sku__c'] },
+};
+
+/** A destination with its own token and describe caches: no state bleeds between tests. */
+export function freshDestination(): SalesforceDestination {
+  return createSalesforceDestination(new HttpSalesforceClient(new TokenCache()));
+}
+
+let destinationSeq = 0;
+/** A destination for the simulator, with a unique ID (token and quota state are keyed by it). */
+export function simDestination(sim: Simulator, extra: Record<string, unknown> = {}): Destination {
+  destinationSeq += 1;
+  return makeDestination(`e2e-dest-${destinationSeq}`, simConfig(sim.url, extra));
+}
+
+/** Events from compact specs: `[jobId, userId, traits]`. */
+export function events(
+  destination: Destination,
+  specs: (Partial<EventSpec> & Pick<EventSpec, 'jobId' | 'traits'>)[],
+): RouterInput[] {
+  return specs.map((s) => identify(destination, { userId: `u${s.jobId}`, ...s }));
+}
+
+/** Live Leads (not deleted). */
+export function liveRecords(sim: Simulator, object: string): SimRecord[] {
+  return sim.state.records(object).filter((r) => r.IsDeleted !== true);
+}
+
+export function byEmail(sim: Simulator, email: string): SimRecord[] {
+  return liveRecords(sim, 'Lead').filter(
+    (r) => typeof r.Email === 'string' && r.Email.toLowerCase() === email.toLowerCase(),
+  );
+}
+
+/** Emails of live Leads, lower-cased and sorted; duplicates show up as repeats. */
+export function leadEmails(sim: Simulator): string[] {
+  return liveRecords(sim, 'Lead')
+    .map((r) => String(r.Email).toLowerCase())
+    .sort();
+}
+
+/** Metered calls by endpoint kind, without the (unmetered) token and identity entries. */
+export function meteredCalls(sim: Simulator): Record<string, number> {
+  const { byEndpoint } = sim.state.counters();
+  const out: Record<string, number> = {};
+  for (const [kind, count] of Object.entries(byEndpoint)) {
+    if (kind !== 'token' && kind !== 'identity') out[kind] = count;
+  }
+  return out;
+}
+
+export function tokenCalls(sim: Simulator): number {
+  return sim.state.counters().byEndpoint.token ?? 0;
+}
+
+/** Status codes by jobId, for compact assertions. */
+export function codes(statuses: JobStatuses): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const [jobId, s] of [...statuses].sort((a, b) => a[0] - b[0])) out[jobId] = s.statusCode;
+  return out;
+}
+
+/** Every input job in exactly one output element. */
+export function jobsOf(outputs: RouterOutput[]): number[] {
+  return outputs.flatMap((o) => o.metadata.map((m) => m.jobId as number)).sort((a, b) => a - b);
+}
+
+/** Transform then deliver one router batch. */
+export async function routeAndDeliver(
+  dest: SalesforceDestination,
+  inputs: RouterInput[],
+): Promise<{ outputs: RouterOutput[]; statuses: JobStatuses }> {
+  const outputs = await dest.processRouterDest(inputs);
+  const statuses = await deliverRouterOutputs(outputs, dest);
+  return { outputs, statuses };
+}
+
+/** The inputs whose jobs did not end in 200 (what rudder-server would retry or abort). */
+export function failedInputs(
+  inputs: RouterInput[],
+  statuses: ReadonlyMap<number, { statusCode: number }>,
+  code?: number,
+): RouterInput[] {
+  return inputs.filter((input) => {
+    const status = statuses.get(input.metadata?.jobId as number)?.statusCode;
+    return code === undefined ? status !== 200 : status === code;
+  });
+}
+
+/** The same event as a retry: attemptNum + 1, everything else unchanged. */
+export function asRetry(inputs: RouterInput[]): RouterInput[] {
+  return inputs.map((input) => ({
+    ...input,
+    metadata: { ...input.metadata, attemptNum: Number(input.metadata?.attemptNum ?? 0) + 1 },
+  }));
+}
