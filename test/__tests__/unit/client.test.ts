@@ -364,3 +364,17 @@ describe('query', () => {
     expect(JSON.stringify([events, usage])).not.toContain('AT-SECRET');
   });
 });
+
+describe('refused credentials', () => {
+  it('are answered from memory for a while instead of logging in again (no lockout by retries)', async () => {
+    const client = new HttpSalesforceClient(new TokenCache());
+    nock(LOGIN)
+      .post(TOKEN_PATH)
+      .once()
+      .reply(400, { error: 'invalid_grant', error_description: 'authentication failure' });
+    const first = await rejection(client.authorize(context()));
+    const second = await rejection(client.authorize(context()));
+    expect(first.status).toBe(400);
+    expect(second).toBe(first);
+  });
+});

@@ -180,9 +180,20 @@ describe('parseConfig: sign-in flow and newer settings', () => {
   it.each<[string, Record<string, unknown>, string]>([
     ['userName + password', {}, 'password'],
     [
-      'clientId + clientSecret without a user',
-      { userName: '', password: '', clientId: 'cid', clientSecret: 'cs' },
+      'clientId + clientSecret + a My Domain loginUrl, without a user',
+      {
+        userName: '',
+        password: '',
+        clientId: 'cid',
+        clientSecret: 'cs',
+        loginUrl: 'https://acme.my.salesforce.com',
+      },
       'clientCredentials',
+    ],
+    [
+      'clientId + clientSecret without a user or My Domain (they also serve the password flow)',
+      { userName: '', password: '', clientId: 'cid', clientSecret: 'cs' },
+      'password',
     ],
     ['a private key', { password: undefined, privateKey: 'PEM' }, 'jwtBearer'],
     ['an explicit authFlow', { authFlow: 'clientCredentials' }, 'clientCredentials'],

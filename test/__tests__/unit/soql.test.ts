@@ -118,7 +118,7 @@ describe('quoteString and literal', () => {
     ['a carriage return', 'a\rb', "'a\\rb'"],
     ['a tab', 'a\tb', "'a\\tb'"],
     ['a form feed', 'a\fb', "'a\\fb'"],
-    ['a backspace', 'a\bb', "'a\\bb'"],
+    ['a backspace (written \\u0008: the docs call \\b "bell")', 'a\bb', "'a\\u0008b'"],
     ['NUL', 'a\u0000b', "'a\\u0000b'"],
     ['bell', 'a\u0007b', "'a\\u0007b'"],
     ['escape', '\u001b[31m', "'\\u001b[31m'"],

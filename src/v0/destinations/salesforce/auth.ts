@@ -15,7 +15,13 @@ import { createHash, createSign } from 'node:crypto';
 import { TtlCache } from '../../../framework/cache';
 import { ConfigurationError, OAuthSecretError } from '../../../framework/errors';
 import type { Destination, Metadata } from '../../../framework/types';
-import { OAUTH_DEFINITION_NAMES, TOKEN_PATH, type SalesforceConfig } from './config';
+import {
+  LOGIN_URL,
+  OAUTH_DEFINITION_NAMES,
+  SANDBOX_LOGIN_URL,
+  TOKEN_PATH,
+  type SalesforceConfig,
+} from './config';
 
 /** `oauth`: the host's token; the others: a login we perform (config `authFlow`). */
 export type AuthFlow = 'oauth' | 'password' | 'clientCredentials' | 'jwtBearer';
@@ -54,8 +60,9 @@ export function usesHostOAuth(
   if (metadata?.secret !== undefined && metadata.secret !== null) return true;
   const name = (destination.DestinationDefinition?.Name ?? '').toUpperCase();
   if (!(OAUTH_DEFINITION_NAMES as readonly string[]).includes(name)) return false;
-  // An OAuth definition without a secret falls back to the password grant only when one is configured (spec B.2).
-  return !(config.userName && config.password);
+  // An OAuth definition without a secret signs in itself only when it has its own credentials (spec B.2).
+  const ownCredentials = config.authFlow === 'password' ? Boolean(config.userName && config.password) : true;
+  return !ownCredentials;
 }
 
 function hostOAuth(metadata: Metadata | undefined): AuthInfo {
@@ -164,6 +171,15 @@ function clientCredentialsLogin(destination: Destination, config: SalesforceConf
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 
+/**
+ * The JWT `aud`: Salesforce's authorization server, login.salesforce.com (test.salesforce.com for a sandbox), even
+ * when the token is requested from a My Domain; a local simulator is its own audience.
+ */
+export function jwtAudience(config: SalesforceConfig): string {
+  if (/^http:\/\//.test(config.loginUrl) || GENERIC_LOGIN_HOSTS.test(config.loginUrl)) return config.loginUrl;
+  return config.sandbox ? SANDBOX_LOGIN_URL : LOGIN_URL;
+}
+
 /** A JWT for the bearer flow: RS256, issued by the connected app for the user, valid three minutes. */
 export function signJwt(config: SalesforceConfig, clientId: string, nowMs = Date.now()): string {
   const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
@@ -171,7 +187,7 @@ export function signJwt(config: SalesforceConfig, clientId: string, nowMs = Date
     JSON.stringify({
       iss: clientId,
       sub: config.userName,
-      aud: config.loginUrl,
+      aud: jwtAudience(config),
       exp: Math.floor(nowMs / 1000) + 180,
     }),
   );

@@ -3,7 +3,7 @@
  * {@link SalesforceClient} and never touch HTTP, so tests can swap it and every call is metered in one place.
  */
 import { Type } from '@sinclair/typebox';
-import { RetryableError, type TransformerError } from '../../../framework/errors';
+import { RetryableError, TransformerError } from '../../../framework/errors';
 import { send } from '../../../framework/http';
 import { emit, parseLimitInfo } from '../../../framework/telemetry';
 import type { Destination, Metadata, ProcessedResponse } from '../../../framework/types';
@@ -108,7 +108,12 @@ export function describeTtlMs(): number {
 const TOKEN_SUFFIX = ':- authentication failed during fetching access token.';
 
 /** The HTTP implementation used in production, the demo and end-to-end tests. */
+/** How long refused credentials are answered from memory instead of trying to log in again. */
+export const REFUSED_LOGIN_BACKOFF_MS = 60_000;
+
 export class HttpSalesforceClient implements SalesforceClient {
+  private readonly refusedLogins = new Map<string, { error: TransformerError; until: number }>();
+
   constructor(
     private readonly cache: TokenCache = tokenCache,
     private readonly describes: TtlCache<ObjectDescription> = new TtlCache(describeTtlMs),
@@ -152,10 +157,8 @@ export class HttpSalesforceClient implements SalesforceClient {
       data: new URLSearchParams(login.form()).toString(),
     });
     this.observe(destinationId, 'token', response);
-    const c = classify(response.status, response.response, TOKEN_SUFFIX);
     // The login's own 401 means bad credentials, not an expired session: never a refresh loop.
-    if (c.outcome === 'refresh')
-      throw toTransformerError({ ...c, outcome: 'aborted', status: 400 }, response, false);
+    const c = classify(response.status, response.response, TOKEN_SUFFIX, { login: true });
     if (c.outcome !== 'success') throw toTransformerError(c, response, false);
     const token = validateTokenResponse(response.response);
     emit('tokenRefresh', { destinationId, flow: login.flow });
@@ -171,7 +174,17 @@ export class HttpSalesforceClient implements SalesforceClient {
     const credentials = resolveCredentials(ctx.destination, ctx.metadata, ctx.config);
     if (credentials.kind === 'token') return credentials.auth;
     const { login } = credentials;
-    return this.cache.get(login.cacheKey, () => this.login(ctx.destination.ID, login));
+    const refused = this.refusedLogins.get(login.cacheKey);
+    if (refused && refused.until > Date.now()) throw refused.error;
+    return this.cache.get(login.cacheKey, () =>
+      this.login(ctx.destination.ID, login).catch((error: unknown) => {
+        // Credentials Salesforce refused are not retried for a while: repeated failed logins can lock the user.
+        if (error instanceof TransformerError && error.status === 400) {
+          this.refusedLogins.set(login.cacheKey, { error, until: Date.now() + REFUSED_LOGIN_BACKOFF_MS });
+        }
+        throw error;
+      }),
+    );
   }
 
   /** GET a path of the instance with the session; a rejected session we own is evicted and the call retried once with a new login. */

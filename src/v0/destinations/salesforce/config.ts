@@ -52,7 +52,13 @@ export type UnknownFieldPolicy = (typeof UNKNOWN_FIELD_POLICIES)[number];
 /** Default share of the daily API allocation after which we stop spending calls. */
 export const DEFAULT_API_QUOTA_THRESHOLD = 0.95;
 
-const HttpUrl = Type.String({ pattern: '^https?://[^\\s/?#]+(:[0-9]+)?/?$' });
+/**
+ * A login host: HTTPS only (credentials travel to it), except plain HTTP on loopback for a local simulator.
+ * No path, query, user info (`@`) or spaces.
+ */
+const LoginUrl = Type.String({
+  pattern: '^(https://[A-Za-z0-9.-]+|http://(127\\.0\\.0\\.1|localhost|\\[::1\\]))(:[0-9]{1,5})?/?$',
+});
 
 export const SalesforceConfigSchema = Type.Object(
   {
@@ -63,7 +69,7 @@ export const SalesforceConfigSchema = Type.Object(
     ),
     sandbox: Type.Boolean({ default: false, description: 'Log in at test.salesforce.com instead of login.' }),
     loginUrl: Type.Optional(
-      Type.Union([HttpUrl, Type.Literal('')], {
+      Type.Union([LoginUrl, Type.Literal('')], {
         description: 'Login host: your My Domain (https://acme.my.salesforce.com) or a local simulator.',
       }),
     ),
@@ -167,7 +173,11 @@ function inferAuthFlow(input: SalesforceConfigInput): AuthFlowName {
     );
   }
   if (input.privateKey) return 'jwtBearer';
-  if (!input.userName && !input.password && input.clientId && input.clientSecret) return 'clientCredentials';
+  // Client credentials need the org's My Domain; a client id and secret alone also serve the password flow.
+  const myDomain = input.loginUrl && !/^https:\/\/(login|test)\.salesforce\.com\/?$/i.test(input.loginUrl);
+  if (!input.userName && !input.password && input.clientId && input.clientSecret && myDomain) {
+    return 'clientCredentials';
+  }
   return 'password';
 }
 

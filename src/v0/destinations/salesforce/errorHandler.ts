@@ -149,8 +149,16 @@ const STATUS_BY_OUTCOME: Record<Exclude<Outcome, 'success'>, number> = {
   aborted: 400,
 };
 
-/** Classify one Salesforce answer. `suffix` says where it happened, for the message. */
-export function classify(status: number, body: unknown, suffix = ''): Classification {
+/**
+ * Classify one Salesforce answer. `suffix` says where it happened, for the message. For a login (`login: true`) a
+ * 401 means the credentials were refused, not that a session expired, so it is aborted rather than refreshed.
+ */
+export function classify(
+  status: number,
+  body: unknown,
+  suffix = '',
+  options: { login?: boolean } = {},
+): Classification {
   if (status >= 200 && status < 300) {
     return {
       outcome: 'success',
@@ -162,7 +170,8 @@ export function classify(status: number, body: unknown, suffix = ''): Classifica
   const errors = extractErrors(body);
   const codes = errors.map((e) => e.errorCode).filter(Boolean);
   const detail = describe(body, errors);
-  const rule = RULES.find((r) => r.matches(status, codes, detail)) ?? RULES[RULES.length - 1];
+  const rules = options.login ? RULES.filter((r) => r.outcome !== 'refresh') : RULES;
+  const rule = rules.find((r) => r.matches(status, codes, detail)) ?? RULES[RULES.length - 1];
   const classification: Classification = {
     outcome: rule.outcome,
     status: STATUS_BY_OUTCOME[rule.outcome],

@@ -33,11 +33,12 @@ const CONTROL_ESCAPES: Record<string, string> = {
   '\n': '\\n',
   '\r': '\\r',
   '\t': '\\t',
-  '\b': '\\b',
   '\f': '\\f',
 };
 
-/** Quote a string literal. Backslash is escaped first by construction (one pass, one table). */
+/**
+ * Quote a string literal. Control characters without an unambiguous escape (backspace among them: the docs list
+ * `\b` as "bell") are written as `\uXXXX`. Backslash is escaped first by construction (one pass, one table). */
 export function quoteString(value: string): string {
   let out = '';
   for (const ch of value) {
@@ -62,7 +63,10 @@ export function literal(value: SoqlValue): string {
     return String(value);
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (value.length > MAX_SOQL_LITERAL_LENGTH) {
+  if (
+    value.length > MAX_SOQL_LITERAL_LENGTH ||
+    encodeURIComponent(value).length > MAX_ENCODED_SOQL_LENGTH / 2
+  ) {
     throw new InstrumentationError(
       `Lookup value is ${value.length} characters long; Salesforce accepts at most ${MAX_SOQL_LITERAL_LENGTH} in a query`,
     );
