@@ -2,7 +2,7 @@
  * `npm run bench:load [-- --format compacted|full] [-- --seconds 20]`: a bounded load check of the HTTP service.
  *
  * Three processes, so each one's CPU is its own:
- * - the Salesforce simulator (a child, bench/simProcess.ts), seeded with existing Leads;
+ * - the Salesforce simulator (a child: this file with `--role sim`), seeded with existing Leads;
  * - the service (a child: this file with `--role server`), whose CPU is read from its own `/metrics`
  *   (`process_cpu_seconds_total`) before and after each level;
  * - this process, the load client: router requests of 200 identify events (half existing Leads, half new) at
@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import type { Destination, RouterInput } from '../src/framework/types';
 import { buildServer } from '../src/server';
 import { processRouterDest } from '../src/v0/destinations/salesforce/transform';
-import { startSimProcess, type SimProcess } from './simProcess';
+import { startSimulator } from '../tools/salesforce-sim';
 
 const ROOT = resolve(__dirname, '..');
 const BATCH = 200;
@@ -34,40 +34,56 @@ const LEVELS = [
 ];
 const EXISTING_LEADS = 5000;
 
-// ------------------------------------------------------------------------------------------ server role
+// ------------------------------------------------------------------------------------------ child roles
 
-async function serveRole(): Promise<void> {
-  // Logging at warn: the per-request info lines would measure the pipe to this benchmark, not the service.
-  const app = buildServer({ log: { level: 'warn' } });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`READY http://127.0.0.1:${port}\n`);
+function onSigterm(close: () => Promise<void>): void {
   process.once('SIGTERM', () => {
-    app.close().then(
+    close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   });
 }
 
-interface ServerProcess {
+async function serverRole(): Promise<void> {
+  // Logging at warn: the per-request info lines would measure the pipe to this benchmark, not the service.
+  const app = buildServer({ log: { level: 'warn' } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.stdout.write(`READY http://127.0.0.1:${port}\n`);
+  onSigterm(() => app.close());
+}
+
+async function simRole(): Promise<void> {
+  const sim = await startSimulator({ port: 0, dailyApiLimit: 100_000_000 });
+  for (let i = 0; i < EXISTING_LEADS; i++) {
+    sim.state.seed('Lead', {
+      Email: `existing${i}@bench.test`,
+      LastName: `Existing ${i}`,
+      Company: 'Bench Inc',
+    });
+  }
+  process.stdout.write(`READY ${sim.url}\n`);
+  onSigterm(() => sim.close());
+}
+
+interface Child {
   url: string;
-  child: ChildProcess;
   close(): Promise<void>;
 }
 
-async function startServerProcess(): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--role', 'server'], {
+/** This file in a child process with `--role <role>`; resolves once it prints its URL. */
+async function startChild(role: 'server' | 'sim'): Promise<Child> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', __filename, '--role', role], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SALESFORCE_WRITE_MODE: 'collections' },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolveUrl, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`service did not start: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${role} did not start: ${stderr}`)), 30_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const match = /READY (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
@@ -78,23 +94,28 @@ async function startServerProcess(): Promise<ServerProcess> {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`service exited with ${code}: ${stderr}`));
+      reject(new Error(`${role} exited with ${code}: ${stderr}`));
     });
   });
   return {
     url,
-    child,
     close: () =>
       new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
         child.once('exit', () => done());
         child.kill('SIGTERM');
       }),
   };
 }
 
+async function simCounters(sim: Child): Promise<Record<string, number>> {
+  const res = await fetch(`${sim.url}/__admin/counters`);
+  return ((await res.json()) as { byEndpoint: Record<string, number> }).byEndpoint;
+}
+
 // ------------------------------------------------------------------------------------------ workload
 
-function destinationFor(sim: SimProcess): Destination {
+function destinationFor(sim: Child): Destination {
   return {
     ID: `bench-load-${randomUUID().slice(0, 8)}`,
     Name: 'Salesforce (load)',
@@ -202,7 +223,7 @@ interface LevelResult {
 }
 
 async function httpLevel(
-  server: ServerProcess,
+  server: Child,
   bodies: string[],
   format: 'compacted' | 'full',
   concurrency: number,
@@ -283,19 +304,8 @@ async function main(): Promise<void> {
   const out = resolve(ROOT, arg('out', 'bench/results/load-latest.json'));
   const t0 = Date.now();
 
-  const [sim, server] = await Promise.all([
-    startSimProcess({ port: 0, dailyApiLimit: 100_000_000 }),
-    startServerProcess(),
-  ]);
+  const [sim, server] = await Promise.all([startChild('sim'), startChild('server')]);
   try {
-    await sim.seed(
-      'Lead',
-      Array.from({ length: EXISTING_LEADS }, (_, i) => ({
-        Email: `existing${i}@bench.test`,
-        LastName: `Existing ${i}`,
-        Company: 'Bench Inc',
-      })),
-    );
     const destination = destinationFor(sim);
     const total = Math.max(...LEVELS.map((l) => l.requests));
     const batches = Array.from({ length: total }, (_, b) => batch(b, destination));
@@ -326,7 +336,7 @@ async function main(): Promise<void> {
         httpOverheadRatio: round(http.serverCpuMsPerEvent / direct.cpuMsPerEvent, 2),
       });
     }
-    const counters = await sim.counters();
+    const apiCalls = await simCounters(sim);
 
     const report = {
       date: new Date().toISOString(),
@@ -338,7 +348,7 @@ async function main(): Promise<void> {
       writeMode: 'collections',
       workload: 'router transform only (no delivery); 200 identify events per request, half existing Leads',
       levels: results,
-      simulatorApiCalls: counters.byEndpoint,
+      simulatorApiCalls: apiCalls,
       totalSeconds: round((Date.now() - t0) / 1000, 1),
       notes: [
         'serverCpuMsPerEvent: the service process CPU (process_cpu_seconds_total from its /metrics) per event, lookups included',
@@ -382,7 +392,7 @@ async function main(): Promise<void> {
         line(header),
         line(widths.map((w) => '-'.repeat(w))),
         ...rows.map(line),
-        `Simulator API calls: ${JSON.stringify(counters.byEndpoint)}`,
+        `Simulator API calls: ${JSON.stringify(apiCalls)}`,
         `Wrote ${out} (${report.totalSeconds} s)`,
         '',
       ].join('\n'),
@@ -392,8 +402,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv.includes('--role') && arg('role', '') === 'server') {
-  serveRole().catch((error: unknown) => {
+const role = arg('role', '');
+if (role === 'server' || role === 'sim') {
+  (role === 'server' ? serverRole() : simRole()).catch((error: unknown) => {
     process.stderr.write(`${String(error)}\n`);
     process.exit(1);
   });

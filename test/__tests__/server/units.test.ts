@@ -1,0 +1,151 @@
+/** The host's small rules, one by one. */
+import { compatibleStatus } from '../../../src/server/delivery';
+import { DestinationRegistry } from '../../../src/server/destinations';
+import {
+  checkInput,
+  errorTags,
+  expandCompacted,
+  featuresOf,
+  mapLimit,
+  parseOAuthSecret,
+  spreadSecret,
+  stableStringify,
+} from '../../../src/server/inputs';
+import { listenAddress } from '../../../src/server/main';
+import { outcomeOf, statusClass } from '../../../src/server/metrics';
+
+describe('compatibleStatus (reference getCompatibleStatusCode)', () => {
+  it.each([
+    [200, 200],
+    [201, 200],
+    [298, 200],
+    [404, 400],
+    [400, 400],
+    [429, 429],
+    [500, 500],
+  ])('%i → %i', (status, expected) => expect(compatibleStatus(status)).toBe(expected));
+});
+
+describe('job outcome labels', () => {
+  it.each([
+    [200, 'success', '2xx'],
+    [298, 'filtered', '2xx'],
+    [400, 'aborted', '4xx'],
+    [429, 'throttled', '4xx'],
+    [408, 'throttled', '4xx'],
+    [500, 'retryable', '5xx'],
+    [0, 'retryable', 'other'],
+  ])('%i is %s (%s)', (status, outcome, klass) => {
+    expect(outcomeOf(status)).toBe(outcome);
+    expect(statusClass(status)).toBe(klass);
+  });
+});
+
+describe('DestinationRegistry', () => {
+  it('serves the three Salesforce definition names, compared lower-cased', () => {
+    const registry = new DestinationRegistry();
+    for (const name of ['salesforce', 'SALESFORCE_OAUTH', ' Salesforce_OAuth_Sandbox '])
+      expect(registry.resolve(name)).toBeDefined();
+    expect(registry.resolve('salesforce_bulk_upload')).toBeUndefined();
+    expect(registry.resolve(42)).toBeUndefined();
+    expect(registry.definitionNames()).toEqual([
+      'SALESFORCE',
+      'SALESFORCE_OAUTH',
+      'SALESFORCE_OAUTH_SANDBOX',
+    ]);
+  });
+});
+
+describe('inputs', () => {
+  it('stableStringify ignores key order and undefined values', () => {
+    expect(stableStringify({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[1,{"y":2,"z":1}]},"b":1}',
+    );
+    expect(stableStringify({ a: 1, b: 2 })).toBe(stableStringify({ b: 2, a: 1 }));
+  });
+
+  it('featuresOf turns X-Feature-* headers into features', () => {
+    expect(
+      featuresOf({
+        'x-feature-gzip-support': '?1',
+        'x-feature-filter-code': 'true',
+        'x-feature-other': 'v2',
+        'content-type': 'application/json',
+      }),
+    ).toEqual({ 'gzip-support': true, 'filter-code': true, other: 'v2' });
+  });
+
+  it('parseOAuthSecret ignores an empty header and parses JSON', () => {
+    expect(parseOAuthSecret(undefined)).toBeUndefined();
+    expect(parseOAuthSecret('  ')).toBeUndefined();
+    expect(parseOAuthSecret('{"access_token":"t"}')).toEqual({ access_token: 't' });
+    expect(() => parseOAuthSecret('{oops')).toThrow('The oauth-secret header is not valid JSON');
+  });
+
+  it('spreadSecret writes the secret into every metadata without touching the originals', () => {
+    const inputs = [{ metadata: { jobId: 1 } }, { message: {} }, 'junk'];
+    expect(spreadSecret(inputs, { t: 1 })).toEqual([
+      { metadata: { jobId: 1, secret: { t: 1 } } },
+      { message: {}, metadata: { secret: { t: 1 } } },
+      'junk',
+    ]);
+    expect(inputs[0]).toEqual({ metadata: { jobId: 1 } });
+    expect(spreadSecret(inputs, undefined)).toBe(inputs);
+  });
+
+  it('expandCompacted attaches the destination and connection by id; a missing destination is reported per event', () => {
+    const destination = { ID: 'd1', Config: {} };
+    const [found, missing] = expandCompacted({
+      input: [
+        { message: { type: 'identify' }, metadata: { destinationId: 'd1', sourceId: 's1', jobId: 1 } },
+        { message: { type: 'identify' }, metadata: { destinationId: 'd2', jobId: 2 } },
+      ],
+      destinations: { d1: destination },
+      connections: { 's1:d1': { config: {} } },
+    });
+    expect(found).toMatchObject({ destination, connection: { config: {} } });
+    const checked = checkInput(missing, 1, 'input[1]');
+    expect(checked.ok).toBe(false);
+    expect(!checked.ok && checked.error.message).toBe(
+      'Invalid destination: input[1].destination is required',
+    );
+    expect(!checked.ok && checked.metadata).toEqual({ destinationId: 'd2', jobId: 2 });
+  });
+
+  it('errorTags stringifies ids and uses the fallback when they are missing', () => {
+    expect(errorTags('salesforce_oauth', 'dataDelivery', { destinationId: 7 }, 'Non-determininable')).toEqual(
+      {
+        destType: 'SALESFORCE_OAUTH',
+        module: 'destination',
+        implementation: 'native',
+        feature: 'dataDelivery',
+        destinationId: '7',
+        workspaceId: 'Non-determininable',
+      },
+    );
+    expect(errorTags('salesforce', 'processor', undefined)).not.toHaveProperty('destinationId');
+  });
+
+  it('mapLimit keeps order and never runs more than the limit at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n, i) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, n));
+      running -= 1;
+      return `${i}:${n}`;
+    });
+    expect(out).toEqual(['0:5', '1:1', '2:4', '3:2', '4:3']);
+    expect(peak).toBe(2);
+    expect(await mapLimit([], 4, async () => 1)).toEqual([]);
+  });
+});
+
+describe('listenAddress', () => {
+  it('defaults to 127.0.0.1:9090 and refuses a bad port', () => {
+    expect(listenAddress({})).toEqual({ host: '127.0.0.1', port: 9090 });
+    expect(listenAddress({ HOST: '0.0.0.0', PORT: '8080' })).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(() => listenAddress({ PORT: 'http' })).toThrow('PORT must be an integer between 0 and 65535');
+  });
+});
