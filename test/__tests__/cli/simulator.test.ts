@@ -135,6 +135,30 @@ describe('sf-destination transform + deliver', () => {
   });
 });
 
+describe('sf-destination preview --network', () => {
+  it('runs the lookups against the org (here the simulator) and shows an existing Lead as an update, token masked', async () => {
+    const existing = sim.state.seed('Lead', { Email: 'known@acme.com', LastName: 'Known', Company: 'Acme' });
+    const event = dir.file('event.json', identify('known@acme.com', { title: 'VP' }));
+    const run = await runCli([
+      'preview',
+      event,
+      '--config',
+      dir.file('config.json', simConfig()),
+      '--network',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('Offline preview');
+    expect(run.stdout).toContain(
+      "Lookups it ran:\n  SOQL SELECT Id, Email, IsConverted, ConvertedContactId, IsDeleted FROM Lead WHERE Email = 'known@acme.com'",
+    );
+    expect(run.stdout).toContain(`1. update Lead ${existing}`);
+    expect(run.stdout).toContain(`PATCH ${sim.url}/services/data/v62.0/sobjects/Lead/${existing}`);
+    expect(run.stdout).toContain('Authorization: Bearer <access-token>');
+    // Nothing was written: preview never sends the writes.
+    expect(sim.state.get('Lead', existing)?.Title ?? null).toBeNull();
+  });
+});
+
 describe('progress bar', () => {
   it('redraws in place on a terminal and prints a line per 10 % otherwise', () => {
     const tty: string[] = [];
