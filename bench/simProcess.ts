@@ -1,0 +1,88 @@
+/**
+ * The simulator in a child process, driven through its admin API. The benchmark measures the destination's CPU
+ * with `process.cpuUsage`, which counts every thread of the process: an in-process simulator would bill its own
+ * work (answering lookups, storing records) to the transform. A child process keeps the two apart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Counters, Faults, SimOptions, SimRecord } from '../tools/salesforce-sim';
+
+export interface SimProcess {
+  url: string;
+  reset(): Promise<void>;
+  resetCounters(): Promise<void>;
+  counters(): Promise<Counters & { apiUsage: { used: number; max: number } }>;
+  records(object: string): Promise<SimRecord[]>;
+  /** Seeds rows (in chunks) and returns their ids in order. */
+  seed(object: string, rows: Record<string, unknown>[]): Promise<string[]>;
+  setFaults(faults: Faults): Promise<void>;
+  close(): Promise<void>;
+}
+
+const ROOT = resolve(__dirname, '..');
+
+async function admin<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${url}/__admin/${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`simulator admin ${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+export async function startSimProcess(options: SimOptions): Promise<SimProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-bench-'));
+  const configFile = join(dir, 'sim-options.json');
+  writeFileSync(configFile, JSON.stringify(options));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'tools/salesforce-sim/main.ts'), '--port', '0', '--config', configFile],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`simulator did not start: ${stderr}`)), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`simulator exited with ${code}: ${stderr}`));
+    });
+  });
+  return {
+    url,
+    reset: async () => void (await admin(url, 'POST', 'reset')),
+    resetCounters: async () => void (await admin(url, 'POST', 'reset-counters')),
+    counters: () => admin(url, 'GET', 'counters'),
+    records: (object) => admin(url, 'GET', `records/${object}`),
+    async seed(object, rows) {
+      const ids: string[] = [];
+      for (let i = 0; i < rows.length; i += 1000) {
+        const r = await admin<{ ids: string[] }>(url, 'POST', `seed/${object}`, rows.slice(i, i + 1000));
+        ids.push(...r.ids);
+      }
+      return ids;
+    },
+    setFaults: async (faults) => void (await admin(url, 'POST', 'faults', faults)),
+    close: () =>
+      new Promise<void>((done) => {
+        child.once('exit', () => {
+          rmSync(dir, { recursive: true, force: true });
+          done();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
