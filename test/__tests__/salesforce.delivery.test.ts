@@ -266,3 +266,40 @@ describe('proxy: the quota guard also holds deliveries back', () => {
     expect(response.status).toBe(201);
   });
 });
+
+describe('an unreadable answer to a collections request is never taken for success', () => {
+  const garbled = { status: 200, response: '<html>proxy error</html>' };
+
+  it('v1: every job with records is retried alone', () => {
+    const result = v1({
+      destinationResponse: garbled,
+      rudderJobMetadata: [meta(1, [{ sub: 0, rec: 0 }]), meta(2, [{ sub: 0, rec: 1 }])],
+      destType: 'salesforce',
+    });
+    expect(result.response.map((r) => [r.statusCode, r.metadata.dontBatch])).toEqual([
+      [500, true],
+      [500, true],
+    ]);
+  });
+
+  it('v0: the request is retried', () => {
+    const request = { endpoint: 'https://acme.my.salesforce.com/services/data/v62.0/composite/sobjects' };
+    expect(() =>
+      v0({
+        destinationResponse: garbled,
+        rudderJobMetadata: meta(1),
+        destType: 'salesforce',
+        destinationRequest: request,
+      }),
+    ).toThrow(RetryableError);
+    const single = { endpoint: 'https://acme.my.salesforce.com/services/data/v62.0/sobjects/Lead/00Q1' };
+    expect(
+      v0({
+        destinationResponse: { status: 204, response: '' },
+        rudderJobMetadata: meta(1),
+        destType: 'salesforce',
+        destinationRequest: single,
+      }).status,
+    ).toBe(200);
+  });
+});

@@ -11,15 +11,18 @@ import type {
 
 export class FakeClient implements SalesforceClient {
   queries: string[] = [];
+  /** Logins: the first authorize per destination (later ones are cache hits, as in the real client). */
   authorizations = 0;
+  private readonly sessions = new Set<string>();
   failQuery?: (soql: string) => unknown;
   failAuth?: unknown;
 
   constructor(private readonly records: Record<string, SObjectRecord[]> = {}) {}
 
-  async authorize(_ctx: SessionContext): Promise<AuthInfo> {
-    this.authorizations += 1;
+  async authorize(ctx: SessionContext): Promise<AuthInfo> {
     if (this.failAuth) throw this.failAuth;
+    if (!this.sessions.has(ctx.destination.ID)) this.authorizations += 1;
+    this.sessions.add(ctx.destination.ID);
     return {
       flow: 'password',
       accessToken: 'fake-token',

@@ -197,12 +197,10 @@ export function mockTokenGrant(
   host = LOGIN_HOST,
   instance = INSTANCE,
 ) {
-  return nock(host)
-    .post('/services/oauth2/token', accept)
-    .reply(200, {
-      access_token: ACCESS_TOKEN,
-      instance_url: instance,
-      token_type: 'Bearer',
-      issued_at: '1764400000000',
-    });
+  return nock(host).post('/services/oauth2/token', accept).reply(200, {
+    access_token: ACCESS_TOKEN,
+    instance_url: instance,
+    token_type: 'Bearer',
+    issued_at: '1764400000000',
+  });
 }

@@ -28,11 +28,24 @@ function firstMetadata(metadata: Metadata | Metadata[] | undefined): Metadata | 
   return Array.isArray(metadata) ? metadata[0] : metadata;
 }
 
+/** Whether a request wrote through sObject collections (directly or in a Composite request). */
+export function isCollectionsRequest(request: unknown): boolean {
+  const endpoint = (request as { endpoint?: unknown } | undefined)?.endpoint;
+  return typeof endpoint === 'string' && /\/composite(\/sobjects(\/[^/]+\/[^/]+)?)?$/.test(endpoint);
+}
+
 /** The classification of a whole answer, looking into collections results. */
-export function classifyDelivery(response: ProcessedResponse): Classification {
+export function classifyDelivery(response: ProcessedResponse, request?: unknown): Classification {
   const c = classify(response.status, response.response, DELIVERY_SUFFIX);
   if (c.outcome !== 'success') return c;
   const subs = collectionResults(response.response);
+  if (!subs && isCollectionsRequest(request)) {
+    return classify(
+      500,
+      'Salesforce answered a collections request with a body that is not a result list',
+      DELIVERY_SUFFIX,
+    );
+  }
   if (!subs) return c;
   const refs = subs.flatMap((s, sub) => (s.results ?? [undefined]).map((_, rec) => ({ sub, rec })));
   return jobVerdict(subs, refs).classification;
@@ -42,7 +55,7 @@ export function responseHandler(input: ResponseHandlerInput): DeliveryV0Result {
   const { destinationResponse, destType } = input;
   const metadata = firstMetadata(input.rudderJobMetadata);
   const oauth = isHostOAuth(destType, metadata);
-  const c = classifyDelivery(destinationResponse);
+  const c = classifyDelivery(destinationResponse, input.destinationRequest);
   observeDelivery(destinationResponse, metadata, c, oauth);
   if (c.outcome !== 'success') throw toTransformerError(c, destinationResponse, oauth);
   return {

@@ -381,6 +381,15 @@ export async function planBatch(inputs: RouterInput[], client: SalesforceClient)
     descriptions,
   );
 
+  // The session may have been renewed during the lookups (an expired one is replaced): build requests with the
+  // current one. A cache hit, no call.
+  try {
+    auth = await client.authorize(ctx);
+  } catch (error) {
+    resolvedJobs.forEach((r, i) => r && fail(i, error));
+    return { destination, config, outcomes, groups: [] };
+  }
+
   // 4. In event order: keep a user's later events back after a retryable failure, check fields, merge.
   const merged = new Map<string, PlannedWrite>();
   const allWrites: PlannedWrite[] = [];

@@ -78,6 +78,16 @@ export function responseHandler(input: ResponseHandlerInput): DeliveryV1Result {
       Array.isArray(dropped) && dropped.length
         ? ` (fields dropped, not in the org: ${dropped.join(', ')})`
         : '';
+    if (Array.isArray(refs) && refs.length > 0 && !subs) {
+      // A collections request whose answer cannot be read: nothing proves the records were written.
+      const c = classify(
+        500,
+        'Salesforce answered a collections request with a body that is not a result list',
+        DELIVERY_SUFFIX,
+      );
+      if (user) held.add(user);
+      return { statusCode: c.status, metadata: { ...metadata, dontBatch: true }, error: c.message };
+    }
     if (!subs || !Array.isArray(refs) || refs.length === 0) {
       // A single-record request: its one status is every job's status.
       return { statusCode: 200, metadata, error: errorText(destinationResponse.response, 'success') + note };
