@@ -14,7 +14,7 @@ import {
   type ProxyV1Request,
 } from '../framework/types';
 import { ajv, describeAjvError } from '../framework/validate';
-import { deliverV0, deliverV1, deliveryStatusesV1 } from './delivery';
+import { deliverV0, deliverV1, deliveryStatusesV1, proxyTimeoutMs } from './delivery';
 import {
   DestinationRegistry,
   salesforceHandlers,
@@ -295,6 +295,7 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
         destination,
         destHandlers,
         unexpected(request.log),
+        proxyTimeoutMs(request.headers['rdproxy-timeout']),
       );
       metrics.jobsAnswered('proxy_v0', destination.toLowerCase(), [output.status]);
       if (output.status !== 200) {
@@ -316,6 +317,7 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
         destination,
         destHandlers,
         unexpected(request.log),
+        proxyTimeoutMs(request.headers['rdproxy-timeout']),
       );
       const statuses = deliveryStatusesV1(output);
       metrics.jobsAnswered('proxy_v1', destination.toLowerCase(), statuses);

@@ -15,6 +15,15 @@ import type {
 import type { DestinationHandlers } from './destinations';
 import { errorTags } from './inputs';
 
+/**
+ * rudder-server's per-request budget for the destination call (`RdProxy-Timeout`, milliseconds, rudder-server.md
+ * 2.2); undefined when absent or unusable, so the client's default applies.
+ */
+export function proxyTimeoutMs(header: unknown): number | undefined {
+  const value = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 /** The literal the reference uses when a job's ids are unknown (sic). */
 export const NON_DETERMINABLE = 'Non-determininable';
 
@@ -56,10 +65,11 @@ export async function deliverV0(
   destType: string,
   handlers: DestinationHandlers,
   onUnexpected?: UnexpectedErrorSink,
+  timeoutMs?: number,
 ): Promise<DeliveryReply<DeliveryV0Result | DeliveryV0Failure>> {
   const metadata = request.metadata as Metadata | undefined;
   try {
-    const destinationResponse = await handlers.proxy(request, destType);
+    const destinationResponse = await handlers.proxy(request, destType, timeoutMs);
     const output = handlers.v0ResponseHandler({
       destinationResponse,
       rudderJobMetadata: metadata,
@@ -97,10 +107,11 @@ export async function deliverV1(
   destType: string,
   handlers: DestinationHandlers,
   onUnexpected?: UnexpectedErrorSink,
+  timeoutMs?: number,
 ): Promise<DeliveryReply<DeliveryV1Result | DeliveryV1Failure>> {
   const jobs = request.metadata as Metadata[];
   try {
-    const destinationResponse = await handlers.proxy(request, destType);
+    const destinationResponse = await handlers.proxy(request, destType, timeoutMs);
     const output = handlers.v1ResponseHandler({
       destinationResponse,
       rudderJobMetadata: jobs,

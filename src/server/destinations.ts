@@ -23,7 +23,7 @@ export const SALESFORCE_NAMES = ['salesforce', 'salesforce_oauth', 'salesforce_o
 export interface DestinationHandlers {
   transform: SalesforceDestination;
   /** Sends a descriptor and returns the processed response (spec A.5.2); never throws for an HTTP outcome. */
-  proxy(request: RequestDescriptor, destType: string): Promise<ProcessedResponse>;
+  proxy(request: RequestDescriptor, destType: string, timeoutMs?: number): Promise<ProcessedResponse>;
   v0ResponseHandler(input: ResponseHandlerInput): DeliveryV0Result;
   v1ResponseHandler(input: ResponseHandlerInput): DeliveryV1Result;
 }

@@ -249,7 +249,9 @@ describe('POST /routerTransform', () => {
       expect(element.metadata[0].secret).toEqual(secret);
       expect(element.batchedRequest.headers.Authorization).toBe(`Bearer ${SECRETS.oauthAccessToken}`);
     }
-    expect(client.contexts.map((c) => c.metadata?.secret)).toEqual([secret]);
+    // Every session the plan asked for used the host's secret (the plan re-reads the session after its lookups).
+    expect(client.contexts.length).toBeGreaterThan(0);
+    expect(client.contexts.map((c) => c.metadata?.secret)).toEqual(client.contexts.map(() => secret));
   });
 
   it('turns a throwing processRouterDest into one element with all the group jobs and enriched tags (spec A.2.3)', async () => {
@@ -438,6 +440,30 @@ describe('POST /v0/destinations/:destination/proxy', () => {
         feature: 'dataDelivery',
       },
     });
+  });
+
+  it("passes rudder-server's RdProxy-Timeout to the Salesforce call", async () => {
+    const seen: (number | undefined)[] = [];
+    start({
+      handlers: {
+        proxy: async (_request, _destType, timeoutMs) => {
+          seen.push(timeoutMs);
+          return { status: 204, response: '' };
+        },
+      },
+    });
+    await post(
+      '/v0/destinations/salesforce/proxy',
+      { ...descriptor, metadata: meta(1) },
+      { 'RdProxy-Timeout': '15000' },
+    );
+    await post(
+      '/v1/destinations/salesforce/proxy',
+      { ...descriptor, metadata: [meta(1)] },
+      { 'RdProxy-Timeout': '2500' },
+    );
+    await post('/v1/destinations/salesforce/proxy', { ...descriptor, metadata: [meta(1)] });
+    expect(seen).toEqual([15000, 2500, undefined]);
   });
 
   it('maps a 404 status to HTTP 400 (getCompatibleStatusCode)', async () => {
