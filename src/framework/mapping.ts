@@ -6,7 +6,6 @@
  * file, the entry and the fix instead of a silently missing field.
  */
 import get from 'lodash/get';
-import set from 'lodash/set';
 import { Type, type Static } from '@sinclair/typebox';
 import { compileValidator } from './validate';
 import { InstrumentationError, PlatformError } from './errors';
@@ -35,7 +34,10 @@ export const MappingEntrySchema = Type.Object(
         {
           /** Used when no source key has a value, on create and update alike. */
           defaultValue: Type.Optional(Scalar),
-          /** Used when no source key has a value and the record is being created; never on update. */
+          /**
+           * Used when no source key has a value and the record is being created; never on update. It satisfies
+           * `required` (an update leaves the field as it is).
+           */
           defaultOnCreate: Type.Optional(Scalar),
           /** Conversions applied in order. */
           type: Type.Optional(
@@ -118,6 +120,104 @@ function convert(value: unknown, type: ValueType): unknown {
 
 export type MappingMode = 'create' | 'update';
 
+/** A mapping entry prepared once: paths split, conversions listed. */
+interface CompiledEntry {
+  entry: MappingEntry;
+  /** One path: its value is taken as is; several: the first present one. */
+  paths: string[][];
+  single: boolean;
+  dest: string[];
+  types: ValueType[];
+}
+const compiledMappings = new WeakMap<MappingConfig, CompiledEntry[]>();
+
+function compile(mapping: MappingConfig): CompiledEntry[] {
+  let compiled = compiledMappings.get(mapping);
+  if (!compiled) {
+    compiled = mapping.map((entry) => {
+      const keys = typeof entry.sourceKeys === 'string' ? [entry.sourceKeys] : entry.sourceKeys;
+      const type = entry.metadata?.type;
+      return {
+        entry,
+        paths: keys.map((k) => k.split('.')),
+        single: typeof entry.sourceKeys === 'string',
+        dest: entry.destKey.split('.'),
+        types: type === undefined ? [] : Array.isArray(type) ? type : [type],
+      };
+    });
+    compiledMappings.set(mapping, compiled);
+  }
+  return compiled;
+}
+
+function readPath(source: unknown, path: string[]): unknown {
+  let value = source;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+function writePath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (let i = 0; i < path.length - 1; i += 1) {
+    const next = node[path[i]];
+    node = (next && typeof next === 'object' ? next : (node[path[i]] = {})) as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+function resolve(source: unknown, c: CompiledEntry): unknown {
+  if (c.single) return readPath(source, c.paths[0]);
+  for (const path of c.paths) {
+    const value = readPath(source, path);
+    if (isPresent(value) && !Number.isNaN(value)) return value;
+  }
+  return null;
+}
+
+function converted(value: unknown, types: ValueType[]): unknown {
+  let out = value;
+  if (isPresent(out)) for (const type of types) out = convert(out, type);
+  return out;
+}
+
+const isWritable = (value: unknown) => isPresent(value) && !Number.isNaN(value);
+
+/**
+ * One pass over a validated mapping: the payload of the fields that have a value (`defaultValue` applied), and,
+ * apart, the `defaultOnCreate` placeholders of the fields that have none, for the caller to send only on create.
+ * Returns fresh objects; `source` is never mutated.
+ */
+export function constructPayloadWithDefaults(
+  source: unknown,
+  mapping: MappingConfig,
+): { payload: Record<string, unknown>; createDefaults: Record<string, unknown> } {
+  const payload: Record<string, unknown> = {};
+  const createDefaults: Record<string, unknown> = {};
+  for (const c of compile(mapping)) {
+    const meta = c.entry.metadata;
+    let value = resolve(source, c);
+    if (meta && (value === null || value === undefined) && meta.defaultValue !== undefined)
+      value = meta.defaultValue;
+    value = converted(value, c.types);
+    if (isWritable(value)) {
+      writePath(payload, c.dest, value);
+      continue;
+    }
+    const placeholder =
+      meta?.defaultOnCreate === undefined ? undefined : converted(meta.defaultOnCreate, c.types);
+    if (isWritable(placeholder)) writePath(createDefaults, c.dest, placeholder);
+    else if (c.entry.required) {
+      throw new InstrumentationError(
+        `Missing required value from ${JSON.stringify(c.entry.sourceKeys)} (needed for ${c.entry.destKey})`,
+      );
+    }
+  }
+  return { payload, createDefaults };
+}
+
 /**
  * Build a destination payload from `source` with a validated mapping. Returns a fresh object; `source` is never
  * mutated. In `update` mode, `defaultOnCreate` values are not applied, so an update never overwrites a real value
@@ -128,26 +228,8 @@ export function constructPayload(
   mapping: MappingConfig,
   mode: MappingMode = 'create',
 ): Record<string, unknown> {
-  const payload: Record<string, unknown> = {};
-  for (const entry of mapping) {
-    let value = getValue(source, entry.sourceKeys);
-    const meta = entry.metadata;
-    if (meta && (value === null || value === undefined)) {
-      value = meta.defaultValue ?? (mode === 'create' ? meta.defaultOnCreate : undefined) ?? value;
-    }
-    if (meta?.type !== undefined && isPresent(value)) {
-      const types = Array.isArray(meta.type) ? meta.type : [meta.type];
-      for (const type of types) value = convert(value, type);
-    }
-    if (isPresent(value) && !Number.isNaN(value)) {
-      set(payload, entry.destKey, value);
-    } else if (entry.required) {
-      throw new InstrumentationError(
-        `Missing required value from ${JSON.stringify(entry.sourceKeys)} (needed for ${entry.destKey})`,
-      );
-    }
-  }
-  return payload;
+  const { payload, createDefaults } = constructPayloadWithDefaults(source, mapping);
+  return mode === 'create' ? { ...payload, ...createDefaults } : payload;
 }
 
 /** The top-level source keys a mapping consumes (`company.name` → `company`). */

@@ -293,7 +293,9 @@ describe('constructPayload', () => {
       { destKey: 'C', sourceKeys: 'c', required: true, metadata: { defaultOnCreate: 'n/a' } },
     ]);
     expect(constructPayload({ a: 0, b: false }, mapping, 'create')).toEqual({ A: 0, B: false, C: 'n/a' });
-    expect(() => constructPayload({ a: 0, b: false }, mapping, 'update')).toThrow(InstrumentationError);
+    // A create placeholder satisfies `required`: an update simply leaves the field as it is in Salesforce.
+    expect(constructPayload({ a: 0, b: false }, mapping, 'update')).toEqual({ A: 0, B: false });
+    expect(() => constructPayload({ a: 0 }, mapping, 'update')).toThrow(InstrumentationError);
   });
 
   it('never mutates the source', () => {

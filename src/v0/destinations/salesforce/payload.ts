@@ -6,7 +6,7 @@
  */
 import { InstrumentationError } from '../../../framework/errors';
 import {
-  constructPayload,
+  constructPayloadWithDefaults,
   isPresent,
   loadMappingConfig,
   sourceRoots,
@@ -101,13 +101,7 @@ export function buildFields(
 ): RecordFields {
   const objectMapping = mapped ? MAPPINGS[objectType.toLowerCase()] : undefined;
   if (!objectMapping) return { fields: withoutUndefined(traits, ['Id']), createDefaults: {} };
-  const source = withNames(traits);
-  const fields = {
-    ...constructPayload(source, objectMapping.mapping, 'update'),
-    ...customFields(traits, objectMapping.consumed),
-  };
-  const created = constructPayload(source, objectMapping.mapping, 'create');
-  const createDefaults: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(created)) if (!(key in fields)) createDefaults[key] = value;
+  const { payload, createDefaults } = constructPayloadWithDefaults(withNames(traits), objectMapping.mapping);
+  const fields = { ...payload, ...customFields(traits, objectMapping.consumed) };
   return { fields, createDefaults };
 }

@@ -36,10 +36,15 @@ const INTEGRATION_KEYS = [
   'salesforce_oauth_sandbox',
 ];
 
+const keysByDefinition = new WeakMap<object, Set<string>>();
+
 function integrationKeys(destination: Destination): Set<string> {
-  const keys = new Set(INTEGRATION_KEYS);
   const def = destination.DestinationDefinition;
+  const cached = def ? keysByDefinition.get(def) : undefined;
+  if (cached) return cached;
+  const keys = new Set(INTEGRATION_KEYS);
   for (const name of [def?.Name, def?.DisplayName]) if (name) keys.add(name.trim().toLowerCase());
+  if (def) keysByDefinition.set(def, keys);
   return keys;
 }
 
