@@ -55,12 +55,13 @@ const CUSTOM_FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /** `firstName` / `lastName` from `name` ("Peter Gibbons" → Peter, Gibbons), as the reference (spec A.4.5). */
 function withNames(traits: Record<string, unknown>): Record<string, unknown> {
-  const name = typeof traits.name === 'string' && traits.name ? traits.name.trim().split(/\s+/) : [];
-  return {
-    ...traits,
-    firstName: traits.firstName || name[0] || undefined,
-    lastName: traits.lastName || (name.length > 1 ? name[name.length - 1] : undefined),
-  };
+  if (typeof traits.name !== 'string' || !traits.name || (traits.firstName && traits.lastName)) return traits;
+  const name = traits.name.trim().split(/\s+/);
+  // A view over the traits (no copy): the two names shadow the traits' own.
+  const source = Object.create(traits) as Record<string, unknown>;
+  source.firstName = traits.firstName || name[0] || undefined;
+  source.lastName = traits.lastName || (name.length > 1 ? name[name.length - 1] : undefined);
+  return source;
 }
 
 function customFields(

@@ -7,7 +7,6 @@
  * - Reverse ETL (`context.mappedToDestination`): the first Salesforce external id names the object and how to find
  *   the record: by `Id`, or by the `identifierType` field (spec B.3).
  */
-import isPlainObject from 'lodash/isPlainObject';
 import { FilteredEventsError, InstrumentationError } from '../../../framework/errors';
 import type { Destination, RudderMessage } from '../../../framework/types';
 import type { SalesforceConfig } from './config';
@@ -25,6 +24,11 @@ export interface RecordIntent {
   traits: Record<string, unknown>;
   /** Apply the Lead/Contact mappings (`mapProperty`, and not reverse ETL). */
   mapped: boolean;
+}
+
+/** A JSON object (not an array, not null): what events carry as traits, integrations and external ids. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Keys of `integrations` that name this destination, compared trimmed and lower-cased. */

@@ -203,5 +203,6 @@ export function processMetadataForRouter(output: {
   metadata: Metadata[];
   destination?: { ID: string };
 }): Metadata[] {
-  return output.metadata.map((m) => withDestInfo(structuredClone(m), { authKey: output.destination?.ID }));
+  // withDestInfo copies the metadata and its destInfo: the inputs are never mutated, nothing deeper is touched.
+  return output.metadata.map((m) => withDestInfo(m, { authKey: output.destination?.ID }));
 }

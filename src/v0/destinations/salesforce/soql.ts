@@ -36,10 +36,14 @@ const CONTROL_ESCAPES: Record<string, string> = {
   '\f': '\\f',
 };
 
+/** Characters that must be escaped: backslash, quotes, control characters. */
+const NEEDS_ESCAPE = /[\\'"\u0000-\u001f\u007f]/;
+
 /**
  * Quote a string literal. Control characters without an unambiguous escape (backspace among them: the docs list
  * `\b` as "bell") are written as `\uXXXX`. Backslash is escaped first by construction (one pass, one table). */
 export function quoteString(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `'${value}'`;
   let out = '';
   for (const ch of value) {
     const escaped = CONTROL_ESCAPES[ch];
@@ -74,8 +78,7 @@ export function literal(value: SoqlValue): string {
   return quoteString(value);
 }
 
-function buildSelect(object: string, fields: readonly string[], where: string, values: SoqlValue[]): string {
-  const list = values.map(literal);
+function buildSelect(object: string, fields: readonly string[], where: string, list: string[]): string {
   const condition = list.length === 1 ? `${where} = ${list[0]}` : `${where} IN (${list.join(', ')})`;
   return `SELECT ${fields.join(', ')} FROM ${object} WHERE ${condition}`;
 }
@@ -102,16 +105,22 @@ export function buildLookupQueries(
   const queries: LookupQuery[] = [];
   const head = encodeURIComponent(`SELECT ${fields.join(', ')} FROM ${object} WHERE ${where} IN ()`).length;
   let chunk: SoqlValue[] = [];
+  let literals: string[] = [];
   let size = head;
   const flush = () => {
-    if (chunk.length) queries.push({ soql: buildSelect(object, fields, where, chunk), values: chunk });
+    if (chunk.length) queries.push({ soql: buildSelect(object, fields, where, literals), values: chunk });
     chunk = [];
+    literals = [];
     size = head;
   };
   for (const value of values) {
-    const cost = encodeURIComponent(`${literal(value)}, `).length;
+    const quoted = literal(value);
+    // ", " encodes to 6 bytes; plain letters, digits and `@.-_` encode to themselves.
+    const cost =
+      (/^'[A-Za-z0-9@._-]*'$/.test(quoted) ? quoted.length + 4 : encodeURIComponent(quoted).length) + 6;
     if (chunk.length > 0 && size + cost > MAX_ENCODED_SOQL_LENGTH) flush();
     chunk.push(value);
+    literals.push(quoted);
     size += cost;
   }
   flush();
