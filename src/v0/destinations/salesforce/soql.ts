@@ -37,6 +37,7 @@ const CONTROL_ESCAPES: Record<string, string> = {
 };
 
 /** Characters that must be escaped: backslash, quotes, control characters. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
 const NEEDS_ESCAPE = /[\\'"\u0000-\u001f\u007f]/;
 
 /**
