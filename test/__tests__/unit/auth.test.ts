@@ -14,6 +14,7 @@ import {
   type LoginRequest,
 } from '../../../src/v0/destinations/salesforce/auth';
 import { parseConfig } from '../../../src/v0/destinations/salesforce/config';
+import { thrownBy } from '../helpers/thrown';
 
 const ENV_KEYS = ['SALESFORCE_CLIENT_ID', 'SALESFORCE_CLIENT_SECRET', 'ACCESS_TOKEN_CACHE_TTL'] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
@@ -27,15 +28,6 @@ afterAll(() => {
     else process.env[key] = value;
   }
 });
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 const auth = (accessToken: string, cacheKey = 'd1:k'): AuthInfo => ({
   flow: 'password',

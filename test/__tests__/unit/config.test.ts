@@ -10,6 +10,7 @@ import {
   parseConfig,
   SANDBOX_LOGIN_URL,
 } from '../../../src/v0/destinations/salesforce/config';
+import { thrownBy } from '../helpers/thrown';
 
 /** A fresh Config object each time: parseConfig caches per Config object. */
 const dest = (config: Record<string, unknown> = {}): Destination => ({
@@ -17,15 +18,6 @@ const dest = (config: Record<string, unknown> = {}): Destination => ({
   Config: { userName: 'u@example.com', password: 'pw', initialAccessToken: 'TOKEN', ...config },
   DestinationDefinition: { Name: 'SALESFORCE' },
 });
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 const savedWriteMode = process.env.SALESFORCE_WRITE_MODE;
 beforeEach(() => {

@@ -15,6 +15,7 @@ import {
   type MappingConfig,
   type MappingMode,
 } from '../../../src/framework/mapping';
+import { thrownBy } from '../helpers/thrown';
 
 const FIXTURES = path.join(__dirname, '..', 'data', 'mapping-fixtures');
 const DATA = path.join(__dirname, '..', '..', '..', 'src', 'v0', 'destinations', 'salesforce', 'data');
@@ -40,15 +41,6 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
-}
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 interface InvalidFixture {

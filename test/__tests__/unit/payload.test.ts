@@ -4,15 +4,7 @@
  */
 import { InstrumentationError } from '../../../src/framework/errors';
 import { buildFields, NON_CUSTOM_TRAITS } from '../../../src/v0/destinations/salesforce/payload';
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { thrownBy } from '../helpers/thrown';
 
 const deepFreeze = <T>(value: T): T => {
   if (typeof value === 'object' && value !== null) {

@@ -6,6 +6,7 @@ import { FilteredEventsError, InstrumentationError } from '../../../src/framewor
 import type { Destination, RudderMessage } from '../../../src/framework/types';
 import { parseConfig, type SalesforceConfig } from '../../../src/v0/destinations/salesforce/config';
 import { checkEvent, toIntents } from '../../../src/v0/destinations/salesforce/records';
+import { thrownBy } from '../helpers/thrown';
 
 const destination = (
   config: Record<string, unknown> = {},
@@ -18,15 +19,6 @@ const destination = (
 });
 
 const configOf = (d: Destination): SalesforceConfig => parseConfig(d);
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 const deepFreeze = <T>(value: T): T => {
   if (typeof value === 'object' && value !== null) {
