@@ -35,24 +35,27 @@ export function checkFields(
   kind: WriteKind,
   policy: UnknownFieldPolicy,
 ): CheckedFields {
-  const fields = { ...input.fields };
-  const createDefaults = { ...input.createDefaults };
   const dropped: string[] = [];
-  const names = Object.keys(fields).concat(kind === 'update' ? [] : Object.keys(createDefaults));
-  for (const name of new Set(names)) {
+  const check = (name: string) => {
     const issue = problem(name, description, kind);
-    if (!issue) continue;
+    if (!issue || dropped.includes(name)) return;
     if (policy === 'drop') {
-      delete fields[name];
-      delete createDefaults[name];
       dropped.push(name);
-      continue;
+      return;
     }
     throw new InstrumentationError(
       issue === 'missing'
         ? `Field ${name} does not exist on ${object} in this Salesforce org (or the integration user cannot see it): create it in Salesforce first (Setup > Object Manager > ${object} > Fields & Relationships), or set unknownFieldPolicy to drop`
         : `Field ${name} on ${object} cannot be written on ${kind} (Salesforce marks it read-only): remove the trait, or set unknownFieldPolicy to drop`,
     );
-  }
-  return { fields, createDefaults, dropped };
+  };
+  for (const name in input.fields) check(name);
+  if (kind !== 'update') for (const name in input.createDefaults) check(name);
+  if (dropped.length === 0) return { ...input, dropped }; // the common case: nothing copied
+  const without = (record: Record<string, unknown>) => {
+    const out: Record<string, unknown> = {};
+    for (const key in record) if (!dropped.includes(key)) out[key] = record[key];
+    return out;
+  };
+  return { fields: without(input.fields), createDefaults: without(input.createDefaults), dropped };
 }

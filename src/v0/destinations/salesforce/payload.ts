@@ -103,6 +103,6 @@ export function buildFields(
   const objectMapping = mapped ? MAPPINGS[objectType.toLowerCase()] : undefined;
   if (!objectMapping) return { fields: withoutUndefined(traits, ['Id']), createDefaults: {} };
   const { payload, createDefaults } = constructPayloadWithDefaults(withNames(traits), objectMapping.mapping);
-  const fields = { ...payload, ...customFields(traits, objectMapping.consumed) };
+  const fields = Object.assign(payload, customFields(traits, objectMapping.consumed));
   return { fields, createDefaults };
 }

@@ -203,6 +203,9 @@ export function processMetadataForRouter(output: {
   metadata: Metadata[];
   destination?: { ID: string };
 }): Metadata[] {
-  // withDestInfo copies the metadata and its destInfo: the inputs are never mutated, nothing deeper is touched.
-  return output.metadata.map((m) => withDestInfo(m, { authKey: output.destination?.ID }));
+  const authKey = output.destination?.ID;
+  // Metadata the router already tagged (collections mode) is returned as it is; the rest gets a tagged copy.
+  const tagged = (m: Metadata) =>
+    authKey !== undefined && (m.destInfo as SalesforceDestInfo | undefined)?.authKey === authKey;
+  return output.metadata.map((m) => (tagged(m) ? m : withDestInfo(m, { authKey })));
 }
