@@ -129,12 +129,19 @@ interface CompiledEntry {
   dest: string[];
   types: ValueType[];
 }
-const compiledMappings = new WeakMap<MappingConfig, CompiledEntry[]>();
+interface CompiledMapping {
+  entries: CompiledEntry[];
+  /** Entry indexes by the top-level source key they read: only entries whose source is present are evaluated. */
+  byRoot: Map<string, number[]>;
+  /** Entries evaluated whatever the source holds (defaults, required). */
+  always: number[];
+}
+const compiledMappings = new WeakMap<MappingConfig, CompiledMapping>();
 
-function compile(mapping: MappingConfig): CompiledEntry[] {
+function compile(mapping: MappingConfig): CompiledMapping {
   let compiled = compiledMappings.get(mapping);
   if (!compiled) {
-    compiled = mapping.map((entry) => {
+    const entries = mapping.map((entry) => {
       const keys = typeof entry.sourceKeys === 'string' ? [entry.sourceKeys] : entry.sourceKeys;
       const type = entry.metadata?.type;
       return {
@@ -145,9 +152,36 @@ function compile(mapping: MappingConfig): CompiledEntry[] {
         types: type === undefined ? [] : Array.isArray(type) ? type : [type],
       };
     });
+    const byRoot = new Map<string, number[]>();
+    const always: number[] = [];
+    entries.forEach((c, index) => {
+      const meta = c.entry.metadata;
+      if (c.entry.required || meta?.defaultValue !== undefined || meta?.defaultOnCreate !== undefined)
+        always.push(index);
+      for (const root of new Set(c.paths.map((path) => path[0]))) {
+        const list = byRoot.get(root);
+        if (list) list.push(index);
+        else byRoot.set(root, [index]);
+      }
+    });
+    compiled = { entries, byRoot, always };
     compiledMappings.set(mapping, compiled);
   }
   return compiled;
+}
+
+/** The entries to evaluate for `source`, in mapping order. */
+function relevant(compiled: CompiledMapping, source: unknown): CompiledEntry[] {
+  if (source === null || typeof source !== 'object') return compiled.entries;
+  const marked = new Uint8Array(compiled.entries.length);
+  for (const index of compiled.always) marked[index] = 1;
+  for (const key in source) {
+    const list = compiled.byRoot.get(key);
+    if (list) for (const index of list) marked[index] = 1;
+  }
+  const out: CompiledEntry[] = [];
+  for (let index = 0; index < marked.length; index += 1) if (marked[index]) out.push(compiled.entries[index]);
+  return out;
 }
 
 function readPath(source: unknown, path: string[]): unknown {
@@ -196,7 +230,7 @@ export function constructPayloadWithDefaults(
 ): { payload: Record<string, unknown>; createDefaults: Record<string, unknown> } {
   const payload: Record<string, unknown> = {};
   const createDefaults: Record<string, unknown> = {};
-  for (const c of compile(mapping)) {
+  for (const c of relevant(compile(mapping), source)) {
     const meta = c.entry.metadata;
     let value = resolve(source, c);
     if (meta && (value === null || value === undefined) && meta.defaultValue !== undefined)

@@ -429,14 +429,18 @@ export async function planBatch(inputs: RouterInput[], client: SalesforceClient)
     for (const r of checked) {
       let write = r.key ? merged.get(r.key) : undefined;
       if (!write) {
-        write = { key: r.key, object: r.object, id: r.id, fields: {}, createDefaults: {}, jobs: [] };
+        // The first event's field objects are this plan's own (built for it): the write adopts them.
+        const { fields, createDefaults } = r.fields;
+        write = { key: r.key, object: r.object, id: r.id, fields, createDefaults, jobs: [i] };
         if (r.upsert) write.upsert = r.upsert;
         if (r.key) merged.set(r.key, write);
         allWrites.push(write);
+      } else {
+        // Later events win, field by field.
+        Object.assign(write.createDefaults, r.fields.createDefaults);
+        Object.assign(write.fields, r.fields.fields);
+        if (write.jobs[write.jobs.length - 1] !== i) write.jobs.push(i);
       }
-      Object.assign(write.createDefaults, r.fields.createDefaults);
-      Object.assign(write.fields, r.fields.fields);
-      if (write.jobs[write.jobs.length - 1] !== i) write.jobs.push(i);
       if (!writes.includes(write)) writes.push(write);
     }
     outcomes[i] = { kind: 'write', writes, dropped };
