@@ -5,7 +5,6 @@
  * against {@link MappingConfigSchema} when loaded, so a contributor who mistypes a key gets an error naming the
  * file, the entry and the fix instead of a silently missing field.
  */
-import get from 'lodash/get';
 import { Type, type Static } from '@sinclair/typebox';
 import { compileValidator } from './validate';
 import { InstrumentationError, PlatformError } from './errors';
@@ -82,12 +81,25 @@ export function isPresent(value: unknown): boolean {
   return Boolean(value) || value === 0 || value === false;
 }
 
-/** First present value among the source paths (a string path returns its value, spec A.4.2). */
+/** Present and not NaN: a value worth writing. */
+const isWritable = (value: unknown) => isPresent(value) && !Number.isNaN(value);
+
+/** A dotted path read without a library: objects and arrays only, `undefined` past a missing step. */
+function readPath(source: unknown, path: string[]): unknown {
+  let value = source;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** First present value among the source paths (a string path returns its value as it is, spec A.4.2). */
 export function getValue(source: unknown, sourceKeys: string | string[]): unknown {
-  if (typeof sourceKeys === 'string') return get(source, sourceKeys);
+  if (typeof sourceKeys === 'string') return readPath(source, sourceKeys.split('.'));
   for (const key of sourceKeys) {
-    const value: unknown = get(source, key);
-    if (isPresent(value) && !Number.isNaN(value)) return value;
+    const value = readPath(source, key.split('.'));
+    if (isWritable(value)) return value;
   }
   return null;
 }
@@ -184,15 +196,6 @@ function relevant(compiled: CompiledMapping, source: unknown): CompiledEntry[] {
   return out;
 }
 
-function readPath(source: unknown, path: string[]): unknown {
-  let value = source;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
-
 function writePath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;
   for (let i = 0; i < path.length - 1; i += 1) {
@@ -216,8 +219,6 @@ function converted(value: unknown, types: ValueType[]): unknown {
   if (isPresent(out)) for (const type of types) out = convert(out, type);
   return out;
 }
-
-const isWritable = (value: unknown) => isPresent(value) && !Number.isNaN(value);
 
 /**
  * One pass over a validated mapping: the payload of the fields that have a value (`defaultValue` applied), and,
