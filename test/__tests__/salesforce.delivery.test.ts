@@ -303,3 +303,44 @@ describe('an unreadable answer to a collections request is never taken for succe
     ).toBe(200);
   });
 });
+
+describe('dropped fields (unknownFieldPolicy drop) are reported with the delivery status', () => {
+  const dropped = (jobId: number, records?: { sub: number; rec: number }[]) => ({
+    ...meta(jobId, records),
+    destInfo: {
+      authKey: 'dest-1',
+      orderKey: `m:u${jobId}`,
+      droppedFields: ['Lead.newProp__c'],
+      ...(records ? { records } : {}),
+    },
+  });
+
+  it('v0: in the message', () => {
+    const result = v0({
+      destinationResponse: { status: 201, response: { id: '00Q1', success: true, errors: [] } },
+      rudderJobMetadata: dropped(1),
+      destType: 'salesforce',
+    });
+    expect(result.message).toBe(
+      'Request for destination: salesforce Processed Successfully (fields dropped, not in the org: Lead.newProp__c)',
+    );
+  });
+
+  it('v1: in the job entry, single-record and collections alike', () => {
+    const single = v1({
+      destinationResponse: { status: 204, response: '' },
+      rudderJobMetadata: [dropped(1)],
+      destType: 'salesforce',
+    });
+    expect(single.response[0].error).toContain('fields dropped, not in the org: Lead.newProp__c');
+    const collection = v1({
+      destinationResponse: { status: 200, response: [{ id: '00Q1', success: true, errors: [] }] },
+      rudderJobMetadata: [dropped(1, [{ sub: 0, rec: 0 }])],
+      destType: 'salesforce',
+    });
+    expect(collection.response[0]).toMatchObject({
+      statusCode: 200,
+      error: expect.stringContaining('Lead.newProp__c'),
+    });
+  });
+});

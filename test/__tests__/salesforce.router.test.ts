@@ -226,6 +226,38 @@ describe('processRouterDest, record mode (default)', () => {
   });
 });
 
+describe('processRouterDest, unknown fields', () => {
+  const traits = { email: 'known@acme.com', title: 'CEO', newProp: 'x' };
+
+  it('reports dropped fields under destInfo (unknownFieldPolicy drop), in both write modes', async () => {
+    for (const writeMode of ['record', 'collections']) {
+      const client = new FakeClient(existing);
+      client.fields = { Lead: ['Email', 'Title'] };
+      const dest = destination({ unknownFieldPolicy: 'drop', writeMode });
+      const [output] = (await createSalesforceDestination(client).processRouterDest([
+        input(identify(traits), dest, { jobId: 1, userId: 'u1' }),
+      ])) as RouterSuccessOutput[];
+      expect(output.statusCode).toBe(200);
+      expect(output.metadata[0].destInfo).toMatchObject({ droppedFields: ['Lead.newProp__c'] });
+      expect(JSON.stringify(output.batchedRequest)).not.toContain('newProp__c');
+    }
+  });
+
+  it('rejects only the event that carries the field (default policy)', async () => {
+    const client = new FakeClient(existing);
+    client.fields = { Lead: ['Email', 'Title'] };
+    const dest = destination();
+    const outputs = await createSalesforceDestination(client).processRouterDest([
+      input(identify(traits), dest, { jobId: 1, userId: 'u1' }),
+      input(identify({ email: 'other@acme.com', title: 'CTO' }), dest, { jobId: 2, userId: 'u2' }),
+    ]);
+    expect(outputs.map((o) => o.statusCode)).toEqual([400, 200]);
+    expect(outputs[0]).toMatchObject({
+      error: expect.stringMatching(/^Field newProp__c does not exist on Lead/),
+    });
+  });
+});
+
 describe('processRouterDest, collections mode', () => {
   const dest = destination({ writeMode: 'collections' });
 

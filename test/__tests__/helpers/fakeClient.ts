@@ -4,6 +4,7 @@
  */
 import type { AuthInfo } from '../../../src/v0/destinations/salesforce/auth';
 import type {
+  ObjectDescription,
   SalesforceClient,
   SessionContext,
   SObjectRecord,
@@ -17,7 +18,25 @@ export class FakeClient implements SalesforceClient {
   failQuery?: (soql: string) => unknown;
   failAuth?: unknown;
 
+  /** Objects' writable fields, when the test wants describe-based field checks. */
+  fields?: Record<string, string[]>;
+
   constructor(private readonly records: Record<string, SObjectRecord[]> = {}) {}
+
+  /** Present only when `fields` is set (a client without describe skips field checks). */
+  get describe(): ((ctx: SessionContext, object: string) => Promise<ObjectDescription>) | undefined {
+    const known = this.fields;
+    if (!known) return undefined;
+    return async (_ctx, object) => ({
+      name: object,
+      fields: new Map(
+        (known[object] ?? []).map((name) => [
+          name.toLowerCase(),
+          { name, externalId: false, createable: true, updateable: true },
+        ]),
+      ),
+    });
+  }
 
   async authorize(ctx: SessionContext): Promise<AuthInfo> {
     if (this.failAuth) throw this.failAuth;

@@ -58,9 +58,14 @@ export function responseHandler(input: ResponseHandlerInput): DeliveryV0Result {
   const c = classifyDelivery(destinationResponse, input.destinationRequest);
   observeDelivery(destinationResponse, metadata, c, oauth);
   if (c.outcome !== 'success') throw toTransformerError(c, destinationResponse, oauth);
+  const dropped = destInfoOf(metadata).droppedFields;
+  const note =
+    Array.isArray(dropped) && dropped.length
+      ? ` (fields dropped, not in the org: ${dropped.join(', ')})`
+      : '';
   return {
     status: 200,
-    message: `Request for destination: ${destType} Processed Successfully`,
+    message: `Request for destination: ${destType} Processed Successfully${note}`,
     destinationResponse,
   };
 }

@@ -125,11 +125,9 @@ function collectionsOutput(plan: BatchPlan, inputs: RouterInput[], pack: JobGrou
   const metadata = jobs.map((j) => {
     const outcome = plan.outcomes[j];
     const records = outcome.kind === 'write' ? outcome.writes.map((w) => refs.get(w) as RecordRef) : [];
-    return withDestInfo(inputs[j].metadata, {
-      authKey: destination.ID,
-      orderKey: orderKey(inputs[j]),
-      records,
-    });
+    const info: SalesforceDestInfo = { authKey: destination.ID, orderKey: orderKey(inputs[j]), records };
+    if (outcome.kind === 'write' && outcome.dropped.length) info.droppedFields = outcome.dropped;
+    return withDestInfo(inputs[j].metadata, info);
   });
   return routerSuccess(
     collectionsRequest(subrequests, auth, config),
