@@ -146,7 +146,10 @@ export class HttpSalesforceClient implements SalesforceClient {
   private observe(destinationId: string, endpoint: string, response: ProcessedResponse): void {
     emit('apiCall', { destinationId, endpoint, status: response.status });
     const usage = parseLimitInfo(response.headers?.['sforce-limit-info']);
-    if (usage) emit('apiUsage', { destinationId, ...usage });
+    if (usage) {
+      this.guard.record(destinationId, usage.used, usage.max);
+      emit('apiUsage', { destinationId, ...usage });
+    }
   }
 
   private async login(destinationId: string, login: LoginRequest): Promise<AuthInfo> {
