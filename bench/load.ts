@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import type { Destination, RouterInput } from '../src/framework/types';
 import { buildServer } from '../src/server';
 import { processRouterDest } from '../src/v0/destinations/salesforce/transform';
-import { startSimulator } from '../tools/salesforce-sim';
+import { demoDestinationConfig, startSimulator } from '../tools/salesforce-sim';
 
 const ROOT = resolve(__dirname, '..');
 const BATCH = 200;
@@ -121,15 +121,7 @@ function destinationFor(sim: Child): Destination {
     Name: 'Salesforce (load)',
     Enabled: true,
     WorkspaceID: 'bench',
-    Config: {
-      userName: 'demo@example.com',
-      password: 'demo-password',
-      initialAccessToken: 'DEMOTOKEN',
-      clientId: 'sim-client-id',
-      clientSecret: 'sim-client-secret',
-      loginUrl: sim.url,
-      writeMode: 'collections',
-    },
+    Config: demoDestinationConfig(sim.url, { writeMode: 'collections' }),
     DestinationDefinition: { Name: 'SALESFORCE', DisplayName: 'Salesforce' },
   };
 }

@@ -8,7 +8,7 @@
  * field `Sku__c`, half of them for products that exist.
  */
 import type { Destination, Metadata, RouterInput } from '../src/framework/types';
-import type { SimOptions } from '../tools/salesforce-sim';
+import { demoDestinationConfig, type SimOptions } from '../tools/salesforce-sim';
 
 /** mulberry32: a tiny seeded PRNG, so two runs with the same seed see the same events. */
 export function prng(seed: number): () => number {
@@ -30,17 +30,7 @@ export const SIM_OPTIONS: SimOptions = {
 };
 
 /** The destination config for the simulator's default user and connected app. */
-export function simConfig(loginUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    userName: 'demo@example.com',
-    password: 'demo-password',
-    initialAccessToken: 'DEMOTOKEN',
-    clientId: 'sim-client-id',
-    clientSecret: 'sim-client-secret',
-    loginUrl,
-    ...extra,
-  };
-}
+export const simConfig = demoDestinationConfig;
 
 export function makeDestination(id: string, config: Record<string, unknown>): Destination {
   return {

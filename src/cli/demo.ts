@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Destination, Metadata, RudderMessage } from '../framework/types';
 import { salesforceHandlers } from '../server/destinations';
 import { runRouter, type RouterReplyElement } from '../server/router';
-import { startSimulator, type Simulator } from '../../tools/salesforce-sim';
+import { demoDestinationConfig, startSimulator, type Simulator } from '../../tools/salesforce-sim';
 import { table, truncate, type Io } from './common';
 import { deliverElement, type JobReport } from './deliver';
 
@@ -24,9 +24,6 @@ interface DemoEvent {
   message: Record<string, unknown>;
   expected: Expected;
 }
-
-const SIM_USER = { userName: 'demo@example.com', password: 'demo-password', securityToken: 'DEMOTOKEN' };
-const SIM_CLIENT = { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' };
 
 const EXISTING_LEAD = {
   Email: 'bill.lumbergh@initech.com',
@@ -184,15 +181,7 @@ export async function runDemo(): Promise<DemoResult> {
       Name: 'Salesforce (demo)',
       Enabled: true,
       WorkspaceID: 'demo-workspace',
-      Config: {
-        userName: SIM_USER.userName,
-        password: SIM_USER.password,
-        initialAccessToken: SIM_USER.securityToken,
-        clientId: SIM_CLIENT.clientId,
-        clientSecret: SIM_CLIENT.clientSecret,
-        loginUrl: sim.url,
-        writeMode: 'collections',
-      },
+      Config: demoDestinationConfig(sim.url, { writeMode: 'collections' }),
       DestinationDefinition: { Name: 'SALESFORCE', DisplayName: 'Salesforce' },
     };
     const events = demoEvents(contactId);

@@ -1,6 +1,7 @@
 /** Embedded in-memory Salesforce org simulator served over HTTP on 127.0.0.1. */
 export { startSimulator, type Simulator } from './server';
-export { SimState } from './state';
+export { DEFAULT_CLIENTS, DEFAULT_USERS, SimState } from './state';
+export { demoDestinationConfig } from './demo';
 export { normalizeId, to18 } from './ids';
 export type {
   Counters,

@@ -400,23 +400,9 @@ export function describeField(f: FieldDef): Record<string, unknown> {
   };
 }
 
+/** The full describe: the describe-global entry plus the fields. */
 export function describeObject(o: ObjectDef, version: string): Record<string, unknown> {
-  const base = `/services/data/v${version}/sobjects/${o.name}`;
-  return {
-    name: o.name,
-    label: o.label,
-    labelPlural: `${o.label}s`,
-    keyPrefix: o.keyPrefix,
-    custom: o.custom,
-    createable: true,
-    updateable: true,
-    deletable: true,
-    queryable: true,
-    searchable: true,
-    retrieveable: true,
-    fields: o.fields.map(describeField),
-    urls: { sobject: base, describe: `${base}/describe`, rowTemplate: `${base}/{ID}` },
-  };
+  return { ...describeGlobalEntry(o, version), retrieveable: true, fields: o.fields.map(describeField) };
 }
 
 export function describeGlobalEntry(o: ObjectDef, version: string): Record<string, unknown> {

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../../../tools/salesforce-sim';
+import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
 import { Progress } from '../../../src/cli/transform';
 import { tokenCache } from '../../../src/v0/destinations/salesforce/auth';
 import { runCli, TempDir } from './helpers';
@@ -22,15 +22,7 @@ afterEach(async () => {
   await sim.close();
 });
 
-const simConfig = (extra: Record<string, unknown> = {}) => ({
-  userName: 'demo@example.com',
-  password: 'demo-password',
-  initialAccessToken: 'DEMOTOKEN',
-  clientId: 'sim-client-id',
-  clientSecret: 'sim-client-secret',
-  loginUrl: sim.url,
-  ...extra,
-});
+const simConfig = (extra: Record<string, unknown> = {}) => demoDestinationConfig(sim.url, extra);
 
 const identify = (email: string, traits: Record<string, unknown> = {}) => ({
   type: 'identify',

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { startSimulator, type Simulator } from '../../../tools/salesforce-sim';
+import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
 import { buildServer } from '../../../src/server';
 import { tokenCache } from '../../../src/v0/destinations/salesforce/auth';
 
@@ -79,15 +79,7 @@ describe('service + simulator over HTTP', () => {
     });
     const destination = {
       ID: 'dest-e2e',
-      Config: {
-        userName: 'demo@example.com',
-        password: 'demo-password',
-        initialAccessToken: 'DEMOTOKEN',
-        clientId: 'sim-client-id',
-        clientSecret: 'sim-client-secret',
-        loginUrl: sim.url,
-        writeMode: 'collections',
-      },
+      Config: demoDestinationConfig(sim.url, { writeMode: 'collections' }),
       DestinationDefinition: { Name: 'SALESFORCE' },
       WorkspaceID: 'ws-e2e',
     };
@@ -197,14 +189,7 @@ describe('service + simulator over HTTP', () => {
     sim.state.setFaults({ latencyMs: 300 });
     const destination = {
       ID: 'dest-slow',
-      Config: {
-        userName: 'demo@example.com',
-        password: 'demo-password',
-        initialAccessToken: 'DEMOTOKEN',
-        clientId: 'sim-client-id',
-        clientSecret: 'sim-client-secret',
-        loginUrl: sim.url,
-      },
+      Config: demoDestinationConfig(sim.url),
       DestinationDefinition: { Name: 'SALESFORCE' },
     };
     const inFlight = post('/routerTransform', {

@@ -1,9 +1,15 @@
 /** Test helpers for the Salesforce simulator: start it, log in, call it over real HTTP. */
-import { startSimulator, type SimOptions, type Simulator } from '../../../tools/salesforce-sim';
+import {
+  DEFAULT_CLIENTS,
+  DEFAULT_USERS,
+  startSimulator,
+  type SimOptions,
+  type Simulator,
+} from '../../../tools/salesforce-sim';
 
 export const API = '/services/data/v62.0';
-export const DEMO = { username: 'demo@example.com', password: 'demo-password', securityToken: 'DEMOTOKEN' };
-export const CLIENT = { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' };
+export const [DEMO] = DEFAULT_USERS;
+export const [CLIENT] = DEFAULT_CLIENTS;
 
 export interface Res<T = unknown> {
   status: number;
