@@ -58,7 +58,6 @@ function headersOf(response: AxiosResponse): Record<string, string> | undefined 
 
 export function processResponse(response: AxiosResponse): ProcessedResponse {
   const processed: ProcessedResponse = { status: response.status || 500, response: response.data ?? '' };
-  if (processed.response === undefined || processed.response === null) processed.response = '';
   const headers = headersOf(response);
   if (headers) processed.headers = headers;
   return processed;

@@ -94,14 +94,27 @@ function readPath(source: unknown, path: string[]): unknown {
   return value;
 }
 
-/** First present value among the source paths (a string path returns its value as it is, spec A.4.2). */
-export function getValue(source: unknown, sourceKeys: string | string[]): unknown {
-  if (typeof sourceKeys === 'string') return readPath(source, sourceKeys.split('.'));
-  for (const key of sourceKeys) {
-    const value = readPath(source, key.split('.'));
+/**
+ * The value at the first of `paths` that holds a present value; with `single`, the one path's value as it is
+ * (spec A.4.2: a string sourceKeys returns its raw value, a list skips "", null and NaN and ends with null).
+ */
+function firstPresent(source: unknown, paths: string[][], single: boolean): unknown {
+  if (single) return readPath(source, paths[0]);
+  for (const path of paths) {
+    const value = readPath(source, path);
     if (isWritable(value)) return value;
   }
   return null;
+}
+
+/** First present value among the source paths (a string path returns its value as it is, spec A.4.2). */
+export function getValue(source: unknown, sourceKeys: string | string[]): unknown {
+  const keys = typeof sourceKeys === 'string' ? [sourceKeys] : sourceKeys;
+  return firstPresent(
+    source,
+    keys.map((k) => k.split('.')),
+    typeof sourceKeys === 'string',
+  );
 }
 
 function convert(value: unknown, type: ValueType): unknown {
@@ -205,15 +218,6 @@ function writePath(target: Record<string, unknown>, path: string[], value: unkno
   node[path[path.length - 1]] = value;
 }
 
-function resolve(source: unknown, c: CompiledEntry): unknown {
-  if (c.single) return readPath(source, c.paths[0]);
-  for (const path of c.paths) {
-    const value = readPath(source, path);
-    if (isPresent(value) && !Number.isNaN(value)) return value;
-  }
-  return null;
-}
-
 function converted(value: unknown, types: ValueType[]): unknown {
   let out = value;
   if (isPresent(out)) for (const type of types) out = convert(out, type);
@@ -233,7 +237,7 @@ export function constructPayloadWithDefaults(
   const createDefaults: Record<string, unknown> = {};
   for (const c of relevant(compile(mapping), source)) {
     const meta = c.entry.metadata;
-    let value = resolve(source, c);
+    let value = firstPresent(source, c.paths, c.single);
     if (meta && (value === null || value === undefined) && meta.defaultValue !== undefined)
       value = meta.defaultValue;
     value = converted(value, c.types);

@@ -12,7 +12,7 @@
  * This module does no HTTP: the login call itself is made by client.ts.
  */
 import { createHash, createSign } from 'node:crypto';
-import { TtlCache } from '../../../framework/cache';
+import { envSeconds, TtlCache } from '../../../framework/cache';
 import { ConfigurationError, OAuthSecretError } from '../../../framework/errors';
 import type { Destination, Metadata } from '../../../framework/types';
 import {
@@ -242,8 +242,7 @@ export function resolveCredentials(
 
 /** Seconds a token we obtained stays cached. Salesforce sessions last 2 h by default; we refresh before that. */
 export function tokenTtlMs(): number {
-  const seconds = Number(process.env.ACCESS_TOKEN_CACHE_TTL ?? 3600);
-  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 3600) * 1000;
+  return envSeconds('ACCESS_TOKEN_CACHE_TTL', 3600) * 1000;
 }
 
 /**

@@ -8,7 +8,7 @@ import { send } from '../../../framework/http';
 import { emit, parseLimitInfo } from '../../../framework/telemetry';
 import type { Destination, Metadata, ProcessedResponse } from '../../../framework/types';
 import { compileValidator } from '../../../framework/validate';
-import { TtlCache } from '../../../framework/cache';
+import { envSeconds, TtlCache } from '../../../framework/cache';
 import { quotaGuard, type QuotaGuard } from './quota';
 import { resolveCredentials, tokenCache, type AuthInfo, type LoginRequest, type TokenCache } from './auth';
 import { dataUrl, type SalesforceConfig } from './config';
@@ -101,8 +101,7 @@ const validateDescribeResponse = compileValidator(
 
 /** Seconds an object's describe stays cached; fields change rarely. */
 export function describeTtlMs(): number {
-  const seconds = Number(process.env.SALESFORCE_DESCRIBE_TTL_SECONDS ?? 3600);
-  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 3600) * 1000;
+  return envSeconds('SALESFORCE_DESCRIBE_TTL_SECONDS', 3600) * 1000;
 }
 
 const TOKEN_SUFFIX = ':- authentication failed during fetching access token.';

@@ -8,6 +8,7 @@
 import { emit, parseLimitInfo } from '../../../framework/telemetry';
 import type { Metadata, ProcessedResponse } from '../../../framework/types';
 import { tokenCache } from './auth';
+import { quotaGuard } from './quota';
 import { OAUTH_DEFINITION_NAMES } from './config';
 import { classify, classifyRecordErrors, type Classification, type Outcome } from './errorHandler';
 import type { SalesforceDestInfo } from './router';
@@ -40,7 +41,10 @@ export function observeDelivery(
 ): void {
   const destinationId = String(destInfoOf(metadata).authKey ?? metadata?.destinationId ?? '');
   const usage = parseLimitInfo(response.headers?.['sforce-limit-info']);
-  if (usage && destinationId) emit('apiUsage', { destinationId, ...usage });
+  if (usage && destinationId) {
+    quotaGuard.record(destinationId, usage.used, usage.max);
+    emit('apiUsage', { destinationId, ...usage });
+  }
   if (destinationId) emit('apiCall', { destinationId, endpoint: 'delivery', status: response.status });
   if (c.outcome === 'refresh' && !oauth && destinationId) tokenCache.evictDestination(destinationId);
 }
@@ -56,9 +60,14 @@ function asArray(value: unknown): unknown[] | undefined {
 }
 
 /** The per-record results of a collections answer, per subrequest; undefined when the answer is not one. */
-export function collectionResults(
-  body: unknown,
-): { status: number; body: unknown; results?: unknown[] }[] | undefined {
+/** One subrequest's answer: its status, its body, and its per-record results when it succeeded. */
+export interface SubrequestResult {
+  status: number;
+  body: unknown;
+  results?: unknown[];
+}
+
+export function collectionResults(body: unknown): SubrequestResult[] | undefined {
   const direct = asArray(body);
   if (direct) return [{ status: 200, body, results: direct }];
   const composite =
@@ -82,10 +91,7 @@ export interface JobVerdict {
 }
 
 /** The verdict for one job of a successful (2xx) collections answer. */
-export function jobVerdict(
-  subs: ReturnType<typeof collectionResults> & object,
-  refs: { sub: number; rec: number }[],
-): JobVerdict {
+export function jobVerdict(subs: SubrequestResult[], refs: { sub: number; rec: number }[]): JobVerdict {
   let worst: Classification = classify(200, undefined);
   const details: unknown[] = [];
   let unattributed = false;

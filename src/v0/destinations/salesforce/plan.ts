@@ -62,6 +62,12 @@ interface PlanIntent extends Omit<RecordIntent, 'target'> {
   target: PlanTarget;
 }
 
+/** The session and config a plan's writes are built with; present whenever the plan has writes. */
+export function writeContext(plan: BatchPlan): { auth: AuthInfo; config: SalesforceConfig } {
+  if (!plan.auth || !plan.config) throw new Error('a planned write needs a session and a config');
+  return { auth: plan.auth, config: plan.config };
+}
+
 interface PreparedJob {
   intents: PlanIntent[];
   fields: RecordFields[];
@@ -237,7 +243,7 @@ function resolveIntent(
   }
 }
 
-function initialObject(target: Target | PlanTarget): string {
+function initialObject(target: PlanTarget): string {
   return target.kind === 'leadByEmail' ? 'Lead' : target.object;
 }
 

@@ -6,10 +6,10 @@
  * jobs are throttled (429) and rudder-server retries them later. After a cool-down one batch goes through again; its
  * answers tell whether usage has recovered.
  */
+import { envSeconds } from '../../../framework/cache';
 import { ThrottledError } from '../../../framework/errors';
-import { addTelemetryListener } from '../../../framework/telemetry';
 
-export const QUOTA_COOLDOWN_MS = Number(process.env.SALESFORCE_QUOTA_COOLDOWN_SECONDS ?? 300) * 1000;
+export const QUOTA_COOLDOWN_MS = envSeconds('SALESFORCE_QUOTA_COOLDOWN_SECONDS', 300) * 1000;
 
 export interface Usage {
   used: number;
@@ -53,6 +53,5 @@ export class QuotaGuard {
   }
 }
 
-/** The process-wide guard, fed by every answer the destination reads. */
+/** The process-wide guard, fed by the client's and the network handlers' answers. */
 export const quotaGuard = new QuotaGuard();
-addTelemetryListener({ apiUsage: (e) => quotaGuard.record(e.destinationId, e.used, e.max) });

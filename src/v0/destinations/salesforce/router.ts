@@ -22,6 +22,7 @@ import {
 import {
   orderKey,
   planBatch,
+  writeContext,
   type BatchPlan,
   type JobGroup,
   type JobOutcome,
@@ -70,8 +71,8 @@ function withDropped(metadata: Metadata | undefined, outcome: JobOutcome): Metad
 }
 
 function recordOutputs(plan: BatchPlan, inputs: RouterInput[], group: JobGroup): RouterOutput {
-  const { auth, config, destination } = plan;
-  if (!auth || !config) throw new Error('a planned write needs a session and a config');
+  const { destination } = plan;
+  const { auth, config } = writeContext(plan);
   const requests = group.writes.map((w) => recordRequest(w, auth, config));
   const request: RequestDescriptor | RequestDescriptor[] = requests.length === 1 ? requests[0] : requests;
   const metadata = group.jobs.map((j) => withDropped(inputs[j].metadata, plan.outcomes[j]));
@@ -116,8 +117,8 @@ function packGroups(groups: JobGroup[]): JobGroup[][] {
 }
 
 function collectionsOutput(plan: BatchPlan, inputs: RouterInput[], pack: JobGroup[]): RouterOutput {
-  const { auth, config, destination } = plan;
-  if (!auth || !config) throw new Error('a planned write needs a session and a config');
+  const { destination } = plan;
+  const { auth, config } = writeContext(plan);
   const writes = pack.flatMap((g) => g.writes);
   const subrequests = toSubrequests(writes);
   const refs = recordRefs(subrequests);

@@ -12,7 +12,7 @@ import type {
   RouterOutput,
 } from '../../../framework/types';
 import { defaultClient, type SalesforceClient } from './client';
-import { planBatch } from './plan';
+import { planBatch, writeContext } from './plan';
 import { recordRequest } from './requests';
 import { processMetadataForRouter, processRouterDest as routeBatch } from './router';
 
@@ -31,8 +31,7 @@ export function createSalesforceDestination(client: SalesforceClient = defaultCl
       const [outcome] = plan.outcomes;
       if (outcome.kind === 'error') throw outcome.error;
       if (outcome.kind === 'passthrough') return [event.message as unknown as RequestDescriptor];
-      const { auth, config } = plan;
-      if (!auth || !config) throw new Error('a planned write needs a session and a config');
+      const { auth, config } = writeContext(plan);
       return outcome.writes.map((write) => recordRequest(write, auth, config));
     },
     processRouterDest: (inputs, reqMetadata) => routeBatch(inputs, reqMetadata, client),
