@@ -4,7 +4,7 @@
  * runtime check and the compile-time type cannot drift apart. Objects are open (`additionalProperties`) where
  * the contract is passthrough.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { AuthErrorCategory, StatTags } from './errors';
 
 const Open = <T extends Parameters<typeof Type.Object>[0]>(properties: T) =>
@@ -200,5 +200,3 @@ export interface ResponseHandlerInput {
   destType: string;
   destinationRequest?: unknown;
 }
-
-export type { TSchema };

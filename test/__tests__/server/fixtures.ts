@@ -10,6 +10,7 @@ import type {
   SObjectRecord,
 } from '../../../src/v0/destinations/salesforce/client';
 import { createSalesforceDestination } from '../../../src/v0/destinations/salesforce/transform';
+import { destination as baseDestination } from '../helpers/salesforceMocks';
 
 export const LOGIN = 'https://login.salesforce.com';
 export const INSTANCE = 'https://initech.my.salesforce.com';
@@ -33,19 +34,13 @@ export const config = {
   clientSecret: SECRETS.clientSecret,
 };
 
+/** The shared test destination (helpers/salesforceMocks.ts) with this suite's credentials. */
 export function destination(
   overrides: Record<string, unknown> = {},
   name = 'SALESFORCE',
   id = 'dest-1',
 ): Destination {
-  return {
-    ID: id,
-    Name: 'Salesforce',
-    Config: { ...config, ...overrides },
-    Enabled: true,
-    WorkspaceID: 'ws-1',
-    DestinationDefinition: { ID: 'def-1', Name: name, DisplayName: 'Salesforce' },
-  };
+  return baseDestination({ ...config, ...overrides }, name, id);
 }
 
 /** The destination as outputs echo it: every key but the secrets. */

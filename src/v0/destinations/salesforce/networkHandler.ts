@@ -4,7 +4,7 @@
  * fails the request with that record's classification (the worst one): the jobs are retried or aborted, never
  * silently marked delivered. Per-job statuses need proxy v1 (src/v1/destinations/salesforce/networkHandler.ts).
  */
-import { processNetworkError, processResponse, sendDescriptor } from '../../../framework/http';
+import { sendDescriptor } from '../../../framework/http';
 import type {
   DeliveryV0Result,
   Metadata,
@@ -105,4 +105,3 @@ export class NetworkHandler {
   prepareProxy = (request: RequestDescriptor): RequestDescriptor => request;
 }
 export const networkHandler = NetworkHandler;
-export { processResponse, processNetworkError };
