@@ -18,6 +18,16 @@ import { ProcessorRequestSchema, type Metadata, type TransformInput } from '../f
 import { ajv, describeAjvError } from '../framework/validate';
 
 const validateEvent = ajv.compile<TransformInput>(ProcessorRequestSchema.items);
+/** The same check with the destination taken as checked: for events whose destination object already passed. */
+const validateEventOfCheckedDestination = ajv.compile<TransformInput>({
+  ...ProcessorRequestSchema.items,
+  properties: { ...ProcessorRequestSchema.items.properties, destination: { type: 'object' } },
+});
+/**
+ * Destination objects that passed the schema. The inputs of one request share their destination object (always in
+ * the compacted form), so it is checked once per request, not once per event.
+ */
+const checkedDestinations = new WeakSet<object>();
 
 export type CheckedInput =
   | { ok: true; index: number; input: TransformInput }
@@ -42,6 +52,18 @@ function schemaError(errors: AjvError[], root: string): TransformerError {
   return new PlatformError(`Invalid transform input: ${described}`);
 }
 
+function isValidEvent(raw: Record<string, unknown>): raw is TransformInput {
+  const { destination } = raw;
+  if (isObject(destination) && checkedDestinations.has(destination)) {
+    if (validateEventOfCheckedDestination(raw)) return true;
+    validateEvent(raw); // every error of the event, not only those the quick check looks for
+    return false;
+  }
+  if (!validateEvent(raw)) return false;
+  checkedDestinations.add(raw.destination);
+  return true;
+}
+
 /** Check one event against the contract schema. `root` names it in messages (`input[3]`). */
 export function checkInput(raw: unknown, index: number, root: string): CheckedInput {
   if (!isObject(raw)) {
@@ -51,7 +73,7 @@ export function checkInput(raw: unknown, index: number, root: string): CheckedIn
       error: new PlatformError(`Invalid transform input: ${root} must be an object`),
     };
   }
-  if (validateEvent(raw)) return { ok: true, index, input: raw };
+  if (isValidEvent(raw)) return { ok: true, index, input: raw };
   return {
     ok: false,
     index,
@@ -70,7 +92,7 @@ export interface CompactedBody {
 }
 
 /**
- * Re-expand a compacted payload. An event whose destination is not in `destinations` is not expanded; the
+ * Re-expand a compacted payload (in place). An event whose destination is not in `destinations` is not expanded; the
  * per-event check then reports it (the reference fails the whole request with a 500 instead).
  */
 export function expandCompacted(body: CompactedBody): unknown[] {
@@ -82,11 +104,10 @@ export function expandCompacted(body: CompactedBody): unknown[] {
     const destinationId = String(metadata.destinationId ?? '');
     const destination = destinations[destinationId];
     const connection = connections[`${String(metadata.sourceId ?? '')}:${destinationId}`];
-    return {
-      ...item,
-      ...(destination === undefined ? {} : { destination }),
-      ...(connection === undefined ? {} : { connection }),
-    };
+    // The parsed body is this request's own: completing its inputs in place spares a copy per event.
+    if (destination !== undefined) item.destination = destination;
+    if (connection !== undefined) item.connection = connection;
+    return item;
   });
 }
 

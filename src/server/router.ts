@@ -72,19 +72,21 @@ interface Group {
   inputs: TransformInput[];
 }
 
-/** Group by destination id and configuration, keeping first-appearance order. */
+/**
+ * Group by destination id and configuration, keeping first-appearance order. The key of a destination object is
+ * computed once: a request's inputs usually share one destination object (always in the compacted form).
+ */
 function groupInputs(checked: CheckedInput[]): Group[] {
   const groups = new Map<string, Group>();
-  const configKeys = new WeakMap<object, string>();
+  const keys = new Map<object, string>();
   for (const item of checked) {
     if (!item.ok) continue;
     const { destination } = item.input;
-    let configKey = configKeys.get(destination.Config);
-    if (configKey === undefined) {
-      configKey = stableStringify(destination.Config);
-      configKeys.set(destination.Config, configKey);
+    let key = keys.get(destination);
+    if (key === undefined) {
+      key = `${destination.ID}\u0000${stableStringify(destination.Config)}`;
+      keys.set(destination, key);
     }
-    const key = `${destination.ID}\u0000${configKey}`;
     const group = groups.get(key);
     if (group) group.inputs.push(item.input);
     else groups.set(key, { first: item.index, inputs: [item.input] });
@@ -125,7 +127,9 @@ export async function runRouter(
 
 /** The per-job status codes of a router reply, for metrics. */
 export function jobStatuses(elements: RouterReplyElement[]): number[] {
-  return elements.flatMap((e) => e.metadata.map(() => e.statusCode));
+  const statuses: number[] = [];
+  for (const e of elements) for (let i = 0; i < e.metadata.length; i++) statuses.push(e.statusCode);
+  return statuses;
 }
 
 export type { Metadata };

@@ -1,4 +1,5 @@
 /** The host's small rules, one by one. */
+import { InstrumentationError } from '../../../src/framework/errors';
 import { compatibleStatus } from '../../../src/server/delivery';
 import { DestinationRegistry } from '../../../src/server/destinations';
 import {
@@ -110,6 +111,28 @@ describe('inputs', () => {
       'Invalid destination: input[1].destination is required',
     );
     expect(!checked.ok && checked.metadata).toEqual({ destinationId: 'd2', jobId: 2 });
+  });
+
+  it('checkInput checks a shared destination once and still names every fault of every event', () => {
+    const destination = { ID: 'd1', Config: { userName: 'u' } };
+    const good = { message: { type: 'identify' }, metadata: { jobId: 1 }, destination };
+    expect(checkInput(good, 0, 'input[0]')).toEqual({ ok: true, index: 0, input: good });
+    // Same destination object, already checked: the event's own faults are still found and named.
+    const badMessage = { message: 'identify', metadata: { jobId: 2 }, destination };
+    const checked = checkInput(badMessage, 1, 'input[1]');
+    expect(checked.ok).toBe(false);
+    expect(!checked.ok && checked.error).toBeInstanceOf(InstrumentationError);
+    expect(!checked.ok && checked.error.message).toBe('Invalid event: input[1].message must be object');
+    const badJobId = { message: { type: 'identify' }, metadata: { jobId: 'x' }, destination };
+    expect(!checkInput(badJobId, 2, 'input[2]').ok).toBe(true);
+    // A destination that failed is never taken as checked: each of its events reports it.
+    const broken = { ID: 'd2' };
+    for (const index of [3, 4]) {
+      const result = checkInput({ message: {}, destination: broken }, index, `input[${index}]`);
+      expect(!result.ok && result.error.message).toBe(
+        `Invalid destination: input[${index}].destination.Config is required`,
+      );
+    }
   });
 
   it('errorTags stringifies ids and uses the fallback when they are missing', () => {
