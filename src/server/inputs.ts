@@ -6,6 +6,7 @@
  * checked here, against the element schema of `ProcessorRequestSchema` / `RouterRequestSchema`, so one malformed
  * event becomes its own error element and never fails the other events of the request.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { ErrorObject as AjvError } from 'ajv';
 import {
   ConfigurationError,
@@ -109,6 +110,30 @@ export function expandCompacted(body: CompactedBody): unknown[] {
     if (connection !== undefined) item.connection = connection;
     return item;
   });
+}
+
+/** Distinct destination objects compared per destination id before giving up on sharing (hostile input). */
+const MAX_DESTINATION_VARIANTS = 8;
+
+/**
+ * Give inputs that carry equal destinations one shared object (in place). The uncompacted form sends a copy of the
+ * destination with every event; shared, what is worked out once per destination object (its schema check, its
+ * group key, the parsed configuration) is worked out once per request, as with the compacted form.
+ */
+export function shareDestinations(inputs: unknown[]): void {
+  const seen = new Map<unknown, Record<string, unknown>[]>();
+  for (const item of inputs) {
+    if (!isObject(item) || !isObject(item.destination)) continue;
+    const { destination } = item;
+    const known = seen.get(destination.ID);
+    if (!known) {
+      seen.set(destination.ID, [destination]);
+      continue;
+    }
+    const same = known.find((d) => d === destination || isDeepStrictEqual(d, destination));
+    if (same) item.destination = same;
+    else if (known.length < MAX_DESTINATION_VARIANTS) known.push(destination);
+  }
 }
 
 /** Parse the `oauth-secret` header; undefined when absent or empty. Throws on a header that is not JSON. */

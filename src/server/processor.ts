@@ -7,7 +7,7 @@ import { isTransformerError } from '../framework/errors';
 import type { ProcessorOutput } from '../framework/types';
 import type { UnexpectedErrorSink } from './delivery';
 import type { DestinationHandlers } from './destinations';
-import { checkInput, errorTags, mapLimit, metadataOf } from './inputs';
+import { checkInput, errorTags, mapLimit, metadataOf, shareDestinations } from './inputs';
 
 export const DEFAULT_PROCESSOR_CONCURRENCY = 32;
 
@@ -18,6 +18,7 @@ export async function runProcessor(
   concurrency = DEFAULT_PROCESSOR_CONCURRENCY,
   onUnexpected?: UnexpectedErrorSink,
 ): Promise<ProcessorOutput[]> {
+  shareDestinations(events);
   const perEvent = await mapLimit(events, concurrency, async (raw, index): Promise<ProcessorOutput[]> => {
     const checked = checkInput(raw, index, `body[${index}]`);
     if (!checked.ok) {

@@ -20,7 +20,7 @@ import type {
 } from '../framework/types';
 import type { UnexpectedErrorSink } from './delivery';
 import type { DestinationHandlers } from './destinations';
-import { checkInput, errorTags, stableStringify, type CheckedInput } from './inputs';
+import { checkInput, errorTags, shareDestinations, stableStringify, type CheckedInput } from './inputs';
 
 export interface InvalidEventArrayOutput {
   metadata: [{ destType: unknown }];
@@ -102,6 +102,7 @@ export async function runRouter(
   onUnexpected?: UnexpectedErrorSink,
 ): Promise<RouterReplyElement[]> {
   if (!Array.isArray(rawInputs) || rawInputs.length === 0) return [invalidEventArray(destType)];
+  shareDestinations(rawInputs);
   const checked = rawInputs.map((raw, i) => checkInput(raw, i, `input[${i}]`));
   const parts: { first: number; elements: RouterReplyElement[] }[] = [];
   for (const item of checked) {

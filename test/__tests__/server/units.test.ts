@@ -9,6 +9,7 @@ import {
   featuresOf,
   mapLimit,
   parseOAuthSecret,
+  shareDestinations,
   spreadSecret,
   stableStringify,
 } from '../../../src/server/inputs';
@@ -133,6 +134,42 @@ describe('inputs', () => {
         `Invalid destination: input[${index}].destination.Config is required`,
       );
     }
+  });
+
+  it('shareDestinations gives equal destinations one object and keeps different ones apart', () => {
+    const make = (id: string, config: Record<string, unknown>) => ({
+      ID: id,
+      Config: config,
+      DestinationDefinition: { Name: 'SALESFORCE' },
+    });
+    const inputs: unknown[] = [
+      { message: {}, destination: make('d1', { userName: 'u', mapProperty: true }) },
+      { message: {}, destination: make('d1', { mapProperty: true, userName: 'u' }) }, // same content, other key order
+      { message: {}, destination: make('d1', { userName: 'v', mapProperty: true }) }, // same id, other config
+      { message: {}, destination: make('d2', { userName: 'u', mapProperty: true }) }, // same config, other id
+      { message: {}, destination: make('d1', { userName: 'v', mapProperty: true }) },
+      'junk',
+      { message: {} },
+    ];
+    shareDestinations(inputs);
+    const ds = inputs.map((i) => (i as { destination?: unknown }).destination);
+    expect(ds[1]).toBe(ds[0]);
+    expect(ds[4]).toBe(ds[2]);
+    expect(new Set([ds[0], ds[2], ds[3]]).size).toBe(3);
+    expect(ds[2]).toEqual(make('d1', { userName: 'v', mapProperty: true }));
+    expect(inputs[5]).toBe('junk');
+  });
+
+  it('shareDestinations stops comparing after 8 variants of one id', () => {
+    const inputs = Array.from({ length: 12 }, (_, i) => ({
+      destination: { ID: 'd1', Config: { n: i } },
+    }));
+    inputs.push({ destination: { ID: 'd1', Config: { n: 11 } } }); // equal to a variant past the cap
+    inputs.push({ destination: { ID: 'd1', Config: { n: 3 } } }); // equal to a remembered variant
+    const before = inputs.map((i) => i.destination);
+    shareDestinations(inputs);
+    expect(inputs[12].destination).toBe(before[12]);
+    expect(inputs[13].destination).toBe(before[3]);
   });
 
   it('errorTags stringifies ids and uses the fallback when they are missing', () => {
