@@ -153,6 +153,24 @@ describe('e2e: single-event path (process + proxy v0)', () => {
     expect(meteredCalls(sim)).toEqual({ 'sobject-update': 1, describe: 1 });
   });
 
+  it('finds the record named by a reverse-ETL identifier written in other letter case, and updates it', async () => {
+    const accountId = sim.state.seed('Account', { Name: 'Initech', Industry: 'Technology' });
+    const status = await processAndDeliver(
+      freshDestination(),
+      identify(simDestination(sim), {
+        jobId: 1,
+        userId: 'acct-1',
+        traits: { Industry: 'Banking' },
+        mappedToDestination: true,
+        // Salesforce answers with the field's own spelling (Name), not the event's (name).
+        externalId: [{ type: 'SALESFORCE-Account', id: 'Initech', identifierType: 'name' }],
+      }),
+    );
+    expect(status.statusCode).toBe(200);
+    expect(liveRecords(sim, 'Account')).toHaveLength(1);
+    expect(sim.state.get('Account', accountId)).toMatchObject({ Name: 'Initech', Industry: 'Banking' });
+  });
+
   it('updates the Contact of a converted Lead when useContactId is on (and refuses when it is off)', async () => {
     const contactId = sim.state.seed('Contact', { Email: 'donald@example.com', LastName: 'Knuth' });
     const leadId = sim.state.seed('Lead', {

@@ -89,6 +89,12 @@ function isRetryable(error: unknown): boolean {
   return status >= 500 || status === 429;
 }
 
+/** The key of `record` that is `field` compared case-insensitively (field names are, in Salesforce). */
+function fieldNamed(record: SObjectRecord, field: string): string {
+  const wanted = field.toLowerCase();
+  return Object.keys(record).find((k) => k.toLowerCase() === wanted) ?? field;
+}
+
 /** Lookup results, keyed by object + field and the normalised value. */
 class LookupResults {
   private readonly found = new Map<string, SObjectRecord[]>();
@@ -97,8 +103,9 @@ class LookupResults {
   static key(object: string, field: string, value: SoqlValue): string {
     return `${object.toLowerCase()}|${field.toLowerCase()}|${norm(value)}`;
   }
+  /** Salesforce answers with each field's own spelling, whatever the case the lookup was written in. */
   add(object: string, field: string, record: SObjectRecord): void {
-    const value = record[field];
+    const value = field in record ? record[field] : record[fieldNamed(record, field)];
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return;
     const key = LookupResults.key(object, field, value);
     const list = this.found.get(key);
@@ -138,7 +145,7 @@ async function runLookups(client: SalesforceClient, ctx: SessionContext, jobs: (
   const results = new LookupResults();
   const queries: Promise<void>[] = [];
   for (const { object, field, values } of wanted.values()) {
-    const isLead = object === 'Lead' && field === 'Email';
+    const isLead = object.toLowerCase() === 'lead' && field.toLowerCase() === 'email';
     const fields = isLead ? LEAD_FIELDS : field === 'Id' ? ['Id'] : ['Id', field];
     const suffix = isLead ? ':- during Lead Query' : ':- during record lookup';
     for (const { soql, values: chunk } of buildLookupQueries(object, fields, field, [...values.values()])) {
