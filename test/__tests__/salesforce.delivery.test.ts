@@ -72,6 +72,21 @@ describe('proxy v0 handler', () => {
     );
   });
 
+  it('drops a token we cached for the destination on an OAuth route too (an OAuth definition with its own credentials)', async () => {
+    await tokenCache.get('dest-1:abc', async () => ({
+      flow: 'password',
+      accessToken: 't',
+      instanceUrl: 'https://x',
+    }));
+    const error = v0Error(
+      401,
+      [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }],
+      'salesforce_oauth',
+    );
+    expect(error.authErrorCategory).toBe('REFRESH_TOKEN');
+    expect(tokenCache.size).toBe(0);
+  });
+
   it('throttles the API limit, retries a wrapped lock row, aborts a bad field', () => {
     expect(
       v0Error(403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }]),

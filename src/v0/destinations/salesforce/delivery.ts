@@ -32,12 +32,14 @@ export function isHostOAuth(destType: string, metadata: Metadata | undefined): b
   );
 }
 
-/** Report usage and, for an expired session we own, drop the cached token so the next transform logs in again. */
+/**
+ * Report usage and, for an expired session, drop any token we cached for the destination so the next transform
+ * logs in again. This holds on the OAuth routes too: an OAuth definition with its own credentials signs in itself.
+ */
 export function observeDelivery(
   response: ProcessedResponse,
   metadata: Metadata | undefined,
   c: Classification,
-  oauth: boolean,
 ): void {
   const destinationId = String(destInfoOf(metadata).authKey ?? metadata?.destinationId ?? '');
   const usage = parseLimitInfo(response.headers?.['sforce-limit-info']);
@@ -46,7 +48,7 @@ export function observeDelivery(
     emit('apiUsage', { destinationId, ...usage });
   }
   if (destinationId) emit('apiCall', { destinationId, endpoint: 'delivery', status: response.status });
-  if (c.outcome === 'refresh' && !oauth && destinationId) tokenCache.evictDestination(destinationId);
+  if (c.outcome === 'refresh' && destinationId) tokenCache.evictDestination(destinationId);
 }
 
 interface SaveResult {

@@ -56,7 +56,7 @@ export function responseHandler(input: ResponseHandlerInput): DeliveryV0Result {
   const metadata = firstMetadata(input.rudderJobMetadata);
   const oauth = isHostOAuth(destType, metadata);
   const c = classifyDelivery(destinationResponse, input.destinationRequest);
-  observeDelivery(destinationResponse, metadata, c, oauth);
+  observeDelivery(destinationResponse, metadata, c);
   if (c.outcome !== 'success') throw toTransformerError(c, destinationResponse, oauth);
   const dropped = destInfoOf(metadata).droppedFields;
   const note =

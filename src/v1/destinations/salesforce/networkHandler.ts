@@ -50,7 +50,7 @@ export function responseHandler(input: ResponseHandlerInput): DeliveryV1Result {
       : [];
   const oauth = isHostOAuth(destType, jobs[0]);
   const whole = classify(destinationResponse.status, destinationResponse.response, DELIVERY_SUFFIX);
-  observeDelivery(destinationResponse, jobs[0], whole, oauth);
+  observeDelivery(destinationResponse, jobs[0], whole);
 
   if (whole.outcome !== 'success') {
     const error = toErrorObject(toTransformerError(whole, destinationResponse, oauth), {}, false);
