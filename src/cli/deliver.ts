@@ -13,7 +13,7 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { ProxyV1RequestSchema, type Metadata, type RequestDescriptor } from '../framework/types';
-import { ajv, describeAjvError } from '../framework/validate';
+import { ajv, describeAjvErrors } from '../framework/validate';
 import { deliverV0, deliverV1 } from '../server/delivery';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
 import { CliError, isObject, summarizeRequest, table, truncate, type Io } from './common';
@@ -159,7 +159,7 @@ export async function deliverElement(
     const body = { ...descriptor, metadata, destinationConfig };
     const perJob: { statusCode: number; result: string }[] = [];
     if (!validateRequest(body)) {
-      const why = (validateRequest.errors ?? []).map((e) => describeAjvError(e, 'batchedRequest')).join('; ');
+      const why = describeAjvErrors(validateRequest.errors ?? [], 'batchedRequest');
       metadata.forEach(() => perJob.push({ statusCode: 400, result: `invalid request: ${why}` }));
     } else if (version === 'v1') {
       const { output } = await deliverV1(body, destType, handlers);

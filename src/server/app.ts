@@ -13,7 +13,7 @@ import {
   type ProxyV0Request,
   type ProxyV1Request,
 } from '../framework/types';
-import { ajv, describeAjvError } from '../framework/validate';
+import { ajv, describeAjvErrors } from '../framework/validate';
 import { deliverV0, deliverV1, deliveryStatusesV1, proxyTimeoutMs } from './delivery';
 import {
   DestinationRegistry,
@@ -120,12 +120,8 @@ function clientError(
 ): { status: number; message: string } | undefined {
   if (error.validation) {
     const context = error.validationContext ?? 'body';
-    const details = [
-      ...new Set(
-        error.validation.map((e) => describeAjvError(e as Parameters<typeof describeAjvError>[0], context)),
-      ),
-    ];
-    return { status: 400, message: `Invalid request ${context}: ${details.join('; ')}` };
+    const details = describeAjvErrors(error.validation as Parameters<typeof describeAjvErrors>[0], context);
+    return { status: 400, message: `Invalid request ${context}: ${details}` };
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

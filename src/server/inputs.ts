@@ -16,7 +16,7 @@ import {
   type TransformerError,
 } from '../framework/errors';
 import { ProcessorRequestSchema, type Metadata, type TransformInput } from '../framework/types';
-import { ajv, describeAjvError } from '../framework/validate';
+import { ajv, describeAjvErrors } from '../framework/validate';
 
 const validateEvent = ajv.compile<TransformInput>(ProcessorRequestSchema.items);
 /** The same check with the destination taken as checked: for events whose destination object already passed. */
@@ -45,7 +45,7 @@ export function metadataOf(raw: unknown): Metadata | undefined {
 
 /** Which error a schema failure is: a bad destination is a configuration problem, a bad message the event's. */
 function schemaError(errors: AjvError[], root: string): TransformerError {
-  const described = [...new Set(errors.map((e) => describeAjvError(e, root)))].join('; ');
+  const described = describeAjvErrors(errors, root);
   const first = errors[0];
   const path = `${first?.instancePath ?? ''}/${String((first?.params as { missingProperty?: unknown })?.missingProperty ?? '')}`;
   if (path.startsWith('/destination')) return new ConfigurationError(`Invalid destination: ${described}`);

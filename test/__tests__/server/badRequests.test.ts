@@ -42,6 +42,13 @@ describe('malformed requests', () => {
     },
   );
 
+  it('answers a processor body that is neither an array nor the compacted object with one folded message', async () => {
+    start();
+    const res = await raw('/v0/destinations/salesforce', '"hello"');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'Invalid request body: body must be an array or an object' });
+  });
+
   it('answers an empty JSON body with 400', async () => {
     start();
     const res = await raw('/routerTransform', '');
