@@ -12,6 +12,7 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { outcomeOf } from '../framework/outcomes';
 import { ProxyV1RequestSchema, type Metadata, type RequestDescriptor } from '../framework/types';
 import { ajv, describeAjvErrors } from '../framework/validate';
 import { deliverV0, deliverV1 } from '../server/delivery';
@@ -129,8 +130,8 @@ export async function deliverElement(
   const statusCode = typeof element.statusCode === 'number' ? element.statusCode : 0;
   const deliverable = (statusCode === 200 || statusCode === 0) && element.batchedRequest !== undefined;
   if (!deliverable) {
-    const phase =
-      statusCode === 298 ? 'filtered' : statusCode >= 500 || statusCode === 429 ? 'retry' : 'rejected';
+    const outcome = outcomeOf(statusCode);
+    const phase = outcome === 'filtered' ? 'filtered' : outcome === 'aborted' ? 'rejected' : 'retry';
     return metadata.map((m) => ({
       jobId: m.jobId,
       phase: 'not delivered',

@@ -9,7 +9,9 @@
 import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { PlatformError, toErrorObject } from '../framework/errors';
+import { routerError } from '../framework/descriptors';
+import { PlatformError } from '../framework/errors';
+import { outcomeOf } from '../framework/outcomes';
 import type { Destination, TransformInput } from '../framework/types';
 import { salesforceHandlers } from '../server/destinations';
 import { runRouter, type RouterReplyElement } from '../server/router';
@@ -128,10 +130,11 @@ export async function transformFile(
     for (const element of elements) {
       summary.elements += 1;
       const jobs = element.metadata.length;
-      if (element.statusCode === 200) summary.deliverable += jobs;
-      else if (element.statusCode === 298) summary.filtered += jobs;
-      else if (element.statusCode >= 500 || element.statusCode === 429) summary.retryable += jobs;
-      else summary.rejected += jobs;
+      const outcome = outcomeOf(element.statusCode);
+      if (outcome === 'success') summary.deliverable += jobs;
+      else if (outcome === 'filtered') summary.filtered += jobs;
+      else if (outcome === 'aborted') summary.rejected += jobs;
+      else summary.retryable += jobs;
       await write(`${JSON.stringify(element)}\n`);
     }
     batch = [];
@@ -153,14 +156,7 @@ export async function transformFile(
         error instanceof SyntaxError
           ? `line ${lineNo} is not valid JSON: ${error.message}`
           : (error as Error).message;
-      const obj = toErrorObject(new PlatformError(reason));
-      item = {
-        metadata: [{ jobId: lineNo }],
-        batched: false,
-        statusCode: 400,
-        error: obj.message,
-        statTags: obj.statTags,
-      };
+      item = routerError(new PlatformError(reason), [{ jobId: lineNo }]);
     }
     batch.push(item);
     if (batch.length >= batchSize) await flush();

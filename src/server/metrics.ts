@@ -5,20 +5,10 @@
  * which are process-wide: every server of the process sees every Salesforce call of the process.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { outcomeOf } from '../framework/outcomes';
 import { addTelemetryListener } from '../framework/telemetry';
 
 export const METRIC_PREFIX = 'sf_destination_';
-
-/** What happened to a job, from its status code (rudder-server.md section 3). */
-export type JobOutcome = 'success' | 'filtered' | 'aborted' | 'throttled' | 'retryable';
-
-export function outcomeOf(status: number): JobOutcome {
-  if (status === 298) return 'filtered';
-  if (status >= 200 && status < 300) return 'success';
-  if (status === 429 || status === 408) return 'throttled';
-  if (status >= 500 || status < 200) return 'retryable';
-  return 'aborted';
-}
 
 export function statusClass(status: number): string {
   return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';

@@ -14,7 +14,8 @@ import {
   stableStringify,
 } from '../../../src/server/inputs';
 import { listenAddress } from '../../../src/server/main';
-import { outcomeOf, statusClass } from '../../../src/server/metrics';
+import { outcomeOf } from '../../../src/framework/outcomes';
+import { statusClass } from '../../../src/server/metrics';
 
 describe('compatibleStatus (reference getCompatibleStatusCode)', () => {
   it.each([
