@@ -1,9 +1,3 @@
-/** A positive number of seconds from the environment, or `fallback` when unset or unusable. */
-export function envSeconds(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
 /**
  * A TTL cache with single-flight loading: while a load for a key is in flight, every caller awaits the same
  * promise; failures are not cached. Used for access tokens and sObject describes.

@@ -8,9 +8,10 @@ import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import type { ProcessedResponse, RequestDescriptor } from './types';
 import { payloadOf } from './descriptors';
+import { envPositiveNumber } from './env';
 
 /** Per-request timeout; rudder-server's proxy timeout header (`RdProxy-Timeout`) may lower it per request. */
-export const REQUEST_TIMEOUT_MS = Number(process.env.REQUEST_TIMEOUT_IN_MS ?? 60_000);
+export const REQUEST_TIMEOUT_MS = envPositiveNumber('REQUEST_TIMEOUT_IN_MS', 60_000);
 
 export const httpClient: AxiosInstance = axios.create({
   timeout: REQUEST_TIMEOUT_MS,

@@ -2,10 +2,11 @@
  * `npm start`: listen on HOST:PORT (default 127.0.0.1:9090) and stop gracefully on SIGTERM / SIGINT: stop
  * accepting connections, let in-flight requests finish (fastify `close`), then exit.
  */
+import { envPositiveNumber } from '../framework/env';
 import { buildServer } from './app';
 
 /** How long in-flight requests may take to finish after a stop signal before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = Number(process.env.SHUTDOWN_GRACE_MS ?? 30_000);
+const SHUTDOWN_GRACE_MS = envPositiveNumber('SHUTDOWN_GRACE_MS', 30_000);
 
 export function listenAddress(env: NodeJS.ProcessEnv = process.env): { host: string; port: number } {
   const port = Number(env.PORT ?? 9090);

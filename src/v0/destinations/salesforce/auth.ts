@@ -12,7 +12,8 @@
  * This module does no HTTP: the login call itself is made by client.ts.
  */
 import { createHash, createSign } from 'node:crypto';
-import { envSeconds, TtlCache } from '../../../framework/cache';
+import { TtlCache } from '../../../framework/cache';
+import { envPositiveNumber } from '../../../framework/env';
 import { ConfigurationError, OAuthSecretError } from '../../../framework/errors';
 import type { Destination, Metadata } from '../../../framework/types';
 import {
@@ -242,7 +243,7 @@ export function resolveCredentials(
 
 /** Seconds a token we obtained stays cached. Salesforce sessions last 2 h by default; we refresh before that. */
 export function tokenTtlMs(): number {
-  return envSeconds('ACCESS_TOKEN_CACHE_TTL', 3600) * 1000;
+  return envPositiveNumber('ACCESS_TOKEN_CACHE_TTL', 3600) * 1000;
 }
 
 /**

@@ -8,7 +8,8 @@ import { send } from '../../../framework/http';
 import { emit, parseLimitInfo } from '../../../framework/telemetry';
 import type { Destination, Metadata, ProcessedResponse } from '../../../framework/types';
 import { compileValidator } from '../../../framework/validate';
-import { envSeconds, TtlCache } from '../../../framework/cache';
+import { TtlCache } from '../../../framework/cache';
+import { envPositiveNumber } from '../../../framework/env';
 import { quotaGuard, type QuotaGuard } from './quota';
 import { resolveCredentials, tokenCache, type AuthInfo, type LoginRequest, type TokenCache } from './auth';
 import { dataUrl, type SalesforceConfig } from './config';
@@ -101,7 +102,7 @@ const validateDescribeResponse = compileValidator(
 
 /** Seconds an object's describe stays cached; fields change rarely. */
 export function describeTtlMs(): number {
-  return envSeconds('SALESFORCE_DESCRIBE_TTL_SECONDS', 3600) * 1000;
+  return envPositiveNumber('SALESFORCE_DESCRIBE_TTL_SECONDS', 3600) * 1000;
 }
 
 const TOKEN_SUFFIX = ':- authentication failed during fetching access token.';

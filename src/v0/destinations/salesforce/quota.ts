@@ -6,10 +6,10 @@
  * jobs are throttled (429) and rudder-server retries them later. After a cool-down one batch goes through again; its
  * answers tell whether usage has recovered.
  */
-import { envSeconds } from '../../../framework/cache';
+import { envPositiveNumber } from '../../../framework/env';
 import { ThrottledError } from '../../../framework/errors';
 
-export const QUOTA_COOLDOWN_MS = envSeconds('SALESFORCE_QUOTA_COOLDOWN_SECONDS', 300) * 1000;
+export const QUOTA_COOLDOWN_MS = envPositiveNumber('SALESFORCE_QUOTA_COOLDOWN_SECONDS', 300) * 1000;
 
 export interface Usage {
   used: number;
