@@ -163,13 +163,6 @@ export async function deliverRouterOutputs(
   return result;
 }
 
-/** Statuses of a router transform's output, without delivering (for the transform-only phase of tests). */
-export function transformStatuses(outputs: RouterOutput[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const output of outputs) for (const m of output.metadata) out.set(jobIdOf(m), output.statusCode);
-  return out;
-}
-
 /** The status of an error thrown by `process` or by the v0 handler. */
 export function statusOfError(error: unknown): JobStatus {
   const obj = toErrorObject(error);

@@ -1,21 +1,22 @@
 /**
- * `npm run bench:load [-- --format compacted|full] [-- --seconds 20] [-- --profile DIR]`: a bounded load check of the HTTP service.
+ * `npm run bench:load [-- --format compacted|full] [-- --seconds 20] [-- --profile DIR]`: a bounded load check of
+ * the HTTP service.
  *
- * Three processes, so each one's CPU is its own:
- * - the Salesforce simulator (a child: this file with `--role sim`), seeded with existing Leads;
- * - the service (a child: this file with `--role server`), whose CPU is read from its own `/metrics`
- *   (`process_cpu_seconds_total`) before and after each level;
+ * Four processes, so each one's CPU is its own:
+ * - the Salesforce simulator (bench/simProcess.ts), seeded with existing Leads;
+ * - the service (this file with `--role server`), whose CPU is read from its own `/metrics`
+ *   (`process_cpu_seconds_total`) before and after each run;
+ * - the yardstick (this file with `--role bare`): the least server that could answer the route;
  * - this process, the load client: router requests of 200 identify events (half existing Leads, half new) at
  *   concurrency 1, 4 and 16, each level bounded by a request count and a time limit.
  *
- * Then, in this process, `processRouterDest` is called directly on the same batches at the same concurrency, with
- * `process.cpuUsage` around it: the ratio of the two CPU costs per event is the HTTP layer's overhead (body parsing,
- * schema checks, grouping, serialisation, logging hooks, metrics). Both paths make the same Salesforce lookups.
- * Router transform only: nothing is delivered, so the org does not change between runs.
+ * Each level alternates rounds of the service, the yardstick, and `processRouterDest` called in this process on the
+ * same batches with `process.cpuUsage` around it: the ratio of the CPU costs per event is the HTTP layer's
+ * overhead. All paths make the same Salesforce lookups. Router transform only: nothing is delivered, so the org
+ * does not change between runs.
  *
  * Writes bench/results/load-latest.json and prints a table.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest } from 'node:http';
@@ -24,7 +25,10 @@ import { join, resolve } from 'node:path';
 import type { Destination, RouterInput } from '../src/framework/types';
 import { buildServer } from '../src/server';
 import { processRouterDest } from '../src/v0/destinations/salesforce/transform';
-import { demoDestinationConfig, startSimulator } from '../tools/salesforce-sim';
+import { expandCompacted, type CompactedBody } from '../src/server/inputs';
+import { demoDestinationConfig } from '../tools/salesforce-sim';
+import { startChildService, startSimProcess, type ChildService } from './simProcess';
+import { identify, makeDestination } from './workload';
 
 const ROOT = resolve(__dirname, '..');
 const BATCH = 200;
@@ -76,14 +80,9 @@ async function bareRole(): Promise<void> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        input: RouterInput[];
-        destinations?: Record<string, Destination>;
-      };
-      if (body.destinations)
-        for (const item of body.input)
-          item.destination = body.destinations[String(item.metadata?.destinationId)];
-      processRouterDest(body.input, { namespace: 'Unknown', cluster: 'Unknown', features: {} }).then(
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as CompactedBody;
+      const inputs = (body.destinations ? expandCompacted(body) : body.input) as RouterInput[];
+      processRouterDest(inputs, { namespace: 'Unknown', cluster: 'Unknown', features: {} }).then(
         (output) => {
           const text = JSON.stringify({ output });
           res.writeHead(200, {
@@ -106,84 +105,14 @@ async function bareRole(): Promise<void> {
   });
 }
 
-async function simRole(): Promise<void> {
-  const sim = await startSimulator({ port: 0, dailyApiLimit: 100_000_000 });
-  for (let i = 0; i < EXISTING_LEADS; i++) {
-    sim.state.seed('Lead', {
-      Email: `existing${i}@bench.test`,
-      LastName: `Existing ${i}`,
-      Company: 'Bench Inc',
-    });
-  }
-  process.stdout.write(`READY ${sim.url}\n`);
-  onSigterm(() => sim.close());
-}
-
-type Role = 'server' | 'bare' | 'sim';
-
-interface Child {
-  url: string;
-  close(): Promise<void>;
-}
+type Role = 'server' | 'bare';
 
 /** This file in a child process with `--role <role>`; resolves once it prints its URL. */
-async function startChild(role: Role): Promise<Child> {
+function startChild(role: Role): Promise<ChildService> {
   // `--profile DIR` writes a V8 CPU profile of the service (open it in Chrome DevTools) to find where its time goes.
   const profile = role === 'server' ? arg('profile', '') : '';
   const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(ROOT, profile)] : [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', __filename, '--role', role],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`${role} did not start: ${stderr}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /READY (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${role} exited with ${code}: ${stderr}`));
-    });
-  });
-  return {
-    url,
-    close: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-async function simCounters(sim: Child): Promise<Record<string, number>> {
-  const res = await fetch(`${sim.url}/__admin/counters`);
-  return ((await res.json()) as { byEndpoint: Record<string, number> }).byEndpoint;
-}
-
-// ------------------------------------------------------------------------------------------ workload
-
-function destinationFor(sim: Child): Destination {
-  return {
-    ID: `bench-load-${randomUUID().slice(0, 8)}`,
-    Name: 'Salesforce (load)',
-    Enabled: true,
-    WorkspaceID: 'bench',
-    Config: demoDestinationConfig(sim.url, { writeMode: 'collections' }),
-    DestinationDefinition: { Name: 'SALESFORCE', DisplayName: 'Salesforce' },
-  };
+  return startChildService(__filename, ['--role', role], /READY (http:\/\/127\.0\.0\.1:\d+)/, nodeArgs);
 }
 
 /** Batch `b`: 200 identify events, every other one for an existing Lead. */
@@ -191,24 +120,11 @@ function batch(b: number, destination: Destination): RouterInput[] {
   return Array.from({ length: BATCH }, (_, i) => {
     const n = b * BATCH + i;
     const email = i % 2 === 0 ? `existing${n % EXISTING_LEADS}@bench.test` : `new${n}@bench.test`;
-    return {
-      message: {
-        type: 'identify',
-        userId: `user-${n}`,
-        messageId: `m-${n}`,
-        integrations: { Salesforce: true },
-        traits: { email, firstName: 'Load', lastName: `Test ${n}`, company: 'Bench Inc', title: `T${n % 7}` },
-        context: { library: { name: 'rudder-sdk-node' } },
-      },
-      metadata: {
-        jobId: n + 1,
-        userId: `user-${n}`,
-        destinationId: destination.ID,
-        workspaceId: 'bench',
-        attemptNum: 0,
-      },
-      destination,
-    } as RouterInput;
+    return identify(destination, {
+      jobId: n + 1,
+      userId: `user-${n}`,
+      traits: { email, firstName: 'Load', lastName: `Test ${n}`, company: 'Bench Inc', title: `T${n % 7}` },
+    });
   });
 }
 
@@ -332,7 +248,7 @@ interface HttpRun {
 }
 
 async function httpRun(
-  server: Child,
+  server: ChildService,
   bodies: Buffer[],
   format: 'compacted' | 'full',
   concurrency: number,
@@ -396,7 +312,7 @@ async function directRun(batches: RouterInput[][], concurrency: number, deadline
  * machine falls on both), summed.
  */
 async function level(
-  servers: { service: Child; bare: Child },
+  servers: { service: ChildService; bare: ChildService },
   bodies: Buffer[],
   batches: RouterInput[][],
   format: 'compacted' | 'full',
@@ -483,12 +399,23 @@ async function main(): Promise<void> {
   const t0 = Date.now();
 
   const [sim, server, bare] = await Promise.all([
-    startChild('sim'),
+    startSimProcess({ dailyApiLimit: 100_000_000 }),
     startChild('server'),
     startChild('bare'),
   ]);
   try {
-    const destination = destinationFor(sim);
+    await sim.seed(
+      'Lead',
+      Array.from({ length: EXISTING_LEADS }, (_, i) => ({
+        Email: `existing${i}@bench.test`,
+        LastName: `Existing ${i}`,
+        Company: 'Bench Inc',
+      })),
+    );
+    const destination = makeDestination(
+      `bench-load-${randomUUID().slice(0, 8)}`,
+      demoDestinationConfig(sim.url, { writeMode: 'collections' }),
+    );
     const total = Math.max(WARM_UP, ...LEVELS.map((l) => l.requests));
     const batches = Array.from({ length: total }, (_, b) => batch(b, destination));
     const bodies = batches.map((inputs) => Buffer.from(requestBody(inputs, destination, format)));
@@ -514,7 +441,7 @@ async function main(): Promise<void> {
     const floor = jsonFloor(bodies.slice(0, replies.length), replies);
     const directUs = Math.min(...results.map((r) => r.directCpuUsPerEvent));
     const floorRatio = round((directUs + floor.parseUs + floor.serializeUs) / directUs, 2);
-    const apiCalls = await simCounters(sim);
+    const apiCalls = (await sim.counters()).byEndpoint;
 
     const report = {
       date: new Date().toISOString(),
@@ -594,8 +521,8 @@ async function main(): Promise<void> {
 }
 
 const role = arg('role', '');
-if (role === 'server' || role === 'bare' || role === 'sim') {
-  ({ server: serverRole, bare: bareRole, sim: simRole })[role]().catch((error: unknown) => {
+if (role === 'server' || role === 'bare') {
+  ({ server: serverRole, bare: bareRole })[role]().catch((error: unknown) => {
     process.stderr.write(`${String(error)}\n`);
     process.exit(1);
   });

@@ -26,6 +26,7 @@ import {
 } from '../src/v0/destinations/salesforce/transform';
 import { TtlCache } from '../src/framework/cache';
 import { deliverDescriptors, deliverRouterOutputs, statusOfError, type JobStatus } from './deliver';
+import { demoDestinationConfig } from '../tools/salesforce-sim';
 import { startSimProcess, type SimProcess } from './simProcess';
 import {
   duplicateLeads,
@@ -33,7 +34,6 @@ import {
   makeDestination,
   reverseEtlWorkload,
   SIM_OPTIONS,
-  simConfig,
 } from './workload';
 
 interface Args {
@@ -288,7 +288,7 @@ async function measure(
   const seed = warmUp ? args.seed + 1000 : args.seed;
   const destination = makeDestination(
     'bench-dest',
-    simConfig(sim.url, { writeMode: spec.mode, apiVersion: '62.0' }),
+    demoDestinationConfig(sim.url, { writeMode: spec.mode, apiVersion: '62.0' }),
   );
   let events: RouterInput[];
   let seededEmails = new Set<string>();

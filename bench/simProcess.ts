@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Counters, Faults, SimOptions, SimRecord } from '../tools/salesforce-sim';
+import type { Counters, SimOptions, SimRecord } from '../tools/salesforce-sim';
 
 export interface SimProcess {
   url: string;
@@ -17,7 +17,6 @@ export interface SimProcess {
   records(object: string): Promise<SimRecord[]>;
   /** Seeds rows (in chunks) and returns their ids in order. */
   seed(object: string, rows: Record<string, unknown>[]): Promise<string[]>;
-  setFaults(faults: Faults): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,23 +33,34 @@ async function admin<T>(url: string, method: string, path: string, body?: unknow
   return JSON.parse(text) as T;
 }
 
-export async function startSimProcess(options: SimOptions): Promise<SimProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'sf-bench-'));
-  const configFile = join(dir, 'sim-options.json');
-  writeFileSync(configFile, JSON.stringify(options));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'tools/salesforce-sim/main.ts'), '--port', '0', '--config', configFile],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+export interface ChildService {
+  url: string;
+  /** Stops the child (SIGTERM) and resolves once it has exited; at once when it already has. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start a Node script (run by tsx) in a child process and resolve with the URL it prints on stdout (the first
+ * match of `urlPattern`'s group 1). Rejects with its stderr when it exits first or takes over 30 s.
+ */
+export async function startChildService(
+  script: string,
+  args: string[],
+  urlPattern: RegExp,
+  nodeArgs: string[] = [],
+): Promise<ChildService> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolveUrl, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`simulator did not start: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${stderr}`)), 30_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      const match = urlPattern.exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolveUrl(match[1]);
@@ -58,9 +68,36 @@ export async function startSimProcess(options: SimOptions): Promise<SimProcess> 
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`simulator exited with ${code}: ${stderr}`));
+      reject(new Error(`${script} exited with ${code}: ${stderr}`));
     });
   });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function startSimProcess(options: SimOptions): Promise<SimProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-bench-'));
+  const configFile = join(dir, 'sim-options.json');
+  writeFileSync(configFile, JSON.stringify(options));
+  let child: ChildService;
+  try {
+    child = await startChildService(
+      join(ROOT, 'tools/salesforce-sim/main.ts'),
+      ['--port', '0', '--config', configFile],
+      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    );
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const { url } = child;
   return {
     url,
     reset: async () => void (await admin(url, 'POST', 'reset')),
@@ -75,14 +112,9 @@ export async function startSimProcess(options: SimOptions): Promise<SimProcess> 
       }
       return ids;
     },
-    setFaults: async (faults) => void (await admin(url, 'POST', 'faults', faults)),
-    close: () =>
-      new Promise<void>((done) => {
-        child.once('exit', () => {
-          rmSync(dir, { recursive: true, force: true });
-          done();
-        });
-        child.kill('SIGTERM');
-      }),
+    close: async () => {
+      await child.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -8,7 +8,7 @@
  * field `Sku__c`, half of them for products that exist.
  */
 import type { Destination, Metadata, RouterInput } from '../src/framework/types';
-import { demoDestinationConfig, type SimOptions } from '../tools/salesforce-sim';
+import type { SimOptions } from '../tools/salesforce-sim';
 
 /** mulberry32: a tiny seeded PRNG, so two runs with the same seed see the same events. */
 export function prng(seed: number): () => number {
@@ -28,9 +28,6 @@ export const SIM_OPTIONS: SimOptions = {
   customObjects: { Product__c: { Name: 'string', Sku__c: 'string', Price__c: 'double' } },
   externalIdFields: { Product__c: ['Sku__c'] },
 };
-
-/** The destination config for the simulator's default user and connected app. */
-export const simConfig = demoDestinationConfig;
 
 export function makeDestination(id: string, config: Record<string, unknown>): Destination {
   return {

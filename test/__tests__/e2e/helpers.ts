@@ -9,9 +9,14 @@ import {
   createSalesforceDestination,
   type SalesforceDestination,
 } from '../../../src/v0/destinations/salesforce/transform';
-import type { SimOptions, SimRecord, Simulator } from '../../../tools/salesforce-sim';
+import {
+  demoDestinationConfig,
+  type SimOptions,
+  type SimRecord,
+  type Simulator,
+} from '../../../tools/salesforce-sim';
 import { deliverRouterOutputs, type JobStatuses } from '../../../bench/deliver';
-import { identify, makeDestination, simConfig, type EventSpec } from '../../../bench/workload';
+import { identify, makeDestination, type EventSpec } from '../../../bench/workload';
 
 export { deliverRouterOutputs, identify };
 
@@ -32,7 +37,7 @@ let destinationSeq = 0;
 /** A destination for the simulator, with a unique ID (token and quota state are keyed by it). */
 export function simDestination(sim: Simulator, extra: Record<string, unknown> = {}): Destination {
   destinationSeq += 1;
-  return makeDestination(`e2e-dest-${destinationSeq}`, simConfig(sim.url, extra));
+  return makeDestination(`e2e-dest-${destinationSeq}`, demoDestinationConfig(sim.url, extra));
 }
 
 /** Events from compact specs: `[jobId, userId, traits]`. */
