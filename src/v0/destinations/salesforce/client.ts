@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { RetryableError, TransformerError } from '../../../framework/errors';
 import { send } from '../../../framework/http';
-import { emit, parseLimitInfo } from '../../../framework/telemetry';
+import { emit } from '../../../framework/telemetry';
 import type { Destination, Metadata, ProcessedResponse } from '../../../framework/types';
 import { compileValidator } from '../../../framework/validate';
 import { TtlCache } from '../../../framework/cache';
@@ -143,15 +143,6 @@ export class HttpSalesforceClient implements SalesforceClient {
     });
   }
 
-  private observe(destinationId: string, endpoint: string, response: ProcessedResponse): void {
-    emit('apiCall', { destinationId, endpoint, status: response.status });
-    const usage = parseLimitInfo(response.headers?.['sforce-limit-info']);
-    if (usage) {
-      this.guard.record(destinationId, usage.used, usage.max);
-      emit('apiUsage', { destinationId, ...usage });
-    }
-  }
-
   private async login(destinationId: string, login: LoginRequest): Promise<AuthInfo> {
     const response = await send({
       method: 'POST',
@@ -159,7 +150,7 @@ export class HttpSalesforceClient implements SalesforceClient {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
       data: new URLSearchParams(login.form()).toString(),
     });
-    this.observe(destinationId, 'token', response);
+    this.guard.observe(destinationId, 'token', response);
     // The login's own 401 means bad credentials, not an expired session: never a refresh loop.
     const c = classify(response.status, response.response, TOKEN_SUFFIX, { login: true });
     if (c.outcome !== 'success') throw toTransformerError(c, response, false);
@@ -205,7 +196,7 @@ export class HttpSalesforceClient implements SalesforceClient {
         url: absolute,
         headers: { Authorization: `Bearer ${auth.accessToken}`, Accept: 'application/json' },
       });
-      this.observe(ctx.destination.ID, endpoint, response);
+      this.guard.observe(ctx.destination.ID, endpoint, response);
       const c = classify(response.status, response.response, suffix);
       if (c.outcome === 'success') return response;
       if (c.outcome === 'refresh' && auth.cacheKey) {

@@ -5,7 +5,6 @@
  * record (`[{id, success, errors}]`), directly or inside a Composite answer (`{compositeResponse: [{body,
  * httpStatusCode}]}`): each job gets the outcome of its own records, found through `destInfo.records`.
  */
-import { emit, parseLimitInfo } from '../../../framework/telemetry';
 import type { Metadata, ProcessedResponse } from '../../../framework/types';
 import { tokenCache } from './auth';
 import { quotaGuard } from './quota';
@@ -21,6 +20,28 @@ const SEVERITY: Record<Outcome, number> = { success: 0, aborted: 1, retryable: 2
 export function destInfoOf(metadata: Metadata | undefined): SalesforceDestInfo {
   const info = metadata?.destInfo;
   return info && typeof info === 'object' ? (info as SalesforceDestInfo) : {};
+}
+
+/** The note a delivered job's message carries when fields were dropped at transform ('' when none were). */
+export function droppedNote(metadata: Metadata | undefined): string {
+  const dropped = destInfoOf(metadata).droppedFields;
+  return Array.isArray(dropped) && dropped.length
+    ? ` (fields dropped, not in the org: ${dropped.join(', ')})`
+    : '';
+}
+
+/** A 2xx answer to a collections request that is not a result list: nothing proves the records were written. */
+export function unreadableCollections(): Classification {
+  return classify(
+    500,
+    'Salesforce answered a collections request with a body that is not a result list',
+    DELIVERY_SUFFIX,
+  );
+}
+
+/** The destination a job belongs to, for quota and token bookkeeping ('' when unknown). */
+export function destinationIdOf(metadata: Metadata | undefined): string {
+  return String(destInfoOf(metadata).authKey ?? metadata?.destinationId ?? '');
 }
 
 /** Whether rudder-server owns the token: the OAuth proxy routes, or a job that carries the host's secret. */
@@ -41,14 +62,10 @@ export function observeDelivery(
   metadata: Metadata | undefined,
   c: Classification,
 ): void {
-  const destinationId = String(destInfoOf(metadata).authKey ?? metadata?.destinationId ?? '');
-  const usage = parseLimitInfo(response.headers?.['sforce-limit-info']);
-  if (usage && destinationId) {
-    quotaGuard.record(destinationId, usage.used, usage.max);
-    emit('apiUsage', { destinationId, ...usage });
-  }
-  if (destinationId) emit('apiCall', { destinationId, endpoint: 'delivery', status: response.status });
-  if (c.outcome === 'refresh' && destinationId) tokenCache.evictDestination(destinationId);
+  const destinationId = destinationIdOf(metadata);
+  if (!destinationId) return;
+  quotaGuard.observe(destinationId, 'delivery', response);
+  if (c.outcome === 'refresh') tokenCache.evictDestination(destinationId);
 }
 
 interface SaveResult {

@@ -17,10 +17,12 @@ import { DEFAULT_API_QUOTA_THRESHOLD } from './config';
 import {
   collectionResults,
   DELIVERY_SUFFIX,
-  destInfoOf,
+  destinationIdOf,
+  droppedNote,
   isHostOAuth,
   jobVerdict,
   observeDelivery,
+  unreadableCollections,
 } from './delivery';
 import { quotaGuard } from './quota';
 
@@ -39,13 +41,7 @@ export function classifyDelivery(response: ProcessedResponse, request?: unknown)
   const c = classify(response.status, response.response, DELIVERY_SUFFIX);
   if (c.outcome !== 'success') return c;
   const subs = collectionResults(response.response);
-  if (!subs && isCollectionsRequest(request)) {
-    return classify(
-      500,
-      'Salesforce answered a collections request with a body that is not a result list',
-      DELIVERY_SUFFIX,
-    );
-  }
+  if (!subs && isCollectionsRequest(request)) return unreadableCollections();
   if (!subs) return c;
   const refs = subs.flatMap((s, sub) => (s.results ?? [undefined]).map((_, rec) => ({ sub, rec })));
   return jobVerdict(subs, refs).classification;
@@ -58,14 +54,9 @@ export function responseHandler(input: ResponseHandlerInput): DeliveryV0Result {
   const c = classifyDelivery(destinationResponse, input.destinationRequest);
   observeDelivery(destinationResponse, metadata, c);
   if (c.outcome !== 'success') throw toTransformerError(c, destinationResponse, oauth);
-  const dropped = destInfoOf(metadata).droppedFields;
-  const note =
-    Array.isArray(dropped) && dropped.length
-      ? ` (fields dropped, not in the org: ${dropped.join(', ')})`
-      : '';
   return {
     status: 200,
-    message: `Request for destination: ${destType} Processed Successfully${note}`,
+    message: `Request for destination: ${destType} Processed Successfully${droppedNote(metadata)}`,
     destinationResponse,
   };
 }
@@ -85,8 +76,7 @@ export async function proxy(
   _destType?: string,
   timeoutMs?: number,
 ): Promise<ProcessedResponse> {
-  const metadata = firstMetadata(request.metadata);
-  const destinationId = String(destInfoOf(metadata).authKey ?? metadata?.destinationId ?? '');
+  const destinationId = destinationIdOf(firstMetadata(request.metadata));
   const configured = Number(request.destinationConfig?.apiQuotaThreshold);
   const threshold = configured > 0 && configured <= 1 ? configured : DEFAULT_API_QUOTA_THRESHOLD;
   const reason = destinationId ? quotaGuard.blocked(destinationId, threshold) : undefined;

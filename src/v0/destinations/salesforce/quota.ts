@@ -8,6 +8,8 @@
  */
 import { envPositiveNumber } from '../../../framework/env';
 import { ThrottledError } from '../../../framework/errors';
+import { emit, parseLimitInfo } from '../../../framework/telemetry';
+import type { ProcessedResponse } from '../../../framework/types';
 
 export const QUOTA_COOLDOWN_MS = envPositiveNumber('SALESFORCE_QUOTA_COOLDOWN_SECONDS', 300) * 1000;
 
@@ -27,6 +29,19 @@ export class QuotaGuard {
 
   record(destinationId: string, used: number, max: number): void {
     if (max > 0) this.usage.set(destinationId, { used, max, at: this.now() });
+  }
+
+  /**
+   * One Salesforce answer for a destination: reported as an API call, and its `Sforce-Limit-Info` usage recorded
+   * and reported. Every answer goes through here: logins, lookups, describes and deliveries.
+   */
+  observe(destinationId: string, endpoint: string, response: ProcessedResponse): void {
+    emit('apiCall', { destinationId, endpoint, status: response.status });
+    const usage = parseLimitInfo(response.headers?.['sforce-limit-info']);
+    if (usage) {
+      this.record(destinationId, usage.used, usage.max);
+      emit('apiUsage', { destinationId, ...usage });
+    }
   }
 
   latest(destinationId: string): Usage | undefined {

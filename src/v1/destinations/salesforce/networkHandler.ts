@@ -22,9 +22,11 @@ import {
   collectionResults,
   DELIVERY_SUFFIX,
   destInfoOf,
+  droppedNote,
   isHostOAuth,
   jobVerdict,
   observeDelivery,
+  unreadableCollections,
 } from '../../../v0/destinations/salesforce/delivery';
 import { classify, toTransformerError } from '../../../v0/destinations/salesforce/errorHandler';
 import { proxy } from '../../../v0/destinations/salesforce/networkHandler';
@@ -73,18 +75,9 @@ export function responseHandler(input: ResponseHandlerInput): DeliveryV1Result {
   const response: DeliveryJobResult[] = jobs.map((metadata) => {
     const refs = destInfoOf(metadata).records;
     const user = orderKeyOf(metadata);
-    const dropped = destInfoOf(metadata).droppedFields;
-    const note =
-      Array.isArray(dropped) && dropped.length
-        ? ` (fields dropped, not in the org: ${dropped.join(', ')})`
-        : '';
+    const note = droppedNote(metadata);
     if (Array.isArray(refs) && refs.length > 0 && !subs) {
-      // A collections request whose answer cannot be read: nothing proves the records were written.
-      const c = classify(
-        500,
-        'Salesforce answered a collections request with a body that is not a result list',
-        DELIVERY_SUFFIX,
-      );
+      const c = unreadableCollections();
       if (user) held.add(user);
       return { statusCode: c.status, metadata: { ...metadata, dontBatch: true }, error: c.message };
     }
