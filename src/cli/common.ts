@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Destination, Metadata, RequestDescriptor, TransformInput } from '../framework/types';
+import { isObject } from '../framework/validate';
 
 /** Where a command writes. Tests pass their own; the binary uses the process streams. */
 export interface Io {
@@ -28,10 +29,6 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export async function readJsonFile(path: string, what: string): Promise<unknown> {

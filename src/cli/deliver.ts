@@ -14,10 +14,10 @@ import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { outcomeOf } from '../framework/outcomes';
 import { ProxyV1RequestSchema, type Metadata, type RequestDescriptor } from '../framework/types';
-import { ajv, describeAjvErrors } from '../framework/validate';
+import { ajv, describeAjvErrors, isObject } from '../framework/validate';
 import { deliverV0, deliverV1 } from '../server/delivery';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
-import { CliError, isObject, summarizeRequest, table, truncate, type Io } from './common';
+import { CliError, summarizeRequest, table, truncate, type Io } from './common';
 
 export type ProxyVersion = 'v0' | 'v1';
 

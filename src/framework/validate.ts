@@ -96,3 +96,8 @@ export function compileValidator<S extends TSchema>(
     throw makeError(describeAjvErrors(validate.errors ?? [], root));
   };
 }
+
+/** A JSON object (not null, not an array): the shape every boundary check starts from. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -16,7 +16,7 @@ import {
   type TransformerError,
 } from '../framework/errors';
 import { ProcessorRequestSchema, type Metadata, type TransformInput } from '../framework/types';
-import { ajv, describeAjvErrors } from '../framework/validate';
+import { ajv, describeAjvErrors, isObject } from '../framework/validate';
 
 const validateEvent = ajv.compile<TransformInput>(ProcessorRequestSchema.items);
 /** The same check with the destination taken as checked: for events whose destination object already passed. */
@@ -33,10 +33,6 @@ const checkedDestinations = new WeakSet<object>();
 export type CheckedInput =
   | { ok: true; index: number; input: TransformInput }
   | { ok: false; index: number; error: TransformerError; metadata?: Metadata };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The metadata of a raw event, when it has an object there (to echo it in an error element). */
 export function metadataOf(raw: unknown): Metadata | undefined {

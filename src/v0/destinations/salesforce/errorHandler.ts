@@ -14,6 +14,7 @@ import {
   type TransformerError,
 } from '../../../framework/errors';
 import { DESTINATION } from './config';
+import { isObject } from '../../../framework/validate';
 
 export type Outcome = 'success' | 'refresh' | 'throttled' | 'retryable' | 'aborted';
 
@@ -48,9 +49,7 @@ export const TRANSIENT_ERROR_CODES = [
 const TRANSIENT_MESSAGE = /UNABLE_TO_LOCK_ROW|unable to obtain exclusive access|Too many SOQL queries/i;
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+  return isObject(value) ? value : undefined;
 }
 
 /**

@@ -85,7 +85,7 @@ export function orderKey(input: RouterInput): string {
 }
 
 function isRetryable(error: unknown): boolean {
-  const { status } = toErrorObject(error);
+  const { status } = toErrorObject(error, {}, false);
   return status >= 500 || status === 429;
 }
 

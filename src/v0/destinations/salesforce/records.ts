@@ -9,6 +9,7 @@
  */
 import { FilteredEventsError, InstrumentationError } from '../../../framework/errors';
 import type { Destination, RudderMessage } from '../../../framework/types';
+import { isObject } from '../../../framework/validate';
 import type { SalesforceConfig } from './config';
 import { assertIdentifier, type SoqlValue } from './soql';
 
@@ -27,10 +28,6 @@ export interface RecordIntent {
 }
 
 /** A JSON object (not an array, not null): what events carry as traits, integrations and external ids. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Keys of `integrations` that name this destination, compared trimmed and lower-cased. */
 const INTEGRATION_KEYS = [
   'salesforce',
@@ -55,12 +52,12 @@ function integrationKeys(destination: Destination): Set<string> {
 /** `true` or an options object enables; `false` disables; absent means "not asked for". */
 function optIn(message: RudderMessage, destination: Destination): 'enabled' | 'disabled' | 'absent' {
   const integrations = message.integrations;
-  if (!isPlainObject(integrations)) return 'absent';
+  if (!isObject(integrations)) return 'absent';
   const keys = integrationKeys(destination);
   let result: 'enabled' | 'disabled' | 'absent' = 'absent';
   for (const [key, value] of Object.entries(integrations as Record<string, unknown>)) {
     if (!keys.has(key.trim().toLowerCase())) continue;
-    if (value === true || isPlainObject(value)) return 'enabled';
+    if (value === true || isObject(value)) return 'enabled';
     if (value === false) result = 'disabled';
   }
   return result;
@@ -93,7 +90,7 @@ export function checkEvent(message: RudderMessage, config: SalesforceConfig, des
 
 function traitsOf(message: RudderMessage): Record<string, unknown> {
   for (const candidate of [message.traits, message.context?.traits]) {
-    if (isPlainObject(candidate)) return { ...(candidate as Record<string, unknown>) };
+    if (isObject(candidate)) return { ...(candidate as Record<string, unknown>) };
   }
   throw new InstrumentationError(
     'PROCESS IDENTIFY: Invalid traits for Salesforce request: the event needs a traits object (traits or context.traits)',
@@ -103,7 +100,7 @@ function traitsOf(message: RudderMessage): Record<string, unknown> {
 function externalIds(message: RudderMessage): Record<string, unknown>[] {
   const raw = message.context?.externalId;
   const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
-  return list.filter((e): e is Record<string, unknown> => isPlainObject(e));
+  return list.filter((e): e is Record<string, unknown> => isObject(e));
 }
 
 function idString(value: unknown, where: string): string {
@@ -154,8 +151,8 @@ function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown
 }
 
 function emailOf(message: RudderMessage, traits: Record<string, unknown>): string {
-  const properties = isPlainObject(message.properties) ? (message.properties as Record<string, unknown>) : {};
-  const contextTraits = isPlainObject(message.context?.traits)
+  const properties = isObject(message.properties) ? (message.properties as Record<string, unknown>) : {};
+  const contextTraits = isObject(message.context?.traits)
     ? (message.context?.traits as Record<string, unknown>)
     : {};
   for (const value of [traits.email, contextTraits.email, properties.email]) {
