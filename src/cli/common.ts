@@ -127,8 +127,17 @@ export interface RequestSummary {
   path: string;
 }
 
-/** What a descriptor asks Salesforce to do, in words. */
-export function summarizeRequest(descriptor: RequestDescriptor): RequestSummary {
+/** A descriptor's endpoint read once: the REST path and, for a single-record request, what it writes. */
+export interface ParsedRequest {
+  method: string;
+  /** Path of the URL. */
+  path: string;
+  /** Path from after `/services/data/vXX.X`. */
+  rest: string;
+  single?: { op: 'create' | 'update' | 'upsert'; object: string; id?: string; by?: string };
+}
+
+export function parseRequest(descriptor: RequestDescriptor): ParsedRequest {
   let path = descriptor.endpoint;
   try {
     path = new URL(descriptor.endpoint).pathname;
@@ -137,14 +146,24 @@ export function summarizeRequest(descriptor: RequestDescriptor): RequestSummary 
   }
   const rest = path.replace(/^.*\/services\/data\/v\d+\.\d+/, '');
   const method = descriptor.method.toUpperCase();
+  let m: RegExpExecArray | null;
+  let single: ParsedRequest['single'];
+  if ((m = /^\/sobjects\/([^/]+)$/.exec(rest)) && method === 'POST') single = { op: 'create', object: m[1] };
+  else if ((m = /^\/sobjects\/([^/]+)\/([^/]+)$/.exec(rest)) && method === 'PATCH')
+    single = { op: 'update', object: m[1], id: decodeURIComponent(m[2]) };
+  else if ((m = /^\/sobjects\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(rest)) && method === 'PATCH')
+    single = { op: 'upsert', object: m[1], by: `${m[2]} = ${decodeURIComponent(m[3])}` };
+  return { method, path, rest, ...(single ? { single } : {}) };
+}
+
+/** What a descriptor asks Salesforce to do, in words. */
+export function summarizeRequest(descriptor: RequestDescriptor): RequestSummary {
+  const { method, path, rest, single } = parseRequest(descriptor);
   const json = descriptor.body?.JSON;
   let action = `${method} ${rest}`;
-  let m: RegExpExecArray | null;
-  if ((m = /^\/sobjects\/([^/]+)$/.exec(rest)) && method === 'POST') action = `create ${m[1]}`;
-  else if ((m = /^\/sobjects\/([^/]+)\/([^/]+)$/.exec(rest)) && method === 'PATCH')
-    action = `update ${m[1]} ${decodeURIComponent(m[2])}`;
-  else if ((m = /^\/sobjects\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(rest)) && method === 'PATCH')
-    action = `upsert ${m[1]} by ${m[2]} = ${decodeURIComponent(m[3])}`;
+  if (single?.op === 'create') action = `create ${single.object}`;
+  else if (single?.op === 'update') action = `update ${single.object} ${single.id ?? ''}`;
+  else if (single?.op === 'upsert') action = `upsert ${single.object} by ${single.by ?? ''}`;
   else if (rest.startsWith('/composite/sobjects')) {
     const records = isObject(json) && Array.isArray(json.records) ? json.records.length : 0;
     action = `${method === 'POST' ? 'create' : 'update'} ${records} record${records === 1 ? '' : 's'} (sObject collections)`;

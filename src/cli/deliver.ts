@@ -17,7 +17,8 @@ import { ProxyV1RequestSchema, type Metadata, type RequestDescriptor } from '../
 import { ajv, describeAjvErrors, isObject } from '../framework/validate';
 import { deliverV0, deliverV1 } from '../server/delivery';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
-import { CliError, summarizeRequest, table, truncate, type Io } from './common';
+import { CliError, parseRequest, summarizeRequest, table, truncate, type Io } from './common';
+import { destInfoOf } from '../v0/destinations/salesforce/delivery';
 
 export type ProxyVersion = 'v0' | 'v1';
 
@@ -59,38 +60,31 @@ function subrequests(descriptor: RequestDescriptor): { method: string; records: 
   return [{ method: descriptor.method, records: Array.isArray(json.records) ? json.records : [] }];
 }
 
-/** The records a job writes with this request. */
-export function jobWrites(descriptor: RequestDescriptor, metadata: Metadata): RecordWrite[] {
-  const { path } = summarizeRequest(descriptor);
-  const rest = path.replace(/^.*\/services\/data\/v\d+\.\d+/, '');
-  const method = descriptor.method.toUpperCase();
-  if (rest.startsWith('/composite')) {
-    const info = isObject(metadata.destInfo) ? metadata.destInfo : {};
-    const refs = Array.isArray(info.records) ? info.records : [];
-    const subs = subrequests(descriptor);
-    return refs.flatMap((ref: unknown) => {
+/** The records each job writes with this request: the request is read once, then each job's refs are resolved. */
+export function requestWrites(descriptor: RequestDescriptor): (metadata: Metadata) => RecordWrite[] {
+  const { rest, single } = parseRequest(descriptor);
+  if (!rest.startsWith('/composite')) {
+    const writes: RecordWrite[] = single
+      ? [{ op: single.op, object: single.object, ...(single.op === 'update' ? { id: single.id } : {}) }]
+      : [];
+    return () => writes;
+  }
+  const subs = subrequests(descriptor);
+  return (metadata) => {
+    const refs = destInfoOf(metadata).records;
+    if (!Array.isArray(refs)) return [];
+    // The file is input: a ref may be anything.
+    return (refs as unknown[]).flatMap((ref) => {
       const { sub, rec } = isObject(ref) ? ref : {};
       const subrequest = typeof sub === 'number' ? subs[sub] : undefined;
       const record = subrequest && typeof rec === 'number' ? subrequest.records[rec] : undefined;
       if (!subrequest || !isObject(record)) return [];
       const type = isObject(record.attributes) ? String(record.attributes.type ?? '') : '';
       const id = typeof record.id === 'string' ? record.id : undefined;
-      return [
-        {
-          op: subrequest.method.toUpperCase() === 'POST' ? 'create' : 'update',
-          object: type,
-          ...(id ? { id } : {}),
-        } as RecordWrite,
-      ];
+      const op: RecordWrite['op'] = subrequest.method.toUpperCase() === 'POST' ? 'create' : 'update';
+      return [{ op, object: type, ...(id ? { id } : {}) }];
     });
-  }
-  let m: RegExpExecArray | null;
-  if ((m = /^\/sobjects\/([^/]+)$/.exec(rest)) && method === 'POST') return [{ op: 'create', object: m[1] }];
-  if ((m = /^\/sobjects\/([^/]+)\/([^/]+)$/.exec(rest)) && method === 'PATCH')
-    return [{ op: 'update', object: m[1], id: decodeURIComponent(m[2]) }];
-  if ((m = /^\/sobjects\/([^/]+)\/[^/]+\/[^/]+$/.exec(rest)) && method === 'PATCH')
-    return [{ op: 'upsert', object: m[1] }];
-  return [];
+  };
 }
 
 /** Record ids in a job's result text (a save result, or a list of them). */
@@ -153,10 +147,9 @@ export async function deliverElement(
     requests: [],
   }));
   for (const descriptor of requests) {
-    const action =
-      isObject(descriptor) && typeof descriptor.endpoint === 'string'
-        ? summarizeRequest(descriptor).action
-        : 'request';
+    const readable = isObject(descriptor) && typeof descriptor.endpoint === 'string';
+    const action = readable ? summarizeRequest(descriptor).action : 'request';
+    const writesOf = readable ? requestWrites(descriptor) : () => [];
     const body = { ...descriptor, metadata, destinationConfig };
     const perJob: { statusCode: number; result: string }[] = [];
     if (!validateRequest(body)) {
@@ -186,8 +179,8 @@ export async function deliverElement(
     }
     perJob.forEach((p, i) => {
       const report = reports[i];
-      const writes = jobWrites(descriptor, metadata[i]);
-      const done = p.statusCode === 200 && writes.length ? describeWrites(writes, p.result) : action;
+      const writes = p.statusCode === 200 ? writesOf(metadata[i]) : [];
+      const done = writes.length ? describeWrites(writes, p.result) : action;
       report.requests.push({ action: done, ...p });
       if (report.phase === 'delivered' && p.statusCode !== 200) {
         report.phase = 'failed';

@@ -1,6 +1,6 @@
 /**
  * A SalesforceClient that never touches the network: a placeholder session, and every lookup answers "no record",
- * so an event's records show up as creates. It remembers the lookups it was asked for, to show them.
+ * so an event's records show up as creates.
  */
 import type { AuthInfo } from '../v0/destinations/salesforce/auth';
 import type { SalesforceClient, SessionContext, SObjectRecord } from '../v0/destinations/salesforce/client';
@@ -9,14 +9,11 @@ export const PLACEHOLDER_TOKEN = '<access-token>';
 export const PLACEHOLDER_INSTANCE = 'https://<your-instance>.my.salesforce.com';
 
 export class OfflineClient implements SalesforceClient {
-  readonly lookups: string[] = [];
-
   async authorize(_ctx: SessionContext): Promise<AuthInfo> {
     return { flow: 'password', accessToken: PLACEHOLDER_TOKEN, instanceUrl: PLACEHOLDER_INSTANCE };
   }
 
-  async query(_ctx: SessionContext, soql: string): Promise<SObjectRecord[]> {
-    this.lookups.push(soql);
+  async query(_ctx: SessionContext, _soql: string): Promise<SObjectRecord[]> {
     return [];
   }
 }

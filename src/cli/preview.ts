@@ -53,11 +53,7 @@ function recording(inner: SalesforceClient, lookups: string[]): SalesforceClient
 
 const EMPTY_CONFIG = {};
 
-export async function previewEvent(
-  file: string,
-  options: PreviewOptions,
-  client?: SalesforceClient,
-): Promise<PreviewResult> {
+export async function previewEvent(file: string, options: PreviewOptions): Promise<PreviewResult> {
   const raw = await readJsonFile(file, 'event file');
   const fallback = options.config
     ? destinationFromConfig(await readJsonFile(options.config, 'config file'), options.config)
@@ -70,16 +66,16 @@ export async function previewEvent(
     file,
   );
   const lookups: string[] = [];
-  const offline = new OfflineClient();
-  const used = client ?? (options.network ? recording(defaultClient, lookups) : offline);
-  const destination = createSalesforceDestination(used);
+  const destination = createSalesforceDestination(
+    recording(options.network ? defaultClient : new OfflineClient(), lookups),
+  );
   const mode = options.network ? 'network' : 'offline';
   try {
     const descriptors: RequestDescriptor[] = await destination.process(input);
     return {
       mode,
       outcome: 'requests',
-      lookups: options.network ? lookups : offline.lookups,
+      lookups,
       requests: descriptors.map((d) => ({
         action: summarizeRequest(d).action,
         method: d.method,
@@ -94,7 +90,7 @@ export async function previewEvent(
     return {
       mode,
       outcome: obj.status === 298 ? 'filtered' : 'rejected',
-      lookups: options.network ? lookups : offline.lookups,
+      lookups,
       requests: [],
       status: obj.status,
       error: obj.message,
