@@ -26,11 +26,6 @@ export class TtlCache<T> {
     return promise;
   }
 
-  peek(key: string): T | undefined {
-    const entry = this.entries.get(key);
-    return entry && entry.expiresAt > this.now() ? entry.value : undefined;
-  }
-
   /** Remove a key, or only when `when` approves the cached value. */
   delete(key: string, when?: (value: T) => boolean): void {
     const entry = this.entries.get(key);

@@ -12,13 +12,6 @@ const Open = <T extends Parameters<typeof Type.Object>[0]>(properties: T) =>
 
 const JsonObject = Type.Record(Type.String(), Type.Unknown());
 
-export const ExternalIdSchema = Open({
-  type: Type.Optional(Type.Unknown()),
-  id: Type.Optional(Type.Unknown()),
-  identifierType: Type.Optional(Type.Unknown()),
-});
-export type ExternalId = Static<typeof ExternalIdSchema>;
-
 /** A Rudder event. Only what this destination reads is typed; everything else passes through. */
 export const RudderMessageSchema = Open({
   type: Type.Optional(Type.Unknown()),
@@ -89,7 +82,6 @@ export const RouterRequestSchema = Type.Object({
   input: Type.Array(TransformInputSchema),
   destType: Type.String(),
 });
-export type RouterRequest = Static<typeof RouterRequestSchema>;
 
 export const REQUEST_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type RequestMethod = (typeof REQUEST_METHODS)[number];

@@ -21,14 +21,7 @@ import {
   unknownDestination,
   type DestinationHandlers,
 } from './destinations';
-import {
-  COMPACTED_FORMAT,
-  expandCompacted,
-  featuresOf,
-  HostError,
-  parseOAuthSecret,
-  spreadSecret,
-} from './inputs';
+import { bodyInputs, featuresOf, HostError, parseOAuthSecret, spreadSecret } from './inputs';
 import { loggerOptions, type LogOptions } from './logging';
 import { ServerMetrics } from './metrics';
 import { DEFAULT_PROCESSOR_CONCURRENCY, runProcessor } from './processor';
@@ -96,11 +89,6 @@ interface RouterBodyT {
   destType: string;
   destinations?: Record<string, unknown>;
   connections?: Record<string, unknown>;
-}
-
-function isCompacted(header: string | string[] | undefined): boolean {
-  const value = Array.isArray(header) ? header[0] : header;
-  return (value ?? '').trim().toLowerCase() === COMPACTED_FORMAT;
 }
 
 /** The JSON of `GET /features` (spec A.5.1), for the destinations this service serves. */
@@ -194,7 +182,7 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
     return payload;
   });
   app.addHook('preHandler', async (request) => {
-    // Bodies only at debug: the `body` serializer redacts secrets and is not even called at info.
+    // Bodies only at debug: pino redacts them (formatters.log) and formats nothing at info.
     if (request.body !== undefined) request.log.debug({ body: request.body }, 'request body');
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -216,19 +204,11 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
     { schema: { params: Params, body: ProcessorBody } },
     async (request, reply) => {
       const { version: apiVersion, destination } = request.params;
-      if (!/^v\d+$/.test(apiVersion)) {
-        return reply
-          .code(404)
-          .send({ error: `Route not found: ${request.method} ${request.url.split('?')[0]}` });
-      }
+      if (!/^v\d+$/.test(apiVersion)) return reply.callNotFound();
       const destHandlers = registry.resolve(destination);
       if (!destHandlers) return reply.code(404).send(unknownDestination(destination));
       const body = request.body;
-      const events = Array.isArray(body)
-        ? body
-        : isCompacted(request.headers['x-content-format']) || body.destinations
-          ? expandCompacted(body)
-          : body.input;
+      const events = Array.isArray(body) ? body : bodyInputs(body, request.headers['x-content-format']);
       const output = await runProcessor(
         events,
         destination,
@@ -254,14 +234,11 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
       if (!destHandlers) return reply.code(404).send(unknownDestination(destType));
       let inputs = request.body.input;
       if (Array.isArray(inputs)) {
-        if (isCompacted(request.headers['x-content-format']) || request.body.destinations) {
-          inputs = expandCompacted({
-            input: inputs,
-            destinations: request.body.destinations,
-            connections: request.body.connections,
-          });
-        }
-        inputs = spreadSecret(inputs as unknown[], parseOAuthSecret(request.headers['oauth-secret']));
+        const { destinations, connections } = request.body;
+        inputs = spreadSecret(
+          bodyInputs({ input: inputs, destinations, connections }, request.headers['x-content-format']),
+          parseOAuthSecret(request.headers['oauth-secret']),
+        );
       }
       const output = await runRouter(
         inputs,

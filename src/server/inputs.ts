@@ -108,6 +108,17 @@ export function expandCompacted(body: CompactedBody): unknown[] {
   });
 }
 
+/**
+ * The inputs of an `{input, destinations?, connections?}` body: re-expanded when it is the compacted form (the
+ * `x-content-format` header says so, or it carries `destinations`), as they are otherwise.
+ */
+export function bodyInputs(body: CompactedBody, contentFormat: string | string[] | undefined): unknown[] {
+  const format = Array.isArray(contentFormat) ? contentFormat[0] : contentFormat;
+  const compacted =
+    (format ?? '').trim().toLowerCase() === COMPACTED_FORMAT || body.destinations !== undefined;
+  return compacted ? expandCompacted(body) : body.input;
+}
+
 /** Distinct destination objects compared per destination id before giving up on sharing (hostile input). */
 const MAX_DESTINATION_VARIANTS = 8;
 

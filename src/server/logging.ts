@@ -4,13 +4,14 @@
  * Two layers, because either alone leaks:
  * - pino `redact` paths cover the well-known places (request headers, `metadata.secret`, config keys one or two levels
  *   down) at serialisation cost close to zero;
- * - `redactSecrets` walks every logged plain object and array (pino `formatters.log`, plus the `body` and `err`
- *   serializers), so a secret nested anywhere (a descriptor's `headers.Authorization`, `destination.Config.password`
+ * - `redactSecrets` walks every logged plain object and array (pino `formatters.log`, which runs before the
+ *   serializers and so covers a logged `body` too; errors, which are not plain objects, go through the `err`
+ *   serializer), so a secret nested anywhere (a descriptor's `headers.Authorization`, `destination.Config.password`
  *   inside `input[17]`) is replaced by `[REDACTED]`, and secret-looking fragments inside strings (`Bearer …`,
  *   `password=…`) are masked.
  *
- * Request bodies are logged only at `debug` (pino never calls a serializer for a disabled level, so the walk costs
- * nothing at `info`).
+ * Request bodies are logged only at `debug` (pino formats nothing for a disabled level, so the walk costs nothing
+ * at `info`).
  */
 import type { FastifyServerOptions } from 'fastify';
 
@@ -176,7 +177,6 @@ export function loggerOptions(options: LogOptions): NonNullable<FastifyServerOpt
         contentLength: req.headers?.['content-length'],
       }),
       err: (err: Error) => serializeError(err),
-      body: (body: unknown) => redactSecrets(body),
     },
   };
 }

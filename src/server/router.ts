@@ -132,5 +132,3 @@ export function jobStatuses(elements: RouterReplyElement[]): number[] {
   for (const e of elements) for (let i = 0; i < e.metadata.length; i++) statuses.push(e.statusCode);
   return statuses;
 }
-
-export type { Metadata };
