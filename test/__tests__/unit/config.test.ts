@@ -104,6 +104,7 @@ describe('parseConfig', () => {
     ['requireExplicitOptIn 0', { requireExplicitOptIn: 0 }, 'Config.requireExplicitOptIn'],
     ['mapProperty "false"', { mapProperty: 'false' }, 'Config.mapProperty'],
     ['writeMode "bulk"', { writeMode: 'bulk' }, 'Config.writeMode'],
+    ['collections on API 41.0', { writeMode: 'collections', apiVersion: '41.0' }, 'Config.apiVersion 42.0'],
     ['password 123 (a number)', { password: 123 }, 'Config.password'],
   ])('rejects %s with a ConfigurationError naming the key', (_name, config, key) => {
     const error = thrownBy(() => parseConfig(dest(config)));
@@ -152,6 +153,11 @@ describe('parseConfig', () => {
     expect(parseConfig(dest()).writeMode).toBe('collections');
     process.env.SALESFORCE_WRITE_MODE = '';
     expect(parseConfig(dest()).writeMode).toBe('record');
+  });
+
+  it('accepts collections from API 42.0 on, and record mode on any version', () => {
+    expect(parseConfig(dest({ writeMode: 'collections', apiVersion: '42.0' })).apiVersion).toBe('42.0');
+    expect(parseConfig(dest({ writeMode: 'record', apiVersion: '41.0' })).apiVersion).toBe('41.0');
   });
 
   it('lets Config.writeMode win over SALESFORCE_WRITE_MODE', () => {

@@ -17,8 +17,9 @@ import { envPositiveNumber } from '../../../framework/env';
 import { ConfigurationError, OAuthSecretError } from '../../../framework/errors';
 import type { Destination, Metadata } from '../../../framework/types';
 import {
+  GENERIC_LOGIN_HOSTS,
   LOGIN_URL,
-  OAUTH_DEFINITION_NAMES,
+  isOAuthDefinition,
   SANDBOX_LOGIN_URL,
   TOKEN_PATH,
   type SalesforceConfig,
@@ -60,7 +61,7 @@ export function usesHostOAuth(
 ): boolean {
   if (metadata?.secret !== undefined && metadata.secret !== null) return true;
   const name = (destination.DestinationDefinition?.Name ?? '').toUpperCase();
-  if (!(OAUTH_DEFINITION_NAMES as readonly string[]).includes(name)) return false;
+  if (!isOAuthDefinition(name)) return false;
   // An OAuth definition without a secret signs in itself only when it has its own credentials (spec B.2).
   const ownCredentials = config.authFlow === 'password' ? Boolean(config.userName && config.password) : true;
   return !ownCredentials;
@@ -148,7 +149,6 @@ function passwordLogin(destination: Destination, config: SalesforceConfig): Logi
 }
 
 /** Salesforce hosts where the client-credentials flow is refused (salesforce-api.md 8.4). */
-const GENERIC_LOGIN_HOSTS = /^https:\/\/(login|test)\.salesforce\.com$/i;
 
 function clientCredentialsLogin(destination: Destination, config: SalesforceConfig): LoginRequest {
   const clientId = clientIdOf(config, 'client credentials');
@@ -204,15 +204,10 @@ export function signJwt(config: SalesforceConfig, clientId: string, nowMs = Date
   }
 }
 
-const checkedKeys = new WeakSet<SalesforceConfig>();
-
 function jwtBearerLogin(destination: Destination, config: SalesforceConfig): LoginRequest {
   requireKeys(config, ['userName', 'privateKey'], 'JWT bearer');
   const clientId = clientIdOf(config, 'JWT bearer');
-  if (!checkedKeys.has(config)) {
-    signJwt(config, clientId); // fail fast on an unusable key, once per config, rather than at login
-    checkedKeys.add(config);
-  }
+  signJwt(config, clientId); // fail fast on an unusable key, rather than at login
   return loginRequest(
     destination,
     config,
@@ -238,7 +233,24 @@ export function resolveCredentials(
   config: SalesforceConfig,
 ): Credentials {
   if (usesHostOAuth(destination, metadata, config)) return { kind: 'token', auth: hostOAuth(metadata) };
-  return { kind: 'login', login: LOGINS[config.authFlow](destination, config) };
+  return { kind: 'login', login: loginFor(destination, config) };
+}
+
+/**
+ * The login of a destination, worked out once per parsed config (they are cached per Config object): every
+ * Salesforce call asks for it, and its checks, key test and credential fingerprint do not change between calls.
+ */
+const logins = new WeakMap<SalesforceConfig, Map<string, LoginRequest>>();
+
+function loginFor(destination: Destination, config: SalesforceConfig): LoginRequest {
+  let byDestination = logins.get(config);
+  if (!byDestination) logins.set(config, (byDestination = new Map()));
+  let login = byDestination.get(destination.ID);
+  if (!login) {
+    login = LOGINS[config.authFlow](destination, config);
+    byDestination.set(destination.ID, login);
+  }
+  return login;
 }
 
 /** Seconds a token we obtained stays cached. Salesforce sessions last 2 h by default; we refresh before that. */

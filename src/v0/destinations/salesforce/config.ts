@@ -38,6 +38,11 @@ export const TOKEN_PATH = '/services/oauth2/token';
 /** Definition names that share this code base (spec B.0). */
 export const OAUTH_DEFINITION_NAMES = ['SALESFORCE_OAUTH', 'SALESFORCE_OAUTH_SANDBOX'] as const;
 
+/** Whether a definition name (any case) is one of the OAuth definitions, whose token rudder-server manages. */
+export function isOAuthDefinition(name: string): boolean {
+  return (OAUTH_DEFINITION_NAMES as readonly string[]).includes(name.toUpperCase());
+}
+
 export const WRITE_MODES = ['record', 'collections'] as const;
 export type WriteMode = (typeof WRITE_MODES)[number];
 
@@ -165,6 +170,9 @@ function envWriteMode(): WriteMode {
   );
 }
 
+/** The shared login hosts (production and sandbox), as opposed to an org's My Domain. */
+export const GENERIC_LOGIN_HOSTS = /^https:\/\/(login|test)\.salesforce\.com$/i;
+
 /** The flow a config implies when `authFlow` is not set; ambiguous combinations must say which they mean. */
 function inferAuthFlow(input: SalesforceConfigInput): AuthFlowName {
   if (input.privateKey && input.password) {
@@ -174,7 +182,7 @@ function inferAuthFlow(input: SalesforceConfigInput): AuthFlowName {
   }
   if (input.privateKey) return 'jwtBearer';
   // Client credentials need the org's My Domain; a client id and secret alone also serve the password flow.
-  const myDomain = input.loginUrl && !/^https:\/\/(login|test)\.salesforce\.com\/?$/i.test(input.loginUrl);
+  const myDomain = input.loginUrl && !GENERIC_LOGIN_HOSTS.test(input.loginUrl.replace(/\/$/, ''));
   if (!input.userName && !input.password && input.clientId && input.clientSecret && myDomain) {
     return 'clientCredentials';
   }
@@ -200,6 +208,12 @@ export function parseConfig(destination: Destination): SalesforceConfig {
       'Invalid Salesforce destination config: Config.mapProperty and Config.mapProperties disagree; set only one',
     );
   }
+  const writeMode = input.writeMode ?? envWriteMode();
+  if (writeMode === 'collections' && Number(input.apiVersion) < MIN_COLLECTIONS_API_VERSION) {
+    throw new ConfigurationError(
+      `Invalid Salesforce destination config: writeMode collections needs Config.apiVersion ${MIN_COLLECTIONS_API_VERSION}.0 or later (got ${input.apiVersion}); raise apiVersion or use writeMode record`,
+    );
+  }
   const loginUrl = (input.loginUrl || (input.sandbox ? SANDBOX_LOGIN_URL : LOGIN_URL)).replace(/\/$/, '');
   const config: SalesforceConfig = {
     authFlow: input.authFlow ?? inferAuthFlow(input),
@@ -217,7 +231,7 @@ export function parseConfig(destination: Destination): SalesforceConfig {
     useContactId: input.useContactId,
     apiVersion: input.apiVersion,
     requireExplicitOptIn: input.requireExplicitOptIn,
-    writeMode: input.writeMode ?? envWriteMode(),
+    writeMode,
   };
   configCache.set(destination.Config, config);
   return config;

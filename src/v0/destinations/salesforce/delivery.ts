@@ -8,7 +8,7 @@
 import type { Metadata, ProcessedResponse } from '../../../framework/types';
 import { tokenCache } from './auth';
 import { quotaGuard } from './quota';
-import { OAUTH_DEFINITION_NAMES } from './config';
+import { isOAuthDefinition } from './config';
 import { classify, classifyRecordErrors, type Classification, type Outcome } from './errorHandler';
 import type { SalesforceDestInfo } from './router';
 
@@ -47,10 +47,7 @@ export function destinationIdOf(metadata: Metadata | undefined): string {
 /** Whether rudder-server owns the token: the OAuth proxy routes, or a job that carries the host's secret. */
 export function isHostOAuth(destType: string, metadata: Metadata | undefined): boolean {
   const secret = metadata?.secret;
-  return (
-    (OAUTH_DEFINITION_NAMES as readonly string[]).includes(destType.toUpperCase()) ||
-    (secret !== undefined && secret !== null)
-  );
+  return isOAuthDefinition(destType) || (secret !== undefined && secret !== null);
 }
 
 /**

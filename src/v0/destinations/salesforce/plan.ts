@@ -12,7 +12,7 @@
  * Pure given its inputs and the injected client: the only I/O is `client.authorize` and `client.query`.
  */
 import { NetworkInstrumentationError, RetryableError, toErrorObject } from '../../../framework/errors';
-import type { Destination, Metadata, RouterInput } from '../../../framework/types';
+import type { Destination, RouterInput } from '../../../framework/types';
 import type { AuthInfo } from './auth';
 import type { ObjectDescription, SalesforceClient, SessionContext, SObjectRecord } from './client';
 import { checkFields, type WriteKind } from './fieldCheck';
@@ -460,5 +460,3 @@ export async function planBatch(inputs: RouterInput[], client: SalesforceClient)
   });
   return { destination, config, auth, outcomes, groups: groupJobs(outcomes, allWrites) };
 }
-
-export type { Metadata };

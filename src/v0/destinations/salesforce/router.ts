@@ -9,7 +9,6 @@ import type {
   Destination,
   Metadata,
   RequestDescriptor,
-  RequestMetadata,
   RouterInput,
   RouterOutput,
 } from '../../../framework/types';
@@ -180,7 +179,6 @@ async function routeDestination(inputs: RouterInput[], client: SalesforceClient)
  */
 export async function processRouterDest(
   inputs: RouterInput[],
-  _reqMetadata: RequestMetadata | undefined,
   client: SalesforceClient,
 ): Promise<RouterOutput[]> {
   if (!Array.isArray(inputs) || inputs.length === 0) return [];

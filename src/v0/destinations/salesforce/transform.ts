@@ -34,7 +34,8 @@ export function createSalesforceDestination(client: SalesforceClient = defaultCl
       const { auth, config } = writeContext(plan);
       return outcome.writes.map((write) => recordRequest(write, auth, config));
     },
-    processRouterDest: (inputs, reqMetadata) => routeBatch(inputs, reqMetadata, client),
+    // The request metadata (namespace, cluster, features) changes nothing in this destination.
+    processRouterDest: (inputs) => routeBatch(inputs, client),
     processMetadataForRouter,
   };
 }
