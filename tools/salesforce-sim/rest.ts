@@ -310,10 +310,8 @@ function handleQuery(state: SimState, req: RestRequest): RestResponse {
     }
     if (compiled.orderBy.length === 0) {
       // keep creation order, like a full scan would
-      const order = new Map<string, number>();
-      let i = 0;
-      for (const r of state.store.rows(def)) if (seen.has(r.Id)) order.set(r.Id, i++);
-      found.sort((a, b) => (order.get(a.Id) ?? 0) - (order.get(b.Id) ?? 0));
+      const { store } = state;
+      found.sort((a, b) => store.insertionOrder(def, a.Id) - store.insertionOrder(def, b.Id));
     }
     source = found;
   } else {

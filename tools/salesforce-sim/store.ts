@@ -16,6 +16,8 @@ interface Table {
   /** field name -> lower-cased value -> ids */
   indexes: Map<string, Map<string, Set<string>>>;
   writtenAt: Map<string, number>;
+  /** id -> insertion number: the order rows were created in (what a full scan returns), without a scan. */
+  inserted: Map<string, number>;
 }
 
 export function indexKey(v: FieldValue): string | null {
@@ -27,6 +29,7 @@ export class RecordStore {
   private readonly tables = new Map<string, Table>();
   private journal: UndoEntry[] = [];
   private seq = 0;
+  private insertions = 0;
 
   constructor(private readonly schema: Schema) {
     this.clear();
@@ -38,7 +41,7 @@ export class RecordStore {
     for (const def of this.schema.objects()) {
       const indexes = new Map<string, Map<string, Set<string>>>();
       for (const f of def.fields) if (f.indexed && f.type !== 'id') indexes.set(f.name, new Map());
-      this.tables.set(def.name, { def, rows: new Map(), indexes, writtenAt: new Map() });
+      this.tables.set(def.name, { def, rows: new Map(), indexes, writtenAt: new Map(), inserted: new Map() });
     }
   }
 
@@ -61,8 +64,9 @@ export class RecordStore {
     return this.table(def).rows.values();
   }
 
-  size(def: ObjectDef): number {
-    return this.table(def).rows.size;
+  /** Where a row stands in creation order (the order of `rows`), to sort index hits as a full scan would. */
+  insertionOrder(def: ObjectDef, id: string): number {
+    return this.table(def).inserted.get(id) ?? 0;
   }
 
   writtenAt(def: ObjectDef, id: string): number {
@@ -76,10 +80,6 @@ export class RecordStore {
     const k = indexKey(value);
     if (k === null) return new Set();
     return idx.get(k) ?? new Set();
-  }
-
-  isIndexed(def: ObjectDef, field: string): boolean {
-    return field === 'Id' || this.table(def).indexes.has(field);
   }
 
   /** Inserts or replaces a row, journaling the previous state. */
@@ -112,8 +112,13 @@ export class RecordStore {
         s.add(id);
       }
     }
-    if (rec) t.rows.set(id, rec);
-    else t.rows.delete(id);
+    if (rec) {
+      if (!before) t.inserted.set(id, this.insertions++);
+      t.rows.set(id, rec);
+    } else {
+      t.rows.delete(id);
+      t.inserted.delete(id);
+    }
     if (writtenAt === undefined) t.writtenAt.delete(id);
     else t.writtenAt.set(id, writtenAt);
   }
