@@ -8,14 +8,13 @@ import { tokenCache } from '../../../src/v0/destinations/salesforce/auth';
 import { HttpSalesforceClient } from '../../../src/v0/destinations/salesforce/client';
 import { quotaGuard } from '../../../src/v0/destinations/salesforce/quota';
 import { createSalesforceDestination } from '../../../src/v0/destinations/salesforce/transform';
-import { startSimulator, type Simulator } from '../../../tools/salesforce-sim';
+import type { Simulator } from '../../../tools/salesforce-sim';
 import { isNonTerminal } from '../../../bench/deliver';
 import {
   asRetry,
   byEmail,
   codes,
   deliverRouterOutputs,
-  E2E_SIM_OPTIONS,
   events,
   failedInputs,
   freshDestination,
@@ -25,18 +24,14 @@ import {
   routeAndDeliver,
   simDestination,
   tokenCalls,
+  useE2ESimulator,
 } from './helpers';
 
 const MODES = ['record', 'collections'] as const;
 
 let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator(E2E_SIM_OPTIONS);
-});
-afterAll(() => sim.close());
-beforeEach(() => {
-  sim.state.reset();
-  quotaGuard.clear();
+useE2ESimulator((started) => {
+  sim = started;
 });
 
 /** Seeds two existing Leads and returns a batch: two updates, three creates, with user u1 twice. */

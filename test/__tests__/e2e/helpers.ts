@@ -5,12 +5,14 @@
 import type { Destination, RouterInput, RouterOutput } from '../../../src/framework/types';
 import { TokenCache } from '../../../src/v0/destinations/salesforce/auth';
 import { HttpSalesforceClient } from '../../../src/v0/destinations/salesforce/client';
+import { quotaGuard } from '../../../src/v0/destinations/salesforce/quota';
 import {
   createSalesforceDestination,
   type SalesforceDestination,
 } from '../../../src/v0/destinations/salesforce/transform';
 import {
   demoDestinationConfig,
+  startSimulator,
   type SimOptions,
   type SimRecord,
   type Simulator,
@@ -27,6 +29,26 @@ export const E2E_SIM_OPTIONS: SimOptions = {
   customObjects: { Product__c: { Name: 'string', Sku__c: 'string', Price__c: 'double' } },
   externalIdFields: { Product__c: ['Sku__c'] },
 };
+
+/**
+ * Registers the suite's simulator hooks: start it once (handing it to `assign`), close it after, and before
+ * each test reset its state and the process-wide quota guard.
+ */
+export function useE2ESimulator(
+  assign: (sim: Simulator) => void,
+  options: SimOptions = E2E_SIM_OPTIONS,
+): void {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator(options);
+    assign(sim);
+  });
+  afterAll(() => sim.close());
+  beforeEach(() => {
+    sim.state.reset();
+    quotaGuard.clear();
+  });
+}
 
 /** A destination with its own token and describe caches: no state bleeds between tests. */
 export function freshDestination(): SalesforceDestination {

@@ -3,12 +3,10 @@
  * through the proxy and classified per job by the proxy v1 handler, in record and collections modes.
  */
 import type { RouterInput } from '../../../src/framework/types';
-import { quotaGuard } from '../../../src/v0/destinations/salesforce/quota';
-import { startSimulator, type Simulator } from '../../../tools/salesforce-sim';
+import type { Simulator } from '../../../tools/salesforce-sim';
 import {
   byEmail,
   codes,
-  E2E_SIM_OPTIONS,
   events,
   freshDestination,
   jobsOf,
@@ -17,17 +15,13 @@ import {
   meteredCalls,
   routeAndDeliver,
   simDestination,
+  useE2ESimulator,
 } from './helpers';
 
 describe.each(['record', 'collections'] as const)('e2e: router in %s mode (proxy v1)', (mode) => {
   let sim: Simulator;
-  beforeAll(async () => {
-    sim = await startSimulator(E2E_SIM_OPTIONS);
-  });
-  afterAll(() => sim.close());
-  beforeEach(() => {
-    sim.state.reset();
-    quotaGuard.clear();
+  useE2ESimulator((started) => {
+    sim = started;
   });
 
   /** A batch with duplicates: an existing Lead twice, a new person twice (other case), a new person, a Contact. */

@@ -5,33 +5,28 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { TokenCache } from '../../../src/v0/destinations/salesforce/auth';
 import { HttpSalesforceClient } from '../../../src/v0/destinations/salesforce/client';
-import { QuotaGuard, quotaGuard } from '../../../src/v0/destinations/salesforce/quota';
+import { QuotaGuard } from '../../../src/v0/destinations/salesforce/quota';
 import { createSalesforceDestination } from '../../../src/v0/destinations/salesforce/transform';
 import { TtlCache } from '../../../src/framework/cache';
-import { startSimulator, type Simulator } from '../../../tools/salesforce-sim';
+import type { Simulator } from '../../../tools/salesforce-sim';
 import { processAndDeliver } from '../../../bench/deliver';
 import {
   byEmail,
   deliverRouterOutputs,
-  E2E_SIM_OPTIONS,
   freshDestination,
   identify,
   meteredCalls,
   simDestination,
   tokenCalls,
+  useE2ESimulator,
 } from './helpers';
 
 const NO_PASSWORD = { userName: undefined, password: undefined, initialAccessToken: undefined };
 
 describe('e2e: sign-in flows, quota guard, unknown fields', () => {
   let sim: Simulator;
-  beforeAll(async () => {
-    sim = await startSimulator(E2E_SIM_OPTIONS);
-  });
-  afterAll(() => sim.close());
-  beforeEach(() => {
-    sim.state.reset();
-    quotaGuard.clear();
+  useE2ESimulator((started) => {
+    sim = started;
   });
 
   const lead = (email: string) => ({

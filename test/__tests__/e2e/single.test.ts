@@ -2,29 +2,23 @@
  * End to end, single-event path: `process(event)` against the simulator over HTTP, its descriptors delivered
  * through the proxy and classified by the proxy v0 handler.
  */
-import { quotaGuard } from '../../../src/v0/destinations/salesforce/quota';
-import { startSimulator, type Simulator } from '../../../tools/salesforce-sim';
+import type { Simulator } from '../../../tools/salesforce-sim';
 import { processAndDeliver } from '../../../bench/deliver';
 import {
   byEmail,
-  E2E_SIM_OPTIONS,
   freshDestination,
   identify,
   liveRecords,
   meteredCalls,
   simDestination,
   tokenCalls,
+  useE2ESimulator,
 } from './helpers';
 
 describe('e2e: single-event path (process + proxy v0)', () => {
   let sim: Simulator;
-  beforeAll(async () => {
-    sim = await startSimulator(E2E_SIM_OPTIONS);
-  });
-  afterAll(() => sim.close());
-  beforeEach(() => {
-    sim.state.reset();
-    quotaGuard.clear();
+  useE2ESimulator((started) => {
+    sim = started;
   });
 
   it('creates a new Lead with the mapped fields', async () => {

@@ -10,7 +10,7 @@ import contactMapping from '../../../src/v0/destinations/salesforce/data/SFIdent
 export const LOGIN_HOST = 'https://login.salesforce.com';
 export const SANDBOX_HOST = 'https://test.salesforce.com';
 export const INSTANCE = 'https://acme.my.salesforce.com';
-export const ACCESS_TOKEN = '00Dxx0000001gPL!AR8AQJXg5oj8jXSgxJfA0lBog';
+const ACCESS_TOKEN = '00Dxx0000001gPL!AR8AQJXg5oj8jXSgxJfA0lBog';
 
 /** Secrets used by the fixtures: tests assert none of them leaks anywhere but the login form. */
 export const SECRETS = {
@@ -19,7 +19,7 @@ export const SECRETS = {
   clientSecret: 'client-secret-xyz',
 };
 
-export const baseConfig = {
+const baseConfig = {
   userName: 'integration@acme.com',
   password: SECRETS.password,
   initialAccessToken: SECRETS.securityToken,

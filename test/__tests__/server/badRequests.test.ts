@@ -3,32 +3,17 @@
  * problem; a malformed or misconfigured event inside a valid request gets its own error element and never fails
  * the other events.
  */
-import './harness';
-import type { FastifyInstance } from 'fastify';
-import {
-  bodyLimitFromEnv,
-  buildServer,
-  DEFAULT_BODY_LIMIT_BYTES,
-  type ServerOptions,
-} from '../../../src/server';
-import { tokenCache } from '../../../src/v0/destinations/salesforce/auth';
+import { useServer } from './harness';
+import { bodyLimitFromEnv, DEFAULT_BODY_LIMIT_BYTES } from '../../../src/server';
 import { destination, fakeHandlers, identify, leadCreateDescriptor, meta, SECRETS } from './fixtures';
 
-let app: FastifyInstance;
-const start = (options: ServerOptions = {}) => (app = buildServer({ log: false, ...options }));
-
-beforeEach(() => tokenCache.clear());
-afterEach(async () => {
-  await app?.close();
-});
+const { start, post, inject } = useServer();
 
 const raw = (
   url: string,
   payload: string,
   headers: Record<string, string> = { 'content-type': 'application/json' },
-) => app.inject({ method: 'POST', url, payload, headers });
-const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url, payload: payload as Record<string, unknown>, headers });
+) => inject({ method: 'POST', url, payload, headers });
 
 describe('malformed requests', () => {
   it.each(['/routerTransform', '/v0/destinations/salesforce', '/v1/destinations/salesforce/proxy'])(

@@ -12,7 +12,6 @@ import type {
 import { createSalesforceDestination } from '../../../src/v0/destinations/salesforce/transform';
 import { destination as baseDestination } from '../helpers/salesforceMocks';
 
-export const LOGIN = 'https://login.salesforce.com';
 export const INSTANCE = 'https://initech.my.salesforce.com';
 export const API = '/services/data/v62.0';
 
@@ -26,7 +25,7 @@ export const SECRETS = {
   refreshToken: 'RefreshTok-1a2b3c',
 };
 
-export const config = {
+const config = {
   userName: 'integration@initech.com',
   password: SECRETS.password,
   initialAccessToken: SECRETS.securityToken,
@@ -97,7 +96,7 @@ export function leadCreateDescriptor(json: Record<string, unknown>, token = SECR
  * An in-memory SalesforceClient: the host tests check the host's shapes, not which lookups the destination makes,
  * so transforms run against this fake (lookups answered from `records`) and only deliveries go through nock.
  */
-export class FakeClient implements SalesforceClient {
+class FakeClient implements SalesforceClient {
   readonly queries: string[] = [];
   readonly contexts: SessionContext[] = [];
 

@@ -4,7 +4,7 @@ import {
   type ItemResult,
   passwordToken,
   type Session,
-  startSession,
+  useSession,
   call,
   API,
 } from './helpers';
@@ -18,14 +18,15 @@ const lead = (fields: Record<string, unknown>): Record<string, unknown> => ({
 
 describe('salesforce-sim sObject Collections', () => {
   let s: Session;
-  beforeAll(async () => {
-    s = await startSession({
+  useSession(
+    (started) => {
+      s = started;
+    },
+    {
       customObjects: { Product__c: { Name: 'string', Sku__c: 'string' } },
       externalIdFields: { Product__c: ['Sku__c'] },
-    });
-  });
-  afterAll(() => s.sim.close());
-  beforeEach(() => s.sim.state.reset());
+    },
+  );
 
   it('create: per-record results in request order, HTTP 200 even when some rows fail', async () => {
     const r = await s.api<ItemResult[]>('POST', '/composite/sobjects', {

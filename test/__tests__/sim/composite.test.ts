@@ -1,4 +1,4 @@
-import { type ItemResult, type Session, startSession } from './helpers';
+import { API, type ItemResult, type Session, useSession } from './helpers';
 
 interface SubResponse {
   body: unknown;
@@ -8,48 +8,44 @@ interface SubResponse {
 }
 type CompositeBody = { compositeResponse: SubResponse[] };
 
-const V = '/services/data/v62.0';
-
 describe('salesforce-sim Composite', () => {
   let s: Session;
-  beforeAll(async () => {
-    s = await startSession();
+  useSession((started) => {
+    s = started;
   });
-  afterAll(() => s.sim.close());
-  beforeEach(() => s.sim.state.reset());
 
   it('runs mixed subrequests with @{ref} references and counts as ONE api call', async () => {
     const existing = s.sim.state.seed('Lead', { LastName: 'Q', Company: 'C', Email: 'q@x.com' });
     const r = await s.api<CompositeBody>('POST', '/composite', {
       allOrNone: false,
       compositeRequest: [
-        { method: 'POST', url: `${V}/sobjects/Account`, referenceId: 'acct', body: { Name: 'Acme' } },
+        { method: 'POST', url: `${API}/sobjects/Account`, referenceId: 'acct', body: { Name: 'Acme' } },
         {
           method: 'POST',
-          url: `${V}/sobjects/Contact`,
+          url: `${API}/sobjects/Contact`,
           referenceId: 'contact',
           body: { LastName: 'Z', AccountId: '@{acct.id}' },
         },
         {
           method: 'GET',
-          url: `${V}/query?q=SELECT+Id,Email+FROM+Lead+WHERE+Email='Q@X.COM'`,
+          url: `${API}/query?q=SELECT+Id,Email+FROM+Lead+WHERE+Email='Q@X.COM'`,
           referenceId: 'lookup',
         },
         {
           method: 'PATCH',
-          url: `${V}/sobjects/Lead/@{lookup.records[0].Id}`,
+          url: `${API}/sobjects/Lead/@{lookup.records[0].Id}`,
           referenceId: 'upd',
           body: { City: 'Rome' },
         },
         {
           method: 'POST',
-          url: `${V}/composite/sobjects`,
+          url: `${API}/composite/sobjects`,
           referenceId: 'coll',
           body: { records: [{ attributes: { type: 'Lead' }, LastName: 'L', Company: 'C' }] },
         },
         {
           method: 'GET',
-          url: `${V}/sobjects/Contact/@{contact.id}?fields=AccountId`,
+          url: `${API}/sobjects/Contact/@{contact.id}?fields=AccountId`,
           referenceId: 'readback',
         },
       ],
@@ -77,16 +73,16 @@ describe('salesforce-sim Composite', () => {
     const r = await s.api<CompositeBody>('POST', '/composite', {
       allOrNone: false,
       compositeRequest: [
-        { method: 'POST', url: `${V}/sobjects/Account`, referenceId: 'bad', body: {} },
+        { method: 'POST', url: `${API}/sobjects/Account`, referenceId: 'bad', body: {} },
         {
           method: 'POST',
-          url: `${V}/sobjects/Contact`,
+          url: `${API}/sobjects/Contact`,
           referenceId: 'dep',
           body: { LastName: 'x', AccountId: '@{bad.id}' },
         },
         {
           method: 'POST',
-          url: `${V}/sobjects/Lead`,
+          url: `${API}/sobjects/Lead`,
           referenceId: 'indep',
           body: { LastName: 'x', Company: 'y' },
         },
@@ -106,13 +102,13 @@ describe('salesforce-sim Composite', () => {
       compositeRequest: [
         {
           method: 'POST',
-          url: `${V}/sobjects/Lead`,
+          url: `${API}/sobjects/Lead`,
           referenceId: 'ok1',
           body: { LastName: 'a', Company: 'b' },
         },
         {
           method: 'POST',
-          url: `${V}/composite/sobjects`,
+          url: `${API}/composite/sobjects`,
           referenceId: 'coll',
           body: {
             allOrNone: false,
@@ -124,7 +120,7 @@ describe('salesforce-sim Composite', () => {
         },
         {
           method: 'POST',
-          url: `${V}/sobjects/Lead`,
+          url: `${API}/sobjects/Lead`,
           referenceId: 'after',
           body: { LastName: 'f', Company: 'g' },
         },
@@ -148,7 +144,7 @@ describe('salesforce-sim Composite', () => {
   it('more than 25 subrequests -> 400', async () => {
     const compositeRequest = Array.from({ length: 26 }, (_, i) => ({
       method: 'GET',
-      url: `${V}/limits`,
+      url: `${API}/limits`,
       referenceId: `r${i}`,
     }));
     const r = await s.api<CompositeBody>('POST', '/composite', { compositeRequest });
@@ -166,14 +162,14 @@ describe('salesforce-sim Composite', () => {
   it('more than 5 Collections/query subrequests -> 400 and nothing runs; 5 are fine', async () => {
     const heavy = (i: number): Record<string, unknown> =>
       i % 2 === 0
-        ? { method: 'GET', url: `${V}/query?q=SELECT+Id+FROM+Lead`, referenceId: `q${i}` }
+        ? { method: 'GET', url: `${API}/query?q=SELECT+Id+FROM+Lead`, referenceId: `q${i}` }
         : {
             method: 'POST',
-            url: `${V}/composite/sobjects`,
+            url: `${API}/composite/sobjects`,
             referenceId: `c${i}`,
             body: { records: [{ attributes: { type: 'Lead' }, LastName: 'x', Company: 'y' }] },
           };
-    const light = { method: 'GET', url: `${V}/limits`, referenceId: 'light' };
+    const light = { method: 'GET', url: `${API}/limits`, referenceId: 'light' };
     const six = await s.api<CompositeBody>('POST', '/composite', {
       compositeRequest: [light, ...[0, 1, 2, 3, 4, 5].map(heavy)],
     });
@@ -191,10 +187,10 @@ describe('salesforce-sim Composite', () => {
 
   it('validates subrequests: method case, URL prefix, referenceId, forbidden headers', async () => {
     const bad = [
-      { method: 'post', url: `${V}/sobjects/Lead`, referenceId: 'a', body: {} },
+      { method: 'post', url: `${API}/sobjects/Lead`, referenceId: 'a', body: {} },
       { method: 'GET', url: '/services/foo/limits', referenceId: 'a' },
-      { method: 'GET', url: `${V}/limits`, referenceId: 'bad-ref' },
-      { method: 'GET', url: `${V}/limits`, referenceId: 'a', httpHeaders: { Authorization: 'Bearer x' } },
+      { method: 'GET', url: `${API}/limits`, referenceId: 'bad-ref' },
+      { method: 'GET', url: `${API}/limits`, referenceId: 'a', httpHeaders: { Authorization: 'Bearer x' } },
     ];
     for (const sub of bad) {
       const r = await s.api('POST', '/composite', { compositeRequest: [sub] });
@@ -202,8 +198,8 @@ describe('salesforce-sim Composite', () => {
     }
     const dupRef = await s.api('POST', '/composite', {
       compositeRequest: [
-        { method: 'GET', url: `${V}/limits`, referenceId: 'a' },
-        { method: 'GET', url: `${V}/limits`, referenceId: 'a' },
+        { method: 'GET', url: `${API}/limits`, referenceId: 'a' },
+        { method: 'GET', url: `${API}/limits`, referenceId: 'a' },
       ],
     });
     expect(dupRef.status).toBe(400);
@@ -212,8 +208,8 @@ describe('salesforce-sim Composite', () => {
   it('subrequest errors use the single-record error array as body; unknown resources are 404', async () => {
     const r = await s.api<CompositeBody>('POST', '/composite', {
       compositeRequest: [
-        { method: 'PATCH', url: `${V}/sobjects/Lead/garbage`, referenceId: 'a', body: { City: 'x' } },
-        { method: 'GET', url: `${V}/nothing/here`, referenceId: 'b' },
+        { method: 'PATCH', url: `${API}/sobjects/Lead/garbage`, referenceId: 'a', body: { City: 'x' } },
+        { method: 'GET', url: `${API}/nothing/here`, referenceId: 'b' },
         { method: 'GET', url: '/services/data/v12.0/limits', referenceId: 'c' },
       ],
     });

@@ -1,12 +1,10 @@
-import { call, type ErrorItem, type ItemResult, type Session, startSession } from './helpers';
+import { call, type ErrorItem, type ItemResult, type Session, useSession } from './helpers';
 
 describe('salesforce-sim fault injection', () => {
   let s: Session;
-  beforeAll(async () => {
-    s = await startSession();
+  useSession((started) => {
+    s = started;
   });
-  afterAll(() => s.sim.close());
-  beforeEach(() => s.sim.state.reset());
 
   it('latencyMs delays responses', async () => {
     s.sim.state.setFaults({ latencyMs: 120 });

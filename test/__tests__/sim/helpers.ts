@@ -11,7 +11,7 @@ export const API = '/services/data/v62.0';
 export const [DEMO] = DEFAULT_USERS;
 export const [CLIENT] = DEFAULT_CLIENTS;
 
-export interface Res<T = unknown> {
+interface Res<T = unknown> {
   status: number;
   headers: Headers;
   body: T;
@@ -94,6 +94,20 @@ export async function startSession(options: SimOptions = {}): Promise<Session> {
     query: (soql) => session.api('GET', `/query?q=${encodeURIComponent(soql)}`),
   };
   return session;
+}
+
+/**
+ * Registers the suite's session hooks: start a simulator and log in once (handing the session to `assign`),
+ * close it after, and reset its state before each test.
+ */
+export function useSession(assign: (s: Session) => void, options: SimOptions = {}): void {
+  let session: Session;
+  beforeAll(async () => {
+    session = await startSession(options);
+    assign(session);
+  });
+  afterAll(() => session.sim.close());
+  beforeEach(() => session.sim.state.reset());
 }
 
 export type ErrorItem = { message: string; errorCode: string; fields?: string[] };

@@ -5,7 +5,7 @@ import {
   type ItemResult,
   passwordToken,
   type Session,
-  startSession,
+  useSession,
   API,
 } from './helpers';
 
@@ -26,11 +26,9 @@ describe('salesforce-sim ids', () => {
 
 describe('salesforce-sim metering', () => {
   let s: Session;
-  beforeAll(async () => {
-    s = await startSession();
+  useSession((started) => {
+    s = started;
   });
-  afterAll(() => s.sim.close());
-  beforeEach(() => s.sim.state.reset());
 
   it('every REST response carries Sforce-Limit-Info: api-usage=N/M, errors included', async () => {
     const a = await s.api('GET', '/limits');
@@ -158,11 +156,9 @@ describe('salesforce-sim metering', () => {
 
 describe('salesforce-sim admin API and state access', () => {
   let s: Session;
-  beforeAll(async () => {
-    s = await startSession();
+  useSession((started) => {
+    s = started;
   });
-  afterAll(() => s.sim.close());
-  beforeEach(() => s.sim.state.reset());
 
   it('seeds and lists records over HTTP, including system fields', async () => {
     const seeded = await call<{ id: string }>(`${s.sim.url}/__admin/seed/Lead`, {

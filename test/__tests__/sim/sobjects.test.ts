@@ -1,19 +1,20 @@
 import { normalizeId } from '../../../tools/salesforce-sim';
-import { API, call, type ErrorItem, type Session, startSession } from './helpers';
+import { API, call, type ErrorItem, type Session, useSession } from './helpers';
 
 type CreateBody = { id: string; success: boolean; errors: unknown[]; created?: boolean };
 
 describe('salesforce-sim single-record sObject endpoints', () => {
   let s: Session;
-  beforeAll(async () => {
-    s = await startSession({
+  useSession(
+    (started) => {
+      s = started;
+    },
+    {
       customFields: { Lead: { newProp__c: 'string', Score__c: 'int' } },
       customObjects: { Product__c: { Name: 'string', Sku__c: 'string', Price__c: 'currency' } },
       externalIdFields: { Product__c: ['Sku__c'] },
-    });
-  });
-  afterAll(() => s.sim.close());
-  beforeEach(() => s.sim.state.reset());
+    },
+  );
 
   const createLead = async (fields: Record<string, unknown>): Promise<string> => {
     const r = await s.api<CreateBody>('POST', '/sobjects/Lead', {

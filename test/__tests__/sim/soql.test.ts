@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parseSoql, tokenize } from '../../../tools/salesforce-sim/soql';
 import { HttpError } from '../../../tools/salesforce-sim/errors';
-import { API, type ErrorItem, type Session, startSession } from './helpers';
+import { API, type ErrorItem, type Session, startSession, useSession } from './helpers';
 
 /** Reference SOQL string-literal escaper following the documented escape set. */
 function soqlQuote(s: string): string {
@@ -103,11 +103,12 @@ describe('SOQL tokenizer and parser (unit)', () => {
 
 describe('salesforce-sim query endpoint', () => {
   let s: Session;
-  beforeAll(async () => {
-    s = await startSession({ customFields: { Lead: { Score__c: 'double' } } });
-  });
-  afterAll(() => s.sim.close());
-  beforeEach(() => s.sim.state.reset());
+  useSession(
+    (started) => {
+      s = started;
+    },
+    { customFields: { Lead: { Score__c: 'double' } } },
+  );
 
   const ids = (records: Record<string, unknown>[]): unknown[] => records.map((r) => r.Id);
 
@@ -311,11 +312,12 @@ describe('salesforce-sim query endpoint', () => {
 
 describe('salesforce-sim parameterizedSearch', () => {
   let s: Session;
-  beforeAll(async () => {
-    s = await startSession({ searchIndexLagMs: 0 });
-  });
-  afterAll(() => s.sim.close());
-  beforeEach(() => s.sim.state.reset());
+  useSession(
+    (started) => {
+      s = started;
+    },
+    { searchIndexLagMs: 0 },
+  );
 
   it('matches string fields containing the term, returns the requested fields, skips deleted rows', async () => {
     const live = s.sim.state.seed('Lead', { LastName: 'A', Company: 'C', Email: 'Match@Example.com' });
