@@ -12,7 +12,7 @@ import {
 import type { Prepared, WriteResult } from './dml';
 import { DeserializeError, HttpError, httpError, notFound, ROLLED_BACK, SfError } from './errors';
 import { normalizeId } from './ids';
-import type { FieldDef, ObjectDef } from './schema';
+import { upsertKeyField, type FieldDef, type ObjectDef } from './schema';
 import type { SimState } from './state';
 
 const MAX_RECORDS = 200;
@@ -128,8 +128,8 @@ function writeRecords(state: SimState, req: RestRequest, op: Op): RestResponse {
   let keyField: FieldDef | undefined;
   if (op === 'upsert') {
     upsertDef = objectOrThrow(state, req.segments[2]);
-    const f = upsertDef.fieldMap.get(req.segments[3].toLowerCase());
-    if (!f || !(f.externalId || f.idLookup)) {
+    const f = upsertKeyField(upsertDef, req.segments[3]);
+    if (!f) {
       throw httpError(
         400,
         'INVALID_FIELD',

@@ -59,16 +59,16 @@ export function projectRecord(
   return out;
 }
 
+/** Salesforce's message for a field name the object does not have. */
+export function noSuchColumn(name: string, object: string): string {
+  return `No such column '${name}' on entity '${object}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`;
+}
+
 export function fieldsParam(def: ObjectDef, raw: string | null): FieldDef[] {
   if (raw === null || raw.trim() === '') return def.fields;
   return raw.split(',').map((name) => {
     const f = def.fieldMap.get(name.trim().toLowerCase());
-    if (!f)
-      throw httpError(
-        400,
-        'INVALID_FIELD',
-        `No such column '${name.trim()}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
-      );
+    if (!f) throw httpError(400, 'INVALID_FIELD', noSuchColumn(name.trim(), def.name));
     return f;
   });
 }

@@ -257,32 +257,43 @@ export class Dml {
     return { id };
   }
 
-  /** Update by id; an unknown id is NOT_FOUND (404 for single-record calls). */
-  update(p: Prepared, rawId: string): WriteResult {
-    const r = this.resolveId(p.def, rawId);
-    if ('fail' in r) return r.fail;
-    const row = this.env.store.row(p.def, r.id);
-    if (!row) {
-      return {
-        success: false,
-        id: r.id,
-        status: 404,
-        errors: [new SfError('NOT_FOUND', 'The requested resource does not exist')],
-      };
+  /** The live (not deleted) rows whose `key` field equals `value` (case-insensitive; `Id` by the normalised id). */
+  findByKey(def: ObjectDef, key: FieldDef, value: FieldValue): SimRecord[] {
+    const ids =
+      key.type === 'id'
+        ? new Set(typeof value === 'string' ? [value] : [])
+        : (this.env.store.lookup(def, key.name, value) ?? new Set<string>());
+    const out: SimRecord[] = [];
+    for (const id of ids) {
+      const row = this.env.store.row(def, id);
+      if (row && row.IsDeleted !== true) out.push(row);
     }
-    return this.applyUpdate(p, row);
+    return out;
   }
 
+  /** Update by id; an unknown id is NOT_FOUND (404 for single-record calls). */
+  update(p: Prepared, rawId: string): WriteResult {
+    const r = this.liveRow(p.def, rawId);
+    return 'fail' in r ? r.fail : this.applyUpdate(p, r.row);
+  }
+
+  /** The row an id names, or the failure: a malformed id, NOT_FOUND, or ENTITY_IS_DELETED (both 404). */
+  private liveRow(def: ObjectDef, rawId: string): { row: SimRecord } | { fail: WriteResult } {
+    const r = this.resolveId(def, rawId);
+    if ('fail' in r) return r;
+    const row = this.env.store.row(def, r.id);
+    if (!row || row.IsDeleted === true) {
+      const error = row
+        ? new SfError('ENTITY_IS_DELETED', 'entity is deleted')
+        : new SfError('NOT_FOUND', 'The requested resource does not exist');
+      return { fail: { success: false, id: r.id, status: 404, errors: [error] } };
+    }
+    return { row };
+  }
+
+  /** Update a live row (callers have checked it exists and is not deleted). */
   private applyUpdate(p: Prepared, row: SimRecord): WriteResult {
     const id = row.Id;
-    if (row.IsDeleted === true) {
-      return {
-        success: false,
-        id,
-        status: 404,
-        errors: [new SfError('ENTITY_IS_DELETED', 'entity is deleted')],
-      };
-    }
     if (p.errors.length > 0) return { success: false, id, errors: p.errors };
     if (p.def.name === 'Lead' && row.IsConverted === true) {
       return {
@@ -326,17 +337,9 @@ export class Dml {
   upsert(p: Prepared, key: FieldDef, rawKey: unknown): WriteResult {
     let keyValue: FieldValue;
     if (key.type === 'id') {
-      keyValue = typeof rawKey === 'string' ? normalizeId(rawKey) : null;
-      if (keyValue === null) {
-        return {
-          success: false,
-          errors: [
-            new SfError('MALFORMED_ID', `${p.def.label} ID: id value of incorrect type: ${String(rawKey)}`, [
-              'Id',
-            ]),
-          ],
-        };
-      }
+      const r = this.resolveId(p.def, String(rawKey));
+      if ('fail' in r) return r.fail;
+      keyValue = r.id;
     } else {
       const v = this.coerce(p.def, key, rawKey);
       if (v instanceof SfError) return { success: false, errors: [v] };
@@ -348,17 +351,7 @@ export class Dml {
         errors: [new SfError('MISSING_ARGUMENT', `${key.name} not specified`, [key.name])],
       };
     }
-    const matches: SimRecord[] = [];
-    if (key.type === 'id') {
-      const row = this.env.store.row(p.def, keyValue as string);
-      if (row && row.IsDeleted !== true) matches.push(row);
-    } else {
-      const ids = this.env.store.lookup(p.def, key.name, keyValue) ?? new Set<string>();
-      for (const id of ids) {
-        const row = this.env.store.row(p.def, id);
-        if (row && row.IsDeleted !== true) matches.push(row);
-      }
-    }
+    const matches = this.findByKey(p.def, key, keyValue);
     if (matches.length > 1) {
       const ids = matches.map((m) => m.Id);
       return {
@@ -392,27 +385,11 @@ export class Dml {
   }
 
   delete(def: ObjectDef, rawId: string): WriteResult {
-    const r = this.resolveId(def, rawId);
+    const r = this.liveRow(def, rawId);
     if ('fail' in r) return r.fail;
-    const row = this.env.store.row(def, r.id);
-    if (!row) {
-      return {
-        success: false,
-        id: r.id,
-        status: 404,
-        errors: [new SfError('NOT_FOUND', 'The requested resource does not exist')],
-      };
-    }
-    if (row.IsDeleted === true) {
-      return {
-        success: false,
-        id: r.id,
-        status: 404,
-        errors: [new SfError('ENTITY_IS_DELETED', 'entity is deleted')],
-      };
-    }
-    if (this.isLocked(r.id, row.Email)) return { success: false, id: r.id, errors: [LOCK_ERROR] };
+    const { row } = r;
+    if (this.isLocked(row.Id, row.Email)) return { success: false, id: row.Id, errors: [LOCK_ERROR] };
     this.env.store.put(def, { ...row, IsDeleted: true });
-    return { success: true, id: r.id };
+    return { success: true, id: row.Id };
   }
 }

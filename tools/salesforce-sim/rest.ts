@@ -13,7 +13,14 @@ import {
 import { DeserializeError, HttpError, httpError, notFound, SfError } from './errors';
 import { type Prepared, type WriteResult } from './dml';
 import { normalizeId } from './ids';
-import { type FieldDef, type ObjectDef, describeGlobalEntry, describeObject, STRING_TYPES } from './schema';
+import {
+  type FieldDef,
+  type ObjectDef,
+  describeGlobalEntry,
+  describeObject,
+  STRING_TYPES,
+  upsertKeyField,
+} from './schema';
 import { compileQuery, parseSoql, sortRecords } from './soql';
 import type { SimState } from './state';
 import type { EndpointKind, SimRecord } from './types';
@@ -109,12 +116,6 @@ function prepareSingle(state: SimState, def: ObjectDef, body: unknown, op: 'crea
   }
 }
 
-function extIdField(def: ObjectDef, name: string): FieldDef | undefined {
-  const f = def.fieldMap.get(name.toLowerCase());
-  if (!f || !(f.externalId || f.idLookup)) return undefined;
-  return f;
-}
-
 // ----------------------------------------------------------------------------------- sobjects
 
 function handleSobjects(state: SimState, req: RestRequest): RestResponse {
@@ -174,7 +175,7 @@ function handleSobjects(state: SimState, req: RestRequest): RestResponse {
   }
 
   // sobjects/{Obj}/{ExternalIdField}/{value}
-  const key = extIdField(def, third);
+  const key = upsertKeyField(def, third);
   if (!key) throw notFound();
   if (method === 'PATCH' || method === 'POST') {
     const body = asObject(req.body);
@@ -234,18 +235,8 @@ function handleSobjects(state: SimState, req: RestRequest): RestResponse {
 }
 
 function matchByKey(state: SimState, def: ObjectDef, key: FieldDef, raw: string): SimRecord[] {
-  if (key.type === 'id') {
-    const id = normalizeId(raw);
-    const row = id ? state.store.row(def, id) : undefined;
-    return row && row.IsDeleted !== true ? [row] : [];
-  }
-  const ids = state.store.lookup(def, key.name, raw) ?? new Set<string>();
-  const out: SimRecord[] = [];
-  for (const id of ids) {
-    const row = state.store.row(def, id);
-    if (row && row.IsDeleted !== true) out.push(row);
-  }
-  return out;
+  const value = key.type === 'id' ? normalizeId(raw) : raw;
+  return value === null ? [] : state.dml.findByKey(def, key, value);
 }
 
 function createSingle(state: SimState, req: RestRequest, def: ObjectDef): RestResponse {

@@ -421,3 +421,9 @@ export function describeGlobalEntry(o: ObjectDef, version: string): Record<strin
     urls: { sobject: base, describe: `${base}/describe`, rowTemplate: `${base}/{ID}` },
   };
 }
+
+/** The field an upsert or a by-key read may match on: an External ID or idLookup field (names compare any case). */
+export function upsertKeyField(def: ObjectDef, name: string): FieldDef | undefined {
+  const f = def.fieldMap.get(name.toLowerCase());
+  return f && (f.externalId || f.idLookup) ? f : undefined;
+}

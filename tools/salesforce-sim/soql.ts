@@ -7,6 +7,7 @@
  *   term := NOT term | '(' cond ')' | field op literal | field [NOT] IN '(' literal, ... ')' | field LIKE 'pattern'
  *   op   := = != <> < <= > >=
  */
+import { noSuchColumn } from './common';
 import { httpError, type HttpError } from './errors';
 import { normalizeId } from './ids';
 import { type FieldDef, type ObjectDef, type Schema, ID_TYPES, NUMBER_TYPES, STRING_TYPES } from './schema';
@@ -89,6 +90,11 @@ function located(soql: string, pos: number, text: string): string {
 
 export function malformed(soql: string, pos: number, text: string): HttpError {
   return httpError(400, 'MALFORMED_QUERY', located(soql, pos, text));
+}
+
+/** An INVALID_FIELD error pointing at the offending column. */
+function invalidFieldAt(soql: string, pos: number, text: string): HttpError {
+  return httpError(400, 'INVALID_FIELD', located(soql, pos, text));
 }
 
 const ESCAPES: Record<string, string> = {
@@ -436,15 +442,7 @@ export interface CompiledQuery {
 }
 
 function invalidField(soql: string, pos: number, name: string, obj: string): HttpError {
-  return httpError(
-    400,
-    'INVALID_FIELD',
-    located(
-      soql,
-      pos,
-      `No such column '${name}' on entity '${obj}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
-    ),
-  );
+  return invalidFieldAt(soql, pos, noSuchColumn(name, obj));
 }
 
 function typeName(f: FieldDef): string {
@@ -491,14 +489,10 @@ export function compileQuery(soql: string, q: Query, schema: Schema): CompiledQu
     const wrongType = (): HttpError => {
       const t = typeName(f);
       const quoted = t === 'string' || t === 'id';
-      return httpError(
-        400,
-        'INVALID_FIELD',
-        located(
-          soql,
-          pos,
-          `value of filter criterion for field '${f.name}' must be of type ${t} and ${quoted ? 'should be enclosed in quotes' : 'should not be enclosed in quotes'}`,
-        ),
+      return invalidFieldAt(
+        soql,
+        pos,
+        `value of filter criterion for field '${f.name}' must be of type ${t} and ${quoted ? 'should be enclosed in quotes' : 'should not be enclosed in quotes'}`,
       );
     };
     if (lit.kind === 'null') {
@@ -562,11 +556,7 @@ export function compileQuery(soql: string, q: Query, schema: Schema): CompiledQu
       case 'like': {
         const f = field(c.field);
         if (!STRING_TYPES.has(f.type) && !ID_TYPES.has(f.type)) {
-          throw httpError(
-            400,
-            'INVALID_FIELD',
-            located(soql, c.pos, `invalid operator on ${f.type} field: LIKE`),
-          );
+          throw invalidFieldAt(soql, c.pos, `invalid operator on ${f.type} field: LIKE`);
         }
         if (c.value.kind !== 'string') throw malformed(soql, c.pos, 'unexpected token');
         const re = new RegExp(`^${c.value.likeRegex}$`, 'is');
