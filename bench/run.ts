@@ -16,7 +16,7 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import type { RequestDescriptor, RouterInput, RouterOutput } from '../src/framework/types';
+import type { RequestDescriptor, RouterInput } from '../src/framework/types';
 import { tokenCache } from '../src/v0/destinations/salesforce/auth';
 import { HttpSalesforceClient } from '../src/v0/destinations/salesforce/client';
 import { quotaGuard } from '../src/v0/destinations/salesforce/quota';
@@ -203,76 +203,76 @@ interface Measured {
   floorUs: number;
 }
 
-async function runSingle(
-  dest: SalesforceDestination,
+/**
+ * The measuring frame both paths share, so their figures compare: events in slices of `size`, CPU metered around
+ * each slice's transform only, then the slice delivered.
+ */
+async function runSlices<T>(
   events: RouterInput[],
-  window: number,
+  size: number,
+  transform: (slice: RouterInput[]) => Promise<T>,
+  deliver: (slice: RouterInput[], out: T, statuses: Map<number, JobStatus>) => Promise<void>,
 ): Promise<Measured> {
   const statuses = new Map<number, JobStatus>();
-  const inputs = slices(events, window).map((slice) => JSON.stringify(slice));
-  const outputs: unknown[] = [];
+  const inputs = slices(events, size).map((slice) => JSON.stringify(slice));
+  const outputs: T[] = [];
   const cpu = new CpuMeter();
   let transformWallMs = 0;
   let deliveryWallMs = 0;
   const started = performance.now();
-  for (let i = 0; i < events.length; i += window) {
-    const slice = events.slice(i, i + window);
+  for (let i = 0; i < events.length; i += size) {
+    const slice = events.slice(i, i + size);
     const t0 = performance.now();
     cpu.begin();
-    // A processor request's events are transformed concurrently, as rudder-transformer does.
-    const results = await Promise.all(
-      slice.map((event) =>
-        dest.process(event).then(
-          (descriptors): RequestDescriptor[] | JobStatus => descriptors,
-          (error: unknown) => statusOfError(error),
-        ),
-      ),
-    );
+    const out = await transform(slice);
     cpu.end();
     transformWallMs += performance.now() - t0;
-    outputs.push(results);
+    outputs.push(out);
     const d0 = performance.now();
-    for (let k = 0; k < slice.length; k += 1) {
-      const result = results[k];
-      const jobId = slice[k].metadata?.jobId as number;
-      statuses.set(
-        jobId,
-        Array.isArray(result) ? await deliverDescriptors(result, slice[k].metadata) : result,
-      );
-    }
+    await deliver(slice, out, statuses);
     deliveryWallMs += performance.now() - d0;
   }
   const wallMs = performance.now() - started;
   return { statuses, cpu, transformWallMs, deliveryWallMs, wallMs, floorUs: floorCpu(inputs, outputs) };
 }
 
-async function runRouter(
-  dest: SalesforceDestination,
-  events: RouterInput[],
-  batch: number,
-): Promise<Measured> {
-  const statuses = new Map<number, JobStatus>();
-  const inputs = slices(events, batch).map((slice) => JSON.stringify(slice));
-  const outputs: RouterOutput[][] = [];
-  const cpu = new CpuMeter();
-  let transformWallMs = 0;
-  let deliveryWallMs = 0;
-  const started = performance.now();
-  for (let i = 0; i < events.length; i += batch) {
-    const slice = events.slice(i, i + batch);
-    const t0 = performance.now();
-    cpu.begin();
-    const out = await dest.processRouterDest(slice);
-    cpu.end();
-    transformWallMs += performance.now() - t0;
-    outputs.push(out);
-    const d0 = performance.now();
-    const delivered = await deliverRouterOutputs(out, dest);
-    deliveryWallMs += performance.now() - d0;
-    delivered.forEach((s, id) => statuses.set(id, s));
-  }
-  const wallMs = performance.now() - started;
-  return { statuses, cpu, transformWallMs, deliveryWallMs, wallMs, floorUs: floorCpu(inputs, outputs) };
+function runSingle(dest: SalesforceDestination, events: RouterInput[], window: number): Promise<Measured> {
+  return runSlices(
+    events,
+    window,
+    // A processor request's events are transformed concurrently, as rudder-transformer does.
+    (slice) =>
+      Promise.all(
+        slice.map((event) =>
+          dest.process(event).then(
+            (descriptors): RequestDescriptor[] | JobStatus => descriptors,
+            (error: unknown) => statusOfError(error),
+          ),
+        ),
+      ),
+    async (slice, results, statuses) => {
+      for (let k = 0; k < slice.length; k += 1) {
+        const result = results[k];
+        const jobId = slice[k].metadata?.jobId as number;
+        statuses.set(
+          jobId,
+          Array.isArray(result) ? await deliverDescriptors(result, slice[k].metadata) : result,
+        );
+      }
+    },
+  );
+}
+
+function runRouter(dest: SalesforceDestination, events: RouterInput[], batch: number): Promise<Measured> {
+  return runSlices(
+    events,
+    batch,
+    (slice) => dest.processRouterDest(slice),
+    async (_slice, out, statuses) => {
+      const delivered = await deliverRouterOutputs(out, dest);
+      delivered.forEach((s, id) => statuses.set(id, s));
+    },
+  );
 }
 
 async function measure(
