@@ -18,12 +18,12 @@ import type {
   RouterOutput,
   RouterSuccessOutput,
 } from '../src/framework/types';
-import type { SalesforceDestination } from '../src/v0/destinations/salesforce/transform';
 import {
-  proxy,
-  responseHandler as v0ResponseHandler,
-} from '../src/v0/destinations/salesforce/networkHandler';
-import { responseHandler as v1ResponseHandler } from '../src/v1/destinations/salesforce/networkHandler';
+  createV0Handler,
+  createV1Handler,
+  type SalesforceDestination,
+  type SalesforceRuntime,
+} from '../src/v0/destinations/salesforce/index';
 
 export interface JobStatus {
   statusCode: number;
@@ -50,13 +50,21 @@ function isDeliverable(output: RouterOutput): output is RouterSuccessOutput {
   return output.statusCode === 200 && 'batchedRequest' in output;
 }
 
-/** One proxy v1 call: send the descriptor, classify the answer per job; a missing job gets 500 as in the server. */
-async function proxyV1(descriptor: RequestDescriptor, metadata: Metadata[]): Promise<JobStatuses> {
+/**
+ * One proxy v1 call: send the descriptor, classify the answer per job; a missing job gets 500 as in the server. A
+ * thrown error is a whole-request failure: every job gets its status (and auth category), as the host does.
+ */
+async function proxyV1(
+  descriptor: RequestDescriptor,
+  metadata: Metadata[],
+  runtime: SalesforceRuntime,
+): Promise<JobStatuses> {
   const out: JobStatuses = new Map();
   let authErrorCategory: string | undefined;
+  const handler = createV1Handler(runtime);
   try {
-    const destinationResponse = await proxy(descriptor, DEST_TYPE);
-    const result = v1ResponseHandler({
+    const destinationResponse = await handler.proxy(descriptor, DEST_TYPE);
+    const result = handler.responseHandler({
       destinationResponse,
       rudderJobMetadata: metadata,
       destType: DEST_TYPE,
@@ -68,9 +76,7 @@ async function proxyV1(descriptor: RequestDescriptor, metadata: Metadata[]): Pro
       out.set(jobIdOf(entry.metadata), status);
     }
   } catch (error) {
-    // The transformer's proxy route would answer with an envelope failure: every job 500.
-    const message = error instanceof Error ? error.message : String(error);
-    for (const m of metadata) out.set(jobIdOf(m), { statusCode: 500, error: `proxy failed: ${message}` });
+    for (const m of metadata) out.set(jobIdOf(m), v1FailureStatus(error));
     return out;
   }
   for (const m of metadata) {
@@ -92,7 +98,7 @@ async function deliverElement(
   const requests = Array.isArray(output.batchedRequest) ? output.batchedRequest : [output.batchedRequest];
   let statuses: JobStatuses = new Map();
   for (let i = 0; i < requests.length; i += 1) {
-    statuses = await proxyV1(requests[i], metadata);
+    statuses = await proxyV1(requests[i], metadata, dest.runtime);
     const last = i === requests.length - 1;
     if (!last && [...statuses.values()].some((s) => isNonTerminal(s.statusCode))) {
       const failed: JobStatuses = new Map();
@@ -163,6 +169,16 @@ export async function deliverRouterOutputs(
   return result;
 }
 
+/** A job's status when the v1 handler throws: the error's status, the destination's answer as the body (A.5.4). */
+function v1FailureStatus(error: unknown): JobStatus {
+  const obj = toErrorObject(error, {}, false);
+  const answer = obj.destinationResponse;
+  const body = typeof answer === 'object' ? JSON.stringify(answer.response) : undefined;
+  const status: JobStatus = { statusCode: obj.status, error: body || obj.message };
+  if (obj.authErrorCategory) status.authErrorCategory = obj.authErrorCategory;
+  return status;
+}
+
 /** The status of an error thrown by `process` or by the v0 handler. */
 export function statusOfError(error: unknown): JobStatus {
   const obj = toErrorObject(error);
@@ -175,12 +191,14 @@ export function statusOfError(error: unknown): JobStatus {
 export async function deliverDescriptors(
   descriptors: RequestDescriptor[],
   metadata: Metadata | undefined,
+  runtime: SalesforceRuntime,
 ): Promise<JobStatus> {
   let status: JobStatus = { statusCode: 200, error: '' };
+  const handler = createV0Handler(runtime);
   for (const descriptor of descriptors) {
-    const destinationResponse = await proxy(descriptor, DEST_TYPE);
+    const destinationResponse = await handler.proxy(descriptor, DEST_TYPE);
     try {
-      const result = v0ResponseHandler({
+      const result = handler.responseHandler({
         destinationResponse,
         rudderJobMetadata: metadata ? { ...metadata, userId: '' } : undefined,
         destType: DEST_TYPE,
@@ -204,5 +222,5 @@ export async function processAndDeliver(
   } catch (error) {
     return statusOfError(error);
   }
-  return deliverDescriptors(descriptors, event.metadata);
+  return deliverDescriptors(descriptors, event.metadata, dest.runtime);
 }

@@ -8,7 +8,7 @@
  *   (b) the router in record mode at batch 1, 20, 200, 1000;
  *   (c) the router in collections mode at batch 1, 20, 200, 1000 (proxy v1 delivery);
  *   (d) reverse ETL (native upserts by an External ID field) in collections mode at batch 200.
- * Each configuration uses a fresh HttpSalesforceClient (so its describes are counted) after a warm-up pass.
+ * Each configuration uses a fresh runtime (so its describes are counted) after a warm-up pass.
  * Transform CPU is `process.cpuUsage` around the transform calls only; the floor is JSON.parse of the inputs plus
  * JSON.stringify of the outputs, the least any host must spend on the same data.
  */
@@ -17,14 +17,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { RequestDescriptor, RouterInput } from '../src/framework/types';
-import { tokenCache } from '../src/v0/destinations/salesforce/auth';
-import { HttpSalesforceClient } from '../src/v0/destinations/salesforce/client';
-import { quotaGuard } from '../src/v0/destinations/salesforce/quota';
 import {
   createSalesforceDestination,
   type SalesforceDestination,
 } from '../src/v0/destinations/salesforce/transform';
-import { TtlCache } from '../src/framework/cache';
 import { deliverDescriptors, deliverRouterOutputs, statusOfError, type JobStatus } from './deliver';
 import { demoDestinationConfig } from '../tools/salesforce-sim';
 import { startSimProcess, type SimProcess } from './simProcess';
@@ -155,9 +151,9 @@ class RssSampler {
   }
 }
 
-/** A destination with a fresh describe cache (its describes are counted) and the process-wide token cache. */
+/** A destination on a fresh runtime: its describes (and its one login) are counted, no quota state is carried over. */
 function freshDestination(): SalesforceDestination {
-  return createSalesforceDestination(new HttpSalesforceClient(tokenCache, new TtlCache(() => 3_600_000)));
+  return createSalesforceDestination();
 }
 
 function countStatuses(statuses: Iterable<JobStatus>): Record<string, number> {
@@ -256,7 +252,7 @@ function runSingle(dest: SalesforceDestination, events: RouterInput[], window: n
         const jobId = slice[k].metadata?.jobId as number;
         statuses.set(
           jobId,
-          Array.isArray(result) ? await deliverDescriptors(result, slice[k].metadata) : result,
+          Array.isArray(result) ? await deliverDescriptors(result, slice[k].metadata, dest.runtime) : result,
         );
       }
     },
@@ -283,7 +279,6 @@ async function measure(
   warmUp: boolean,
 ): Promise<ConfigResult> {
   await sim.reset();
-  quotaGuard.clear();
   const n = warmUp ? Math.min(args.n, 400) : args.n;
   const seed = warmUp ? args.seed + 1000 : args.seed;
   const destination = makeDestination(

@@ -18,7 +18,7 @@ import { ajv, describeAjvErrors, isObject } from '../framework/validate';
 import { deliverV0, deliverV1 } from '../server/delivery';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
 import { CliError, parseRequest, summarizeRequest, table, truncate, type Io } from './common';
-import { destInfoOf } from '../v0/destinations/salesforce/delivery';
+import { destInfoOf } from '../v0/destinations/salesforce/index';
 
 export type ProxyVersion = 'v0' | 'v1';
 

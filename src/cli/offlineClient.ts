@@ -2,8 +2,12 @@
  * A SalesforceClient that never touches the network: a placeholder session, and every lookup answers "no record",
  * so an event's records show up as creates.
  */
-import type { AuthInfo } from '../v0/destinations/salesforce/auth';
-import type { SalesforceClient, SessionContext, SObjectRecord } from '../v0/destinations/salesforce/client';
+import type {
+  AuthInfo,
+  SalesforceClient,
+  SessionContext,
+  SObjectRecord,
+} from '../v0/destinations/salesforce/index';
 
 export const PLACEHOLDER_TOKEN = '<access-token>';
 export const PLACEHOLDER_INSTANCE = 'https://<your-instance>.my.salesforce.com';

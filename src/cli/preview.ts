@@ -4,10 +4,7 @@
  * Offline by default: a placeholder session and lookups that find nothing (so records show as creates). With
  * `--network` the lookups (and the sign-in) really run against the configured org; the writes are still only shown.
  */
-import { toErrorObject } from '../framework/errors';
-import type { RequestDescriptor } from '../framework/types';
-import { defaultClient, type SalesforceClient } from '../v0/destinations/salesforce/client';
-import { createSalesforceDestination } from '../v0/destinations/salesforce/transform';
+import { inspectEvent } from '../v0/destinations/salesforce/index';
 import {
   destinationFromConfig,
   maskHeaders,
@@ -41,16 +38,6 @@ export interface PreviewResult {
   statTags?: Record<string, string | undefined>;
 }
 
-/** The real client with its lookups recorded. */
-function recording(inner: SalesforceClient, lookups: string[]): SalesforceClient {
-  const client = Object.create(inner) as SalesforceClient;
-  client.query = (ctx, soql, suffix) => {
-    lookups.push(soql);
-    return inner.query(ctx, soql, suffix);
-  };
-  return client;
-}
-
 const EMPTY_CONFIG = {};
 
 export async function previewEvent(file: string, options: PreviewOptions): Promise<PreviewResult> {
@@ -65,38 +52,27 @@ export async function previewEvent(file: string, options: PreviewOptions): Promi
     { jobId: 1 },
     file,
   );
-  const lookups: string[] = [];
-  const destination = createSalesforceDestination(
-    recording(options.network ? defaultClient : new OfflineClient(), lookups),
-  );
   const mode = options.network ? 'network' : 'offline';
-  try {
-    const descriptors: RequestDescriptor[] = await destination.process(input);
-    return {
-      mode,
-      outcome: 'requests',
-      lookups,
-      requests: descriptors.map((d) => ({
-        action: summarizeRequest(d).action,
-        method: d.method,
-        endpoint: d.endpoint,
-        headers: maskHeaders(d.headers),
-        params: d.params,
-        json: d.body.JSON,
-      })),
-    };
-  } catch (error) {
-    const obj = toErrorObject(error, {}, false);
-    return {
-      mode,
-      outcome: obj.status === 298 ? 'filtered' : 'rejected',
-      lookups,
-      requests: [],
-      status: obj.status,
-      error: obj.message,
-      statTags: obj.statTags,
-    };
+  const inspection = await inspectEvent(input, options.network ? {} : { client: new OfflineClient() });
+  const { lookups, rejected } = inspection;
+  if (rejected) {
+    const { status, message, statTags } = rejected;
+    const outcome = status === 298 ? 'filtered' : 'rejected';
+    return { mode, outcome, lookups, requests: [], status, error: message, statTags };
   }
+  return {
+    mode,
+    outcome: 'requests',
+    lookups,
+    requests: inspection.requests.map((d) => ({
+      action: summarizeRequest(d).action,
+      method: d.method,
+      endpoint: d.endpoint,
+      headers: maskHeaders(d.headers),
+      params: d.params,
+      json: d.body.JSON,
+    })),
+  };
 }
 
 function render(result: PreviewResult): string {

@@ -15,8 +15,7 @@ import { outcomeOf } from '../framework/outcomes';
 import type { Destination, TransformInput } from '../framework/types';
 import { salesforceHandlers } from '../server/destinations';
 import { runRouter, type RouterReplyElement } from '../server/router';
-import { defaultClient } from '../v0/destinations/salesforce/client';
-import { createSalesforceDestination } from '../v0/destinations/salesforce/transform';
+import { createSalesforceDestination } from '../v0/destinations/salesforce/index';
 import { CliError, destinationFromConfig, readJsonFile, toInput, type Io } from './common';
 import { OfflineClient } from './offlineClient';
 
@@ -94,8 +93,8 @@ export async function transformFile(
   } catch {
     throw new CliError(`Cannot read events file ${file}`);
   }
-  const client = options.offline ? new OfflineClient() : defaultClient;
-  const handlers = salesforceHandlers({ transform: createSalesforceDestination(client) });
+  const transform = createSalesforceDestination(options.offline ? { client: new OfflineClient() } : {});
+  const handlers = salesforceHandlers({ transform });
   const output: WriteStream | undefined = options.out ? createWriteStream(options.out) : undefined;
   const write = async (text: string) => {
     if (!output) return io.out(text);

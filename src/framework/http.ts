@@ -1,37 +1,32 @@
 /**
- * The one HTTP client: an axios instance with timeouts and keep-alive agents, and the response normalisation of
- * spec A.5.2 (`processAxiosResponse`), so network handlers see `{status, response, headers}` whatever happened,
- * including timeouts and resets.
+ * The HTTP transport: requests go through an axios-like client, by default the `axios` package's default export, so
+ * a host's axios mocks, interceptors and metrics see them (rudder-transformer's component tests mock the default
+ * axios). Each request carries our own keep-alive agents, timeout and response handling; the outcome is normalised as
+ * in spec A.5.2 (`processAxiosResponse`), so callers see `{status, response, headers}` whatever happened, including
+ * timeouts and resets. Sending never throws.
  */
 import http from 'node:http';
 import https from 'node:https';
-import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { AxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { ProcessedResponse, RequestDescriptor } from './types';
 import { payloadOf } from './descriptors';
-import { envPositiveNumber } from './env';
 
-/** Per-request timeout; rudder-server's proxy timeout header (`RdProxy-Timeout`) may lower it per request. */
-export const REQUEST_TIMEOUT_MS = envPositiveNumber('REQUEST_TIMEOUT_IN_MS', 60_000);
+/** What the transport needs of axios: its `request` method. A host passes its own copy or instance. */
+export interface AxiosLike {
+  request(config: AxiosRequestConfig): Promise<Pick<AxiosResponse, 'status' | 'data' | 'headers'>>;
+}
 
-export const httpClient: AxiosInstance = axios.create({
-  timeout: REQUEST_TIMEOUT_MS,
-  httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 64 }),
-  maxRedirects: 5,
-  // Every status is an answer to classify, not an exception.
-  validateStatus: () => true,
-  // Parse JSON when we can, keep the raw text when we cannot (malformed bodies are classified, not thrown).
-  transformResponse: [
-    (data: unknown) => {
-      if (typeof data !== 'string' || data === '') return data;
-      try {
-        return JSON.parse(data) as unknown;
-      } catch {
-        return data;
-      }
-    },
-  ],
-});
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  params?: Record<string, unknown>;
+  data?: unknown;
+  timeoutMs?: number;
+}
+
+/** Sends one request and normalises the outcome; never throws. */
+export type HttpTransport = (request: HttpRequest) => Promise<ProcessedResponse>;
 
 /** Node system error codes that mean "try again" (500) versus "this will not work" (400), as the reference. */
 const RETRYABLE_CODES = new Set([
@@ -47,7 +42,7 @@ const RETRYABLE_CODES = new Set([
   'ENETUNREACH',
 ]);
 
-function headersOf(response: AxiosResponse): Record<string, string> | undefined {
+function headersOf(response: Pick<AxiosResponse, 'headers'>): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(response.headers ?? {})) {
     if (typeof value === 'string') out[key.toLowerCase()] = value;
@@ -57,7 +52,9 @@ function headersOf(response: AxiosResponse): Record<string, string> | undefined 
   return Object.keys(out).length ? out : undefined;
 }
 
-export function processResponse(response: AxiosResponse): ProcessedResponse {
+export function processResponse(
+  response: Pick<AxiosResponse, 'status' | 'data' | 'headers'>,
+): ProcessedResponse {
   const processed: ProcessedResponse = { status: response.status || 500, response: response.data ?? '' };
   const headers = headersOf(response);
   if (headers) processed.headers = headers;
@@ -75,46 +72,61 @@ export function processNetworkError(error: unknown): ProcessedResponse {
   return { status: 500, response: `[NETWORK] :: ${text}` };
 }
 
-export interface HttpRequest {
-  method: string;
-  url: string;
-  headers?: Record<string, string>;
-  params?: Record<string, unknown>;
-  data?: unknown;
-  timeoutMs?: number;
-}
-
-/** Send one request and normalise the outcome; never throws. */
-export async function send(request: HttpRequest): Promise<ProcessedResponse> {
+/** Parse JSON when we can, keep the raw text when we cannot (malformed bodies are classified, not thrown). */
+function parseBody(data: unknown): unknown {
+  if (typeof data !== 'string' || data === '') return data;
   try {
-    const response = await httpClient.request({
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      params: request.params,
-      data: request.data,
-      timeout: request.timeoutMs ?? REQUEST_TIMEOUT_MS,
-    });
-    return processResponse(response);
-  } catch (error) {
-    return processNetworkError(error);
+    return JSON.parse(data) as unknown;
+  } catch {
+    return data;
   }
 }
 
-/** Send a request descriptor the way the transformer proxy does (spec A.5.2 `prepareProxyRequest`). */
-export function sendDescriptor(
-  descriptor: RequestDescriptor,
-  timeoutMs?: number,
-): Promise<ProcessedResponse> {
+export interface TransportOptions {
+  /** The client requests go through; default the `axios` package's default export. */
+  axios?: AxiosLike;
+  /** Per-request timeout when the request gives none. */
+  timeoutMs: number;
+}
+
+export function createHttpTransport(options: TransportOptions): HttpTransport {
+  const client = options.axios ?? axios;
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  return async (request) => {
+    try {
+      const response = await client.request({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        params: request.params,
+        data: request.data,
+        timeout: request.timeoutMs ?? options.timeoutMs,
+        httpAgent,
+        httpsAgent,
+        maxRedirects: 5,
+        // Every status is an answer to classify, not an exception.
+        validateStatus: () => true,
+        transformResponse: [parseBody],
+      });
+      return processResponse(response);
+    } catch (error) {
+      return processNetworkError(error);
+    }
+  };
+}
+
+/** A request descriptor as the transformer proxy sends it (spec A.5.2 `prepareProxyRequest`). */
+export function descriptorRequest(descriptor: RequestDescriptor, timeoutMs?: number): HttpRequest {
   const params = descriptor.params && Object.keys(descriptor.params).length ? descriptor.params : undefined;
   const form = descriptor.body.FORM;
   const hasForm = form && typeof form === 'object' && Object.keys(form).length > 0;
-  return send({
+  return {
     method: descriptor.method,
     url: descriptor.endpoint,
     headers: { ...descriptor.headers, 'User-Agent': 'RudderLabs' },
     params,
     data: hasForm ? new URLSearchParams(form as Record<string, string>).toString() : payloadOf(descriptor),
     timeoutMs,
-  });
+  };
 }

@@ -1,10 +1,10 @@
 /**
- * Observation points for the host's metrics and logs. Destinations report; the host (src/server) listens.
- * Nothing here carries a secret: only names, counts and statuses.
+ * Observation points for the host's metrics and logs. Destinations report to the {@link Telemetry} of their runtime;
+ * the host (src/server) listens to it. Nothing here carries a secret: only names, counts and statuses.
  */
 export interface ApiCallEvent {
   destinationId: string;
-  /** A low-cardinality endpoint kind, such as `token`, `query`, `sobjects`, `composite`. */
+  /** A low-cardinality endpoint kind, such as `token`, `query`, `describe`, `delivery`. */
   endpoint: string;
   status: number;
 }
@@ -20,22 +20,26 @@ export interface TelemetryListener {
   batch?(event: { destinationId: string; size: number; outputs: number }): void;
 }
 
-const listeners = new Set<TelemetryListener>();
+/** A set of listeners; reporting never fails the caller. */
+export class Telemetry {
+  private readonly listeners = new Set<TelemetryListener>();
 
-export function addTelemetryListener(listener: TelemetryListener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
+  /** Listen; returns the function that stops listening. */
+  listen(listener: TelemetryListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
-export function emit<K extends keyof TelemetryListener>(
-  kind: K,
-  event: Parameters<NonNullable<TelemetryListener[K]>>[0],
-): void {
-  for (const listener of listeners) {
-    try {
-      (listener[kind] as ((e: typeof event) => void) | undefined)?.(event);
-    } catch {
-      // A failing listener must never fail a transform.
+  emit<K extends keyof TelemetryListener>(
+    kind: K,
+    event: Parameters<NonNullable<TelemetryListener[K]>>[0],
+  ): void {
+    for (const listener of this.listeners) {
+      try {
+        (listener[kind] as ((e: typeof event) => void) | undefined)?.(event);
+      } catch {
+        // A failing listener must never fail a transform.
+      }
     }
   }
 }

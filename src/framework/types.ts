@@ -176,6 +176,8 @@ export interface DeliveryJobResult {
   statusCode: number;
   metadata: Metadata;
   error: string;
+  /** A failed job's stat tags (the host's delivery tags included). */
+  statTags?: StatTags;
 }
 export interface DeliveryV1Result {
   status: number;

@@ -142,7 +142,7 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
   const concurrency = options.processorConcurrency ?? DEFAULT_PROCESSOR_CONCURRENCY;
   const version = options.version ?? process.env.transformer_build_version ?? process.env.npm_package_version;
   const gitCommitSha = process.env.git_commit_sha;
-  const metrics = new ServerMetrics({ defaultMetrics: options.defaultMetrics });
+  const metrics = new ServerMetrics(handlers.runtime.telemetry, { defaultMetrics: options.defaultMetrics });
 
   const app = Fastify({
     bodyLimit,

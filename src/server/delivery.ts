@@ -3,7 +3,7 @@
  * response to the destination's network handler, and shape the reply the way rudder-server reads it.
  * Transport-free, so the HTTP routes and the CLI share it.
  */
-import { isTransformerError, toErrorObject, type StatTags } from '../framework/errors';
+import { isContractError, toErrorObject, type StatTags } from '../framework/errors';
 import type {
   DeliveryJobResult,
   DeliveryV0Result,
@@ -78,7 +78,7 @@ export async function deliverV0(
     });
     return { httpStatus: compatibleStatus(output.status), output };
   } catch (error) {
-    if (!isTransformerError(error)) onUnexpected?.(error, 'proxy v0');
+    if (!isContractError(error)) onUnexpected?.(error, 'proxy v0');
     const tags = errorTags(destType, 'dataDelivery', metadata, NON_DETERMINABLE);
     const obj = toErrorObject(error, tags, false);
     const output: DeliveryV0Failure = {
@@ -121,7 +121,7 @@ export async function deliverV1(
     return { httpStatus: output.authErrorCategory ? compatibleStatus(output.status) : 200, output };
   } catch (error) {
     // Spec A.5.4 item 3 (`handlevV1DeliveriesFailureEvents`): every job gets the error's status.
-    if (!isTransformerError(error)) onUnexpected?.(error, 'proxy v1');
+    if (!isContractError(error)) onUnexpected?.(error, 'proxy v1');
     const tags = errorTags(destType, 'dataDelivery', jobs[0], NON_DETERMINABLE);
     const obj = toErrorObject(error, tags, false);
     const text = failureText(obj.destinationResponse, obj.message);

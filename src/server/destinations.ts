@@ -10,17 +10,21 @@ import type {
   ResponseHandlerInput,
 } from '../framework/types';
 import {
+  createRuntime,
   createSalesforceDestination,
+  createV0Handler,
+  createV1Handler,
+  SALESFORCE_NAMES,
   type SalesforceDestination,
-} from '../v0/destinations/salesforce/transform';
-import { defaultClient } from '../v0/destinations/salesforce/client';
-import { proxy, responseHandler as v0ResponseHandler } from '../v0/destinations/salesforce/networkHandler';
-import { responseHandler as v1ResponseHandler } from '../v1/destinations/salesforce/networkHandler';
+  type SalesforceRuntime,
+} from '../v0/destinations/salesforce/index';
 
-export const SALESFORCE_NAMES = ['salesforce', 'salesforce_oauth', 'salesforce_oauth_sandbox'] as const;
+export { SALESFORCE_NAMES };
 
 /** Everything the host calls for one destination. */
 export interface DestinationHandlers {
+  /** The runtime the destination's caches and telemetry live in. */
+  runtime: SalesforceRuntime;
   transform: SalesforceDestination;
   /** Sends a descriptor and returns the processed response (spec A.5.2); never throws for an HTTP outcome. */
   proxy(request: RequestDescriptor, destType: string, timeoutMs?: number): Promise<ProcessedResponse>;
@@ -28,12 +32,17 @@ export interface DestinationHandlers {
   v1ResponseHandler(input: ResponseHandlerInput): DeliveryV1Result;
 }
 
+/** The destination's handlers on one runtime (a new one, the transform's, or the one given). */
 export function salesforceHandlers(overrides: Partial<DestinationHandlers> = {}): DestinationHandlers {
+  const runtime = overrides.runtime ?? overrides.transform?.runtime ?? createRuntime();
+  const v0 = createV0Handler(runtime);
+  const v1 = createV1Handler(runtime);
   return {
-    transform: overrides.transform ?? createSalesforceDestination(defaultClient),
-    proxy: overrides.proxy ?? proxy,
-    v0ResponseHandler: overrides.v0ResponseHandler ?? v0ResponseHandler,
-    v1ResponseHandler: overrides.v1ResponseHandler ?? v1ResponseHandler,
+    runtime,
+    transform: overrides.transform ?? createSalesforceDestination(runtime),
+    proxy: overrides.proxy ?? v0.proxy,
+    v0ResponseHandler: overrides.v0ResponseHandler ?? v0.responseHandler,
+    v1ResponseHandler: overrides.v1ResponseHandler ?? v1.responseHandler,
   };
 }
 

@@ -12,8 +12,8 @@ import {
   ConfigurationError,
   InstrumentationError,
   PlatformError,
+  type BaseError,
   type StatTags,
-  type TransformerError,
 } from '../framework/errors';
 import { ProcessorRequestSchema, type Metadata, type TransformInput } from '../framework/types';
 import { ajv, describeAjvErrors, isObject } from '../framework/validate';
@@ -32,7 +32,7 @@ const checkedDestinations = new WeakSet<object>();
 
 export type CheckedInput =
   | { ok: true; index: number; input: TransformInput }
-  | { ok: false; index: number; error: TransformerError; metadata?: Metadata };
+  | { ok: false; index: number; error: BaseError; metadata?: Metadata };
 
 /** The metadata of a raw event, when it has an object there (to echo it in an error element). */
 export function metadataOf(raw: unknown): Metadata | undefined {
@@ -40,7 +40,7 @@ export function metadataOf(raw: unknown): Metadata | undefined {
 }
 
 /** Which error a schema failure is: a bad destination is a configuration problem, a bad message the event's. */
-function schemaError(errors: AjvError[], root: string): TransformerError {
+function schemaError(errors: AjvError[], root: string): BaseError {
   const described = describeAjvErrors(errors, root);
   const first = errors[0];
   const path = `${first?.instancePath ?? ''}/${String((first?.params as { missingProperty?: unknown })?.missingProperty ?? '')}`;

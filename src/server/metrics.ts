@@ -1,12 +1,12 @@
 /**
  * Prometheus metrics of one server, in its own registry (several servers can live in one process, as in tests).
  *
- * Destination-side observations arrive through the framework's telemetry listeners (src/framework/telemetry.ts),
- * which are process-wide: every server of the process sees every Salesforce call of the process.
+ * Destination-side observations arrive through the telemetry of the destination's runtime (src/framework/telemetry.ts):
+ * a server sees the Salesforce calls of the runtime it serves.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { outcomeOf } from '../framework/outcomes';
-import { addTelemetryListener } from '../framework/telemetry';
+import type { Telemetry } from '../framework/telemetry';
 
 export const METRIC_PREFIX = 'sf_destination_';
 
@@ -27,7 +27,7 @@ export class ServerMetrics {
   private readonly latency: Histogram<'method' | 'route' | 'status_class'>;
   private readonly detach: () => void;
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(telemetry: Telemetry, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.jobs = new Counter({
@@ -74,7 +74,7 @@ export class ServerMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.detach = addTelemetryListener({
+    this.detach = telemetry.listen({
       apiCall: (e) => this.apiCalls.inc({ endpoint: e.endpoint, status_class: statusClass(e.status) }),
       apiUsage: (e) => {
         this.usageUsed.set({ destination_id: e.destinationId }, e.used);

@@ -3,7 +3,7 @@
  * element per request descriptor on success, one error element on failure. One bad event never affects another.
  */
 import { processorError, processorSuccess } from '../framework/descriptors';
-import { isTransformerError } from '../framework/errors';
+import { isContractError } from '../framework/errors';
 import type { ProcessorOutput } from '../framework/types';
 import type { UnexpectedErrorSink } from './delivery';
 import type { DestinationHandlers } from './destinations';
@@ -31,7 +31,7 @@ export async function runProcessor(
       const descriptors = await handlers.transform.process(checked.input);
       return descriptors.map((descriptor) => processorSuccess(descriptor, metadata));
     } catch (error) {
-      if (!isTransformerError(error)) onUnexpected?.(error, 'processor');
+      if (!isContractError(error)) onUnexpected?.(error, 'processor');
       return [processorError(error, metadata, errorTags(destType, 'processor', metadataOf(raw)))];
     }
   });

@@ -9,7 +9,7 @@
  * Every input job ends up in exactly one element (a malformed input gets its own error element).
  */
 import { routerError } from '../framework/descriptors';
-import { isTransformerError, toErrorObject } from '../framework/errors';
+import { isContractError, toErrorObject } from '../framework/errors';
 import type {
   Metadata,
   RequestDescriptor,
@@ -117,7 +117,7 @@ export async function runRouter(
         const outputs = await handlers.transform.processRouterDest(group.inputs, requestMetadata);
         elements = outputs.map((element) => postProcess(element, handlers));
       } catch (error) {
-        if (!isTransformerError(error)) onUnexpected?.(error, 'router');
+        if (!isContractError(error)) onUnexpected?.(error, 'router');
         elements = [groupFailure(error, group.inputs, destType)];
       }
       parts.push({ first: group.first, elements });

@@ -1,13 +1,33 @@
 /**
  * Delivery: the proxy v0 handler (one status per request) and the proxy v1 handler (one status per job).
  */
-import { RetryableError, ThrottledError, AbortedError, TransformerError } from '../../src/framework/errors';
-import type { Metadata } from '../../src/framework/types';
-import { tokenCache } from '../../src/v0/destinations/salesforce/auth';
-import { proxy, responseHandler as v0 } from '../../src/v0/destinations/salesforce/networkHandler';
-import { quotaGuard } from '../../src/v0/destinations/salesforce/quota';
 import nock from 'nock';
-import { responseHandler as v1 } from '../../src/v1/destinations/salesforce/networkHandler';
+import { AbortedError, BaseError, RetryableError, ThrottledError } from '../../src/framework/errors';
+import type { Metadata, ResponseHandlerInput } from '../../src/framework/types';
+import {
+  createRuntime,
+  createV0Handler,
+  createV1Handler,
+  type SalesforceRuntime,
+} from '../../src/v0/destinations/salesforce/index';
+
+/** Each test has its own runtime: token cache, quota guard. */
+let runtime: SalesforceRuntime;
+beforeEach(() => {
+  runtime = createRuntime({ env: {} });
+});
+const v0 = (input: ResponseHandlerInput) => createV0Handler(runtime).responseHandler(input);
+const v1 = (input: ResponseHandlerInput) => createV1Handler(runtime).responseHandler(input);
+const proxy = (request: Parameters<ReturnType<typeof createV0Handler>['proxy']>[0]) =>
+  createV0Handler(runtime).proxy(request);
+/** A cached token of ours for dest-1, as a login would leave it. */
+const cacheOurToken = () =>
+  runtime.tokens.get('dest-1:abc', async () => ({
+    flow: 'password',
+    accessToken: 't',
+    instanceUrl: 'https://x',
+  }));
+const HOST_SECRET = { access_token: 'host-token', instance_url: 'https://acme.my.salesforce.com' };
 
 const meta = (
   jobId: number,
@@ -21,14 +41,26 @@ const meta = (
   destInfo: { authKey: 'dest-1', orderKey, ...(records ? { records } : {}) },
 });
 
-function v0Error(status: number, response: unknown, destType = 'salesforce'): TransformerError {
+/** The error a handler throws for a whole-request failure. */
+function thrownFor(handler: typeof v0 | typeof v1, input: ResponseHandlerInput): BaseError {
   try {
-    v0({ destinationResponse: { status, response }, rudderJobMetadata: meta(1), destType });
+    handler(input);
   } catch (error) {
-    return error as TransformerError;
+    return error as BaseError;
   }
   throw new Error('expected the handler to throw');
 }
+
+function v0Error(
+  status: number,
+  response: unknown,
+  destType = 'salesforce',
+  metadata: Metadata = meta(1),
+): BaseError {
+  return thrownFor(v0, { destinationResponse: { status, response }, rudderJobMetadata: metadata, destType });
+}
+
+const EXPIRED = [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }];
 
 describe('proxy v0 handler', () => {
   it.each([201, 204, 200])('treats %i as delivered', (status) => {
@@ -47,44 +79,54 @@ describe('proxy v0 handler', () => {
   });
 
   it('retries an expired session of the password flow without a refresh category, and drops the cached token', async () => {
-    await tokenCache.get('dest-1:abc', async () => ({
-      flow: 'password',
-      accessToken: 't',
-      instanceUrl: 'https://x',
-    }));
-    expect(tokenCache.size).toBe(1);
-    const error = v0Error(401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }]);
+    await cacheOurToken();
+    expect(runtime.tokens.size).toBe(1);
+    const error = v0Error(401, EXPIRED);
     expect(error).toBeInstanceOf(RetryableError);
     expect(error.status).toBe(500);
     expect(error.authErrorCategory).toBe('');
-    expect(tokenCache.size).toBe(0);
+    expect(runtime.tokens.size).toBe(0);
   });
 
   it('asks rudder-server to refresh an expired OAuth session', () => {
-    const error = v0Error(
-      401,
-      [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }],
-      'salesforce_oauth',
-    );
+    const error = v0Error(401, EXPIRED, 'salesforce_oauth', { ...meta(1), secret: HOST_SECRET });
     expect(error.authErrorCategory).toBe('REFRESH_TOKEN');
     expect(error.message).toBe(
       'Salesforce Request Failed - due to "INVALID_SESSION_ID", (Retryable) during Salesforce Response Handling',
     );
   });
 
-  it('drops a token we cached for the destination on an OAuth route too (an OAuth definition with its own credentials)', async () => {
-    await tokenCache.get('dest-1:abc', async () => ({
-      flow: 'password',
-      accessToken: 't',
-      instanceUrl: 'https://x',
-    }));
-    const error = v0Error(
-      401,
-      [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }],
-      'salesforce_oauth',
+  it('on an OAuth route, a job without the host secret was signed in by us: our token is dropped, no refresh is asked', async () => {
+    // A refresh asked of rudder-server for an account we do not use could fail and abort the jobs (rudder-server.md 2.6).
+    await cacheOurToken();
+    const error = v0Error(401, EXPIRED, 'salesforce_oauth');
+    expect(error.status).toBe(500);
+    expect(error.authErrorCategory).toBe('');
+    expect(runtime.tokens.size).toBe(0);
+  });
+
+  it('SALESFORCE_OAUTH_SANDBOX always uses the host token: an expired one asks for a refresh', () => {
+    expect(v0Error(401, EXPIRED, 'salesforce_oauth_sandbox').authErrorCategory).toBe('REFRESH_TOKEN');
+  });
+
+  it('an empty secret ({}) is no secret: on the plain route the session is ours (no refresh category)', () => {
+    // rudder-server sends `secret: {}` for destinations without an OAuth account (its own proxy test data does).
+    const error = v0Error(401, EXPIRED, 'salesforce', { ...meta(1), secret: {} });
+    expect(error.status).toBe(500);
+    expect(error.authErrorCategory).toBe('');
+  });
+
+  it('a 401 other than INVALID_SESSION_ID aborts our own session (400), and asks the host to refresh its token', () => {
+    const header = [{ errorCode: 'INVALID_AUTH_HEADER', message: 'INVALID_HEADER_TYPE' }];
+    const ours = v0Error(401, header);
+    expect(ours).toBeInstanceOf(AbortedError);
+    expect(ours.status).toBe(400);
+    expect(ours.message).toBe(
+      'Salesforce Request Failed: "401" due to "INVALID_HEADER_TYPE", (Aborted) during Salesforce Response Handling',
     );
-    expect(error.authErrorCategory).toBe('REFRESH_TOKEN');
-    expect(tokenCache.size).toBe(0);
+    const host = v0Error(401, header, 'salesforce_oauth', { ...meta(1), secret: HOST_SECRET });
+    expect(host.status).toBe(500);
+    expect(host.authErrorCategory).toBe('REFRESH_TOKEN');
   });
 
   it('throttles the API limit, retries a wrapped lock row, aborts a bad field', () => {
@@ -115,25 +157,24 @@ describe('proxy v0 handler', () => {
 });
 
 describe('proxy v1 handler', () => {
-  it('gives every job the whole-request failure, with a top-level refresh for OAuth', () => {
-    const result = v1({
-      destinationResponse: {
-        status: 401,
-        response: [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }],
-      },
-      rudderJobMetadata: [meta(1), meta(2)],
+  it('throws a whole-request failure (the host gives every job its status and tags), with a refresh for OAuth', () => {
+    const error = thrownFor(v1, {
+      destinationResponse: { status: 401, response: EXPIRED },
+      rudderJobMetadata: [
+        { ...meta(1), secret: HOST_SECRET },
+        { ...meta(2), secret: HOST_SECRET },
+      ],
       destType: 'salesforce_oauth',
     });
-    expect(result.authErrorCategory).toBe('REFRESH_TOKEN');
-    expect(result.response.map((r) => [r.metadata.jobId, r.statusCode])).toEqual([
-      [1, 500],
-      [2, 500],
-    ]);
-    expect(result.statTags).toEqual({ errorCategory: 'network', errorType: 'retryable' });
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.status).toBe(500);
+    expect(error.authErrorCategory).toBe('REFRESH_TOKEN');
+    expect(error.statTags).toEqual({ errorCategory: 'network', errorType: 'retryable' });
+    expect(error.destinationResponse).toEqual({ status: 401, response: EXPIRED });
   });
 
-  it('throttles every job when the org is out of API calls', () => {
-    const result = v1({
+  it('throttles the whole request when the org is out of API calls', () => {
+    const error = thrownFor(v1, {
       destinationResponse: {
         status: 403,
         response: [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }],
@@ -141,8 +182,9 @@ describe('proxy v1 handler', () => {
       rudderJobMetadata: [meta(1), meta(2)],
       destType: 'salesforce',
     });
-    expect(result.authErrorCategory).toBeUndefined();
-    expect(result.response.map((r) => r.statusCode)).toEqual([429, 429]);
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect(error.status).toBe(429);
+    expect(error.authErrorCategory).toBe('');
   });
 
   it('reads each job its own record results from a Composite answer', () => {
@@ -206,6 +248,22 @@ describe('proxy v1 handler', () => {
     expect(result.response[3].error).toMatch(/Held back/);
     expect(result.response[5].metadata.dontBatch).toBe(true);
     expect(result.message).toMatch(/4 of 6 jobs failed|Processed with 4 of 6/);
+    // A failed job's entry carries its stat tags, enriched as rudder-transformer's delivery errors are.
+    const host = {
+      destType: 'SALESFORCE',
+      module: 'destination',
+      implementation: 'native',
+      feature: 'dataDelivery',
+    };
+    expect(result.response[1].statTags).toEqual({
+      errorCategory: 'network',
+      errorType: 'aborted',
+      ...host,
+      destinationId: 'dest-1',
+      workspaceId: 'ws-1',
+    });
+    expect(result.response[2].statTags).toMatchObject({ errorType: 'retryable', ...host });
+    expect(result.response[0].statTags).toBeUndefined();
   });
 
   it('reads a plain collections answer and a failed Composite subrequest', () => {
@@ -247,7 +305,6 @@ describe('proxy v1 handler', () => {
 });
 
 describe('proxy: the quota guard also holds deliveries back', () => {
-  afterEach(() => quotaGuard.clear());
   const request = {
     type: 'REST',
     method: 'POST',
@@ -259,21 +316,21 @@ describe('proxy: the quota guard also holds deliveries back', () => {
     destinationConfig: {},
   };
 
-  it('answers 429 without calling Salesforce past the threshold, and v1 throttles every job', async () => {
-    quotaGuard.record('dest-1', 9_700, 10_000);
+  it('answers 429 without calling Salesforce past the threshold, and v1 throttles the request', async () => {
+    runtime.quota.record('dest-1', 9_700, 10_000);
     const response = await proxy(request);
     expect(response.status).toBe(429);
     expect(String(response.response)).toMatch(/quota guard: 9700 of 10000/);
-    const result = v1({
+    const error = thrownFor(v1, {
       destinationResponse: response,
       rudderJobMetadata: request.metadata,
       destType: 'salesforce',
     });
-    expect(result.response.map((r) => r.statusCode)).toEqual([429]);
+    expect(error.status).toBe(429);
   });
 
   it('sends when the configured threshold is higher than the usage', async () => {
-    quotaGuard.record('dest-1', 9_700, 10_000);
+    runtime.quota.record('dest-1', 9_700, 10_000);
     nock('https://acme.my.salesforce.com')
       .post('/services/data/v62.0/sobjects/Lead', { LastName: 'x' })
       .reply(201, { id: '00Q', success: true, errors: [] });

@@ -3,20 +3,15 @@
  * or on the error's status and classification, plus a snapshot of each case's normalised output.
  */
 import { toErrorObject } from '../../src/framework/errors';
-import { TokenCache } from '../../src/v0/destinations/salesforce/auth';
-import { HttpSalesforceClient } from '../../src/v0/destinations/salesforce/client';
-import { quotaGuard } from '../../src/v0/destinations/salesforce/quota';
 import { createSalesforceDestination } from '../../src/v0/destinations/salesforce/transform';
 import { processorCases } from './data/processorCases';
 import { destination as defaultDestination, INSTANCE, normalise, SECRETS } from './helpers/salesforceMocks';
 
 describe('process(event): named cases', () => {
-  afterAll(() => quotaGuard.clear());
-
   it.each(processorCases.map((c) => [c.id, c] as const))('%s', async (_id, testCase) => {
-    const sf = createSalesforceDestination(new HttpSalesforceClient(new TokenCache()));
-    quotaGuard.clear();
-    testCase.before?.();
+    // Each case has its own runtime (token, describe and quota state) and an environment without client settings.
+    const sf = createSalesforceDestination({ env: {} });
+    testCase.before?.(sf.runtime);
     testCase.mocks?.();
     const event = {
       message: testCase.message,

@@ -14,8 +14,7 @@ import type {
   RouterOutput,
   RouterSuccessOutput,
 } from '../../src/framework/types';
-import { createSalesforceDestination } from '../../src/v0/destinations/salesforce/transform';
-import { responseHandler as v1ResponseHandler } from '../../src/v1/destinations/salesforce/networkHandler';
+import { createSalesforceDestination, createV1Handler } from '../../src/v0/destinations/salesforce/index';
 import { FakeClient } from './helpers/fakeClient';
 import { destination, identify, input } from './helpers/salesforceMocks';
 
@@ -148,7 +147,7 @@ describe('invariants of processRouterDest', () => {
       fc.asyncProperty(batchArb, async ({ jobs, mode }) => {
         const inputs = toInputs(jobs, mode);
         const client = new FakeClient(existing);
-        const outputs = await createSalesforceDestination(client).processRouterDest(inputs);
+        const outputs = await createSalesforceDestination({ client }).processRouterDest(inputs);
 
         const seen = outputs.flatMap((o) => o.metadata.map((m) => m.jobId));
         expect(seen.slice().sort((a, b) => (a as number) - (b as number))).toEqual(
@@ -195,7 +194,7 @@ describe('invariants of processRouterDest', () => {
         fc.array(outcomeArb, { minLength: 1000, maxLength: 1000 }),
         async ({ jobs }, outcomes) => {
           const inputs = toInputs(jobs, 'collections');
-          const sf = createSalesforceDestination(new FakeClient(existing));
+          const sf = createSalesforceDestination({ client: new FakeClient(existing) });
           const outputs = await sf.processRouterDest(inputs);
           let k = 0;
           const result = (): unknown => {
@@ -221,7 +220,7 @@ describe('invariants of processRouterDest', () => {
               : body.records
                 ? body.records.map(result)
                 : { id: '00Q000000000099AAA', success: true, errors: [] };
-            const delivered = v1ResponseHandler({
+            const delivered = createV1Handler(sf.runtime).responseHandler({
               destinationResponse: { status: 200, response },
               rudderJobMetadata: metadata.map((m: Metadata) => ({ ...m, userId: '' })),
               destType: 'salesforce',

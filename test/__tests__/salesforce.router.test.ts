@@ -48,7 +48,7 @@ const existing = {
 describe('processRouterDest, record mode (default)', () => {
   it('spends one login and one lookup for the batch, merges duplicate new emails and isolates bad events', async () => {
     const client = new FakeClient(existing);
-    const outputs = await createSalesforceDestination(client).processRouterDest(batch());
+    const outputs = await createSalesforceDestination({ client }).processRouterDest(batch());
 
     expect(client.authorizations).toBe(1);
     expect(client.queries).toEqual([
@@ -89,7 +89,7 @@ describe('processRouterDest, record mode (default)', () => {
   it('keeps a job that writes several records in one element, with the jobs that share those records', async () => {
     const client = new FakeClient(existing);
     const dest = destination();
-    const outputs = await createSalesforceDestination(client).processRouterDest([
+    const outputs = await createSalesforceDestination({ client }).processRouterDest([
       input(
         identify(
           { Name: 'Acme' },
@@ -145,7 +145,7 @@ describe('processRouterDest, record mode (default)', () => {
     client.failAuth = new ConfigurationError(
       'Invalid Salesforce destination config: Config.password is required',
     );
-    const outputs = await createSalesforceDestination(client).processRouterDest(batch());
+    const outputs = await createSalesforceDestination({ client }).processRouterDest(batch());
     expect(jobIds(outputs)).toEqual([[1], [2], [3], [4], [5], [6]]);
     expect(outputs.map((o) => o.statusCode)).toEqual([400, 400, 400, 400, 298, 400]);
     expect(client.queries).toHaveLength(0);
@@ -156,7 +156,7 @@ describe('processRouterDest, record mode (default)', () => {
     client.failQuery = () =>
       new RetryableError('Salesforce Request Failed: 503 - due to "down", (Retryable)');
     const dest = destination();
-    const outputs = await createSalesforceDestination(client).processRouterDest([
+    const outputs = await createSalesforceDestination({ client }).processRouterDest([
       input(identify({ email: 'a@acme.com' }), dest, { jobId: 1, userId: 'u1' }),
       input(
         identify(
@@ -193,7 +193,7 @@ describe('processRouterDest, record mode (default)', () => {
       body: { JSON: {} },
     };
     const bad = destination({ apiVersion: 'latest' }, 'SALESFORCE', 'dest-bad');
-    const outputs = await createSalesforceDestination(client).processRouterDest([
+    const outputs = await createSalesforceDestination({ client }).processRouterDest([
       input(transformed, destination(), { jobId: 1 }),
       input(identify({ email: 'a@acme.com' }), bad, { jobId: 2 }),
       input(identify({ email: 'b@acme.com' }), bad, { jobId: 3 }),
@@ -206,7 +206,7 @@ describe('processRouterDest, record mode (default)', () => {
 
   it('plans each destination of a mixed call on its own', async () => {
     const client = new FakeClient(existing);
-    const outputs = await createSalesforceDestination(client).processRouterDest([
+    const outputs = await createSalesforceDestination({ client }).processRouterDest([
       input(identify({ email: 'known@acme.com' }), destination({}, 'SALESFORCE', 'd-a'), { jobId: 1 }),
       input(identify({ email: 'known@acme.com' }), destination({}, 'SALESFORCE', 'd-b'), { jobId: 2 }),
     ]);
@@ -216,7 +216,7 @@ describe('processRouterDest, record mode (default)', () => {
   });
 
   it('adds destInfo.authKey in processMetadataForRouter without changing the rest of the metadata', () => {
-    const sf = createSalesforceDestination(new FakeClient());
+    const sf = createSalesforceDestination({ client: new FakeClient() });
     const metadata = [{ jobId: 7, userId: 'u', attemptNum: 2, destInfo: { orderKey: 'm:u' } }];
     const result = sf.processMetadataForRouter({ metadata, destination: { ID: 'dest-1' } });
     expect(result).toEqual([
@@ -234,7 +234,7 @@ describe('processRouterDest, unknown fields', () => {
       const client = new FakeClient(existing);
       client.fields = { Lead: ['Email', 'Title'] };
       const dest = destination({ unknownFieldPolicy: 'drop', writeMode });
-      const [output] = (await createSalesforceDestination(client).processRouterDest([
+      const [output] = (await createSalesforceDestination({ client }).processRouterDest([
         input(identify(traits), dest, { jobId: 1, userId: 'u1' }),
       ])) as RouterSuccessOutput[];
       expect(output.statusCode).toBe(200);
@@ -247,7 +247,7 @@ describe('processRouterDest, unknown fields', () => {
     const client = new FakeClient(existing);
     client.fields = { Lead: ['Email', 'Title'] };
     const dest = destination();
-    const outputs = await createSalesforceDestination(client).processRouterDest([
+    const outputs = await createSalesforceDestination({ client }).processRouterDest([
       input(identify(traits), dest, { jobId: 1, userId: 'u1' }),
       input(identify({ email: 'other@acme.com', title: 'CTO' }), dest, { jobId: 2, userId: 'u2' }),
     ]);
@@ -263,7 +263,7 @@ describe('processRouterDest, collections mode', () => {
 
   it('writes a mixed batch as one Composite request with per-job record references', async () => {
     const client = new FakeClient(existing);
-    const outputs = await createSalesforceDestination(client).processRouterDest(batch(dest));
+    const outputs = await createSalesforceDestination({ client }).processRouterDest(batch(dest));
     expect(jobIds(outputs)).toEqual([[1, 2, 4, 6], [3], [5]]);
     const [write] = outputs as RouterSuccessOutput[];
     expect(write.batched).toBe(true);
@@ -306,7 +306,7 @@ describe('processRouterDest, collections mode', () => {
     const inputs = Array.from({ length: 450 }, (_, i) =>
       input(identify({ email: `p${i}@acme.com` }), dest, { jobId: i + 1 }),
     );
-    const outputs = (await createSalesforceDestination(client).processRouterDest(
+    const outputs = (await createSalesforceDestination({ client }).processRouterDest(
       inputs,
     )) as RouterSuccessOutput[];
     expect(client.queries.length).toBeLessThanOrEqual(3);
@@ -319,7 +319,7 @@ describe('processRouterDest, collections mode', () => {
     expect(body.compositeRequest.map((s) => s.body.records.length)).toEqual([200, 200, 50]);
     expect(outputs[0].metadata).toHaveLength(450);
 
-    const small = (await createSalesforceDestination(new FakeClient()).processRouterDest(
+    const small = (await createSalesforceDestination({ client: new FakeClient() }).processRouterDest(
       inputs.slice(0, 3),
     )) as RouterSuccessOutput[];
     expect(small[0].batchedRequest).toMatchObject({
@@ -332,7 +332,7 @@ describe('processRouterDest, collections mode', () => {
     const inputs = Array.from({ length: 1100 }, (_, i) =>
       input(identify({ email: `q${i}@acme.com` }), dest, { jobId: i + 1 }),
     );
-    const outputs = (await createSalesforceDestination(new FakeClient()).processRouterDest(
+    const outputs = (await createSalesforceDestination({ client: new FakeClient() }).processRouterDest(
       inputs,
     )) as RouterSuccessOutput[];
     expect(outputs.map((o) => o.metadata.length)).toEqual([1000, 100]);
@@ -341,9 +341,9 @@ describe('processRouterDest, collections mode', () => {
   it('writes a dontBatch job on its own, as a single-record request', async () => {
     const inputs = batch(dest);
     inputs[0].metadata = { ...inputs[0].metadata, dontBatch: true };
-    const outputs = (await createSalesforceDestination(new FakeClient(existing)).processRouterDest(
-      inputs,
-    )) as RouterSuccessOutput[];
+    const outputs = (await createSalesforceDestination({
+      client: new FakeClient(existing),
+    }).processRouterDest(inputs)) as RouterSuccessOutput[];
     expect(jobIds(outputs)).toEqual([[1], [2, 4, 6], [3], [5]]);
     expect(outputs[0].batchedRequest).toMatchObject({
       method: 'PATCH',

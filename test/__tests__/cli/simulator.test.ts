@@ -7,13 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
 import { Progress } from '../../../src/cli/transform';
-import { tokenCache } from '../../../src/v0/destinations/salesforce/auth';
 import { runCli, TempDir } from './helpers';
 
 let sim: Simulator;
 let dir: TempDir;
 beforeEach(async () => {
-  tokenCache.clear();
   sim = await startSimulator({ port: 0 });
   dir = new TempDir();
 });

@@ -21,7 +21,7 @@ import {
 } from '../helpers/salesforceMocks';
 import { createVerify, generateKeyPairSync } from 'node:crypto';
 import nock from 'nock';
-import { quotaGuard } from '../../../src/v0/destinations/salesforce/quota';
+import type { SalesforceRuntime } from '../../../src/v0/destinations/salesforce/runtime';
 import type { Destination } from '../../../src/framework/types';
 
 export interface ExpectedRequest {
@@ -42,8 +42,8 @@ export interface ProcessorCase {
   message: Record<string, unknown>;
   destination?: Destination;
   metadata?: Record<string, unknown>;
-  /** State to set before the event (cleared between cases). */
-  before?: () => void;
+  /** State to set before the event, in the case's own runtime. */
+  before?: (runtime: SalesforceRuntime) => void;
   mocks?: () => void;
   expected:
     | { requests: ExpectedRequest[] }
@@ -233,10 +233,17 @@ export const processorCases: ProcessorCase[] = [
   {
     id: 'filtered-salesforce-false',
     scenario: 'integrations.Salesforce is false',
-    successCriteria: 'Filtered (298); no API call',
+    successCriteria: 'Filtered (298); no API call; the message says how to send it',
     message: identify({ email: 'a@acme.com' }, { integrations: { Salesforce: false } }),
     destination: destination({ requireExplicitOptIn: false }),
-    expected: { error: { status: 298, message: /sets Salesforce to false/, statTags: {} } },
+    expected: {
+      error: {
+        status: 298,
+        message:
+          /sets Salesforce to false\. Set "integrations": \{"Salesforce": true\} in the event to send it/,
+        statTags: {},
+      },
+    },
   },
   {
     id: 'opt-in-any-case-and-options-object',
@@ -881,7 +888,7 @@ export const processorCases: ProcessorCase[] = [
     scenario: 'The last answer said 96% of the daily API allocation is used',
     successCriteria: 'Throttled (429) without spending a call, so rudder-server retries later',
     message: identify({ email: 'a@acme.com' }),
-    before: () => quotaGuard.record('dest-1', 14_400, 15_000),
+    before: (runtime) => runtime.quota.record('dest-1', 14_400, 15_000),
     expected: {
       error: {
         status: 429,
@@ -896,7 +903,7 @@ export const processorCases: ProcessorCase[] = [
     successCriteria: 'Calls are still spent below the configured threshold',
     message: identify({ email: 'a@acme.com' }),
     destination: destination({ apiQuotaThreshold: 0.99 }),
-    before: () => quotaGuard.record('dest-1', 14_400, 15_000),
+    before: (runtime) => runtime.quota.record('dest-1', 14_400, 15_000),
     mocks: noLead('a@acme.com'),
     expected: { requests: [{ method: 'POST', path: '/sobjects/Lead' }] },
   },

@@ -4,10 +4,7 @@
  * and retrying the failed jobs' events in a second router pass must succeed without duplicates.
  */
 import type { RouterInput } from '../../../src/framework/types';
-import { tokenCache } from '../../../src/v0/destinations/salesforce/auth';
-import { HttpSalesforceClient } from '../../../src/v0/destinations/salesforce/client';
-import { quotaGuard } from '../../../src/v0/destinations/salesforce/quota';
-import { createSalesforceDestination } from '../../../src/v0/destinations/salesforce/transform';
+import { manualClock } from '../helpers/clock';
 import type { Simulator } from '../../../tools/salesforce-sim';
 import { isNonTerminal } from '../../../bench/deliver';
 import {
@@ -131,7 +128,8 @@ describe.each(MODES)('e2e faults, %s mode', (mode) => {
 
   it('API limit exceeded: every job 429; above 95% usage the quota guard throttles the next transform without calls', async () => {
     const { inputs } = mixedBatch(mode);
-    const dest = freshDestination();
+    const clock = manualClock();
+    const dest = freshDestination({ clock: clock.now });
     const outputs = await dest.processRouterDest(inputs);
     sim.state.setFaults({ requestLimitExceeded: true });
     sim.state.setApiUsage(96_000); // of the default 100,000: reported in Sforce-Limit-Info
@@ -150,9 +148,9 @@ describe.each(MODES)('e2e faults, %s mode', (mode) => {
     );
     expect(sim.state.counters()).toEqual(before);
 
-    // The allocation frees up and the guard's cool-down passes: the retry goes through.
+    // The allocation frees up and the guard's cool-down (300 s by default) passes: the retry goes through.
     sim.state.setApiUsage(0);
-    quotaGuard.clear();
+    clock.advance(300_000);
     await retryAndCheck(inputs, statuses, dest);
   });
 
@@ -218,13 +216,10 @@ describe('e2e faults, collections mode only', () => {
   });
 });
 
-describe('e2e faults with the process-wide session cache (production wiring)', () => {
-  afterEach(() => tokenCache.clear());
-
+describe('e2e faults: one runtime shared by the transform and the network handlers (production wiring)', () => {
   it('token expiry on a batch that needs no lookup: the delivery 401 evicts the session, the next transform logs in', async () => {
-    tokenCache.clear();
     const contact = sim.state.seed('Contact', { Email: 'k@example.com', LastName: 'K' });
-    const dest = createSalesforceDestination(new HttpSalesforceClient());
+    const dest = freshDestination();
     const destination = simDestination(sim, { writeMode: 'collections' });
     const inputs = events(destination, [
       {
@@ -246,8 +241,7 @@ describe('e2e faults with the process-wide session cache (production wiring)', (
   });
 
   it('a session that expired before the transform: the lookup logs in again and the descriptors carry the new token', async () => {
-    tokenCache.clear();
-    const dest = createSalesforceDestination(new HttpSalesforceClient());
+    const dest = freshDestination();
     const destination = simDestination(sim, { writeMode: 'collections' });
     const first = await routeAndDeliver(
       dest,

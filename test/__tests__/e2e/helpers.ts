@@ -3,13 +3,11 @@
  * rudder-server does (bench/deliver.ts, shared with the benchmark).
  */
 import type { Destination, RouterInput, RouterOutput } from '../../../src/framework/types';
-import { TokenCache } from '../../../src/v0/destinations/salesforce/auth';
-import { HttpSalesforceClient } from '../../../src/v0/destinations/salesforce/client';
-import { quotaGuard } from '../../../src/v0/destinations/salesforce/quota';
 import {
   createSalesforceDestination,
+  type RuntimeOptions,
   type SalesforceDestination,
-} from '../../../src/v0/destinations/salesforce/transform';
+} from '../../../src/v0/destinations/salesforce/index';
 import {
   demoDestinationConfig,
   startSimulator,
@@ -30,10 +28,7 @@ export const E2E_SIM_OPTIONS: SimOptions = {
   externalIdFields: { Product__c: ['Sku__c'] },
 };
 
-/**
- * Registers the suite's simulator hooks: start it once (handing it to `assign`), close it after, and before
- * each test reset its state and the process-wide quota guard.
- */
+/** Registers the suite's simulator hooks: start it once (handing it to `assign`), close it after, reset it before each test. */
 export function useE2ESimulator(
   assign: (sim: Simulator) => void,
   options: SimOptions = E2E_SIM_OPTIONS,
@@ -44,15 +39,12 @@ export function useE2ESimulator(
     assign(sim);
   });
   afterAll(() => sim.close());
-  beforeEach(() => {
-    sim.state.reset();
-    quotaGuard.clear();
-  });
+  beforeEach(() => sim.state.reset());
 }
 
-/** A destination with its own token and describe caches: no state bleeds between tests. */
-export function freshDestination(): SalesforceDestination {
-  return createSalesforceDestination(new HttpSalesforceClient(new TokenCache()));
+/** A destination with its own runtime (token, describe and quota state): no state bleeds between tests. */
+export function freshDestination(options: RuntimeOptions = {}): SalesforceDestination {
+  return createSalesforceDestination({ env: {}, ...options });
 }
 
 let destinationSeq = 0;

@@ -3,11 +3,7 @@
  * recovery, and the unknown-field policies.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { TokenCache } from '../../../src/v0/destinations/salesforce/auth';
-import { HttpSalesforceClient } from '../../../src/v0/destinations/salesforce/client';
-import { QuotaGuard } from '../../../src/v0/destinations/salesforce/quota';
-import { createSalesforceDestination } from '../../../src/v0/destinations/salesforce/transform';
-import { TtlCache } from '../../../src/framework/cache';
+import { manualClock } from '../helpers/clock';
 import type { Simulator } from '../../../tools/salesforce-sim';
 import { processAndDeliver } from '../../../bench/deliver';
 import {
@@ -89,9 +85,9 @@ describe('e2e: sign-in flows, quota guard, unknown fields', () => {
 
   describe('quota guard', () => {
     it('holds calls back past the threshold, then lets a batch probe after the cool-down and recovers', async () => {
-      let now = 1_000_000;
-      const guard = new QuotaGuard(() => now, 60_000);
-      const sf = createSalesforceDestination(new HttpSalesforceClient(new TokenCache(), undefined, guard));
+      const clock = manualClock();
+      const sf = freshDestination({ clock: clock.now, env: { SALESFORCE_QUOTA_COOLDOWN_SECONDS: '60' } });
+      const guard = sf.runtime.quota;
       const dest = simDestination(sim);
 
       // 96% used: the first batch still goes (nothing known yet) and learns the usage from the answers.
@@ -108,7 +104,7 @@ describe('e2e: sign-in flows, quota guard, unknown fields', () => {
 
       // The window has freed calls; after the cool-down one batch probes and the guard learns the new usage.
       sim.state.setApiUsage(10_000);
-      now += 61_000;
+      clock.advance(61_000);
       const probe = await sf.processRouterDest([identify(dest, { ...lead('q3@acme.com'), jobId: 3 })]);
       expect(probe[0].statusCode).toBe(200);
       expect(guard.latest(dest.ID)?.used).toBeLessThan(95_000);
@@ -142,9 +138,7 @@ describe('e2e: sign-in flows, quota guard, unknown fields', () => {
 
     it('reject (default): only the job carrying the field fails, naming it; its neighbours are written', async () => {
       const dest = simDestination(sim, { writeMode: 'collections' });
-      const sf = createSalesforceDestination(
-        new HttpSalesforceClient(new TokenCache(), new TtlCache(() => 60_000)),
-      );
+      const sf = freshDestination({ env: { SALESFORCE_DESCRIBE_TTL_SECONDS: '60' } });
       const outputs = await sf.processRouterDest([
         identify(dest, { jobId: 1, userId: 'u1', traits }),
         identify(dest, {

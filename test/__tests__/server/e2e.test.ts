@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
 import { buildServer } from '../../../src/server';
-import { tokenCache } from '../../../src/v0/destinations/salesforce/auth';
 
 interface Element {
   statusCode: number;
@@ -60,7 +59,6 @@ async function deliver(destType: string, element: Element) {
 
 describe('service + simulator over HTTP', () => {
   beforeEach(async () => {
-    tokenCache.clear();
     sim = await startSimulator({ port: 0, customFields: { Lead: { newProp__c: 'string' } } });
     app = buildServer({ log: false });
     await app.listen({ host: '127.0.0.1', port: 0 });

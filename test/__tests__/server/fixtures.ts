@@ -123,5 +123,5 @@ class FakeClient implements SalesforceClient {
 /** Host handlers whose transform runs on a {@link FakeClient}. */
 export function fakeHandlers(records: { Id: string; Email: string }[] = []) {
   const client = new FakeClient(records);
-  return { client, handlers: { transform: createSalesforceDestination(client) } };
+  return { client, handlers: { transform: createSalesforceDestination({ client }) } };
 }

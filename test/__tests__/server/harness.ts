@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildServer, type ServerOptions } from '../../../src/server';
-import { tokenCache } from '../../../src/v0/destinations/salesforce/auth';
 
 // Loading the server loads fastify but not light-my-request (fastify requires it on the first `inject`).
 jest.doMock('cookie', () => ({
@@ -22,13 +21,9 @@ export interface ServerHarness {
   inject(options: InjectOptions): Promise<LightMyRequestResponse>;
 }
 
-/**
- * Registers the route suites' hooks: clear the process-wide token cache before each test and close the last
- * started host after it.
- */
+/** Registers the route suites' hooks: close the last started host after each test (each host has its own runtime). */
 export function useServer(): ServerHarness {
   let app: FastifyInstance;
-  beforeEach(() => tokenCache.clear());
   afterEach(async () => {
     await app?.close();
   });

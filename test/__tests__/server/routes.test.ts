@@ -6,7 +6,7 @@ import { useServer } from './harness';
 import nock from 'nock';
 import { ThrottledError } from '../../../src/framework/errors';
 import type { DeliveryV1Result } from '../../../src/framework/types';
-import { emit } from '../../../src/framework/telemetry';
+import { createRuntime } from '../../../src/v0/destinations/salesforce/index';
 import {
   API,
   destination,
@@ -79,6 +79,7 @@ describe('POST /:version/destinations/:destination (processor)', () => {
     start({
       handlers: {
         transform: {
+          runtime: createRuntime(),
           process: async () => {
             inFlight += 1;
             maxInFlight = Math.max(maxInFlight, inFlight);
@@ -246,6 +247,7 @@ describe('POST /routerTransform', () => {
     start({
       handlers: {
         transform: {
+          runtime: createRuntime(),
           process: async () => [],
           processRouterDest: async () => {
             throw new TypeError('boom');
@@ -285,6 +287,7 @@ describe('POST /routerTransform', () => {
     start({
       handlers: {
         transform: {
+          runtime: createRuntime(),
           process: async () => [],
           processRouterDest: async (inputs) => {
             calls.push(inputs.map((i) => i.metadata?.jobId ?? -1));
@@ -413,7 +416,7 @@ describe('POST /v0/destinations/:destination/proxy', () => {
       .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
     const res = await post('/v0/destinations/salesforce_oauth/proxy', {
       ...descriptor,
-      metadata: { jobId: 9 },
+      metadata: { jobId: 9, secret: { access_token: 'host-token', instance_url: INSTANCE } },
       destinationConfig: {},
     });
     expect(res.statusCode).toBe(500);
@@ -564,7 +567,7 @@ describe('POST /v1/destinations/:destination/proxy', () => {
       handlers: {
         proxy: async () => ({ status: 429, response: { reason: 'busy' } }),
         v1ResponseHandler: ({ destinationResponse }) => {
-          throw new ThrottledError('Salesforce is busy', { destinationResponse });
+          throw new ThrottledError('Salesforce is busy', destinationResponse);
         },
       },
     });
@@ -623,13 +626,15 @@ describe('GET routes', () => {
   });
 
   it('/metrics exposes jobs by outcome, Salesforce calls, API usage, batch sizes, token refreshes and latency', async () => {
-    start(fakeHandlers());
+    const { handlers } = fakeHandlers();
+    start({ handlers });
     const dest = destination();
     // Salesforce-side telemetry comes from the destination's HTTP client (not used here): report it as it does.
-    emit('apiCall', { destinationId: 'dest-1', endpoint: 'token', status: 200 });
-    emit('tokenRefresh', { destinationId: 'dest-1', flow: 'password' });
-    emit('apiCall', { destinationId: 'dest-1', endpoint: 'query', status: 200 });
-    emit('apiUsage', { destinationId: 'dest-1', used: 42, max: 15000 });
+    const { telemetry } = handlers.transform.runtime;
+    telemetry.emit('apiCall', { destinationId: 'dest-1', endpoint: 'token', status: 200 });
+    telemetry.emit('tokenRefresh', { destinationId: 'dest-1', flow: 'password' });
+    telemetry.emit('apiCall', { destinationId: 'dest-1', endpoint: 'query', status: 200 });
+    telemetry.emit('apiUsage', { destinationId: 'dest-1', used: 42, max: 15000 });
     await post('/routerTransform', {
       destType: 'salesforce',
       input: [

@@ -8,12 +8,12 @@ import type { Destination, Metadata } from '../../../src/framework/types';
 import {
   resolveCredentials,
   TokenCache,
-  tokenTtlMs,
   type AuthInfo,
   type Credentials,
   type LoginRequest,
 } from '../../../src/v0/destinations/salesforce/auth';
 import { parseConfig } from '../../../src/v0/destinations/salesforce/config';
+import { readSettings } from '../../../src/v0/destinations/salesforce/settings';
 import { thrownBy } from '../helpers/thrown';
 
 const ENV_KEYS = ['SALESFORCE_CLIENT_ID', 'SALESFORCE_CLIENT_SECRET', 'ACCESS_TOKEN_CACHE_TTL'] as const;
@@ -42,7 +42,7 @@ const later = <T>(value: T, ms = 5): Promise<T> =>
 
 describe('TokenCache', () => {
   it('runs one login for 50 concurrent callers of one key and gives them all the same AuthInfo', async () => {
-    const cache = new TokenCache();
+    const cache = new TokenCache(3_600_000, Date.now);
     const load = jest.fn(() => later(auth('AT-1')));
     const results = await Promise.all(Array.from({ length: 50 }, () => cache.get('d1:k', load)));
     expect(load).toHaveBeenCalledTimes(1);
@@ -52,7 +52,7 @@ describe('TokenCache', () => {
   });
 
   it('keeps keys apart', async () => {
-    const cache = new TokenCache();
+    const cache = new TokenCache(3_600_000, Date.now);
     const [a, b] = await Promise.all([
       cache.get('d1:k', () => later(auth('A'))),
       cache.get('d2:k', () => later(auth('B'))),
@@ -62,7 +62,7 @@ describe('TokenCache', () => {
   });
 
   it('does not cache a failed login: concurrent callers share the failure and the next call logs in again', async () => {
-    const cache = new TokenCache();
+    const cache = new TokenCache(3_600_000, Date.now);
     const failing = jest.fn(() =>
       later(undefined).then<AuthInfo>(() => Promise.reject(new Error('invalid_grant'))),
     );
@@ -80,7 +80,7 @@ describe('TokenCache', () => {
 
   it('expires entries after the TTL, on an injected clock', async () => {
     let now = 1_000_000;
-    const cache = new TokenCache(() => now);
+    const cache = new TokenCache(3_600_000, () => now);
     let n = 0;
     const load = jest.fn(() => Promise.resolve(auth(`AT-${++n}`)));
     expect((await cache.get('d1:k', load, 1000)).accessToken).toBe('AT-1');
@@ -92,17 +92,15 @@ describe('TokenCache', () => {
   });
 
   it('takes its default TTL from ACCESS_TOKEN_CACHE_TTL (seconds), else one hour', async () => {
-    expect(tokenTtlMs()).toBe(3_600_000);
-    process.env.ACCESS_TOKEN_CACHE_TTL = '10';
-    expect(tokenTtlMs()).toBe(10_000);
-    process.env.ACCESS_TOKEN_CACHE_TTL = '0';
-    expect(tokenTtlMs()).toBe(3_600_000);
-    process.env.ACCESS_TOKEN_CACHE_TTL = 'soon';
-    expect(tokenTtlMs()).toBe(3_600_000);
+    const ttl = (value?: string) =>
+      readSettings(value === undefined ? {} : { ACCESS_TOKEN_CACHE_TTL: value }).tokenTtlMs;
+    expect(ttl()).toBe(3_600_000);
+    expect(ttl('10')).toBe(10_000);
+    expect(ttl('0')).toBe(3_600_000);
+    expect(ttl('soon')).toBe(3_600_000);
 
-    process.env.ACCESS_TOKEN_CACHE_TTL = '10';
     let now = 0;
-    const cache = new TokenCache(() => now);
+    const cache = new TokenCache(ttl('10'), () => now);
     const load = jest.fn(() => Promise.resolve(auth('AT')));
     await cache.get('d1:k', load);
     now = 9_999;
@@ -114,7 +112,7 @@ describe('TokenCache', () => {
   });
 
   it('evicts a rejected token, but a stale eviction does not drop a newer token', async () => {
-    const cache = new TokenCache();
+    const cache = new TokenCache(3_600_000, Date.now);
     await cache.get('d1:k', () => Promise.resolve(auth('OLD')));
     cache.evict('d1:k', 'OLD');
     expect(cache.size).toBe(0);
@@ -128,7 +126,7 @@ describe('TokenCache', () => {
   });
 
   it('evicts unconditionally without a token, and ignores unknown keys', async () => {
-    const cache = new TokenCache();
+    const cache = new TokenCache(3_600_000, Date.now);
     await cache.get('d1:k', () => Promise.resolve(auth('A')));
     cache.evict('nope');
     expect(cache.size).toBe(1);
@@ -137,7 +135,7 @@ describe('TokenCache', () => {
   });
 
   it('evictDestination drops every token of that destination and only those', async () => {
-    const cache = new TokenCache();
+    const cache = new TokenCache(3_600_000, Date.now);
     for (const key of [
       'd1:password:aaa',
       'd1:password:bbb',
@@ -160,7 +158,7 @@ describe('TokenCache', () => {
   });
 
   it('clear empties the cache', async () => {
-    const cache = new TokenCache();
+    const cache = new TokenCache(3_600_000, Date.now);
     await cache.get('d1:k', () => Promise.resolve(auth('A')));
     cache.clear();
     expect(cache.size).toBe(0);
@@ -184,8 +182,14 @@ const destination = (config: Record<string, unknown>, name = 'SALESFORCE', id = 
   DestinationDefinition: { Name: name },
 });
 
-const resolve = (d: Destination, metadata?: Metadata): Credentials =>
-  resolveCredentials(d, metadata, parseConfig(d));
+/** Credentials as the client resolves them, with the settings of the environment the test set. */
+const resolve = (d: Destination, metadata?: Metadata): Credentials => {
+  const settings = readSettings(process.env);
+  return resolveCredentials(
+    { destination: d, metadata, config: parseConfig(d, settings), settings },
+    Date.now,
+  );
+};
 
 const PASSWORD_CONFIG = {
   userName: 'user+tag@example.com',
@@ -300,6 +304,19 @@ describe('resolveCredentials: host OAuth', () => {
       kind: 'token',
       auth: { flow: 'oauth', accessToken: 'HOST-AT', instanceUrl: 'https://acme.my.salesforce.com' },
     });
+  });
+
+  it('SALESFORCE_OAUTH_SANDBOX always uses the host token, even with credentials of its own (spec B.2 item 10)', () => {
+    const error = thrownBy(() =>
+      resolve(destination(PASSWORD_CONFIG, 'SALESFORCE_OAUTH_SANDBOX'), { jobId: 1 }),
+    );
+    expect(error).toBeInstanceOf(OAuthSecretError);
+    expect((error as OAuthSecretError).message).toBe(`Secret is undefined/null. ${SECRET_HINT}`);
+  });
+
+  it('an empty secret ({}) is no secret: a plain SALESFORCE destination signs in with its credentials', () => {
+    const login = loginOf(resolve(destination(PASSWORD_CONFIG), { jobId: 1, secret: {} }));
+    expect(formOf(login).grant_type).toBe('password');
   });
 
   it('uses metadata.secret even on a legacy SALESFORCE destination with a password (spec B.2)', () => {

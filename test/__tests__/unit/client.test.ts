@@ -4,17 +4,13 @@
  * classification of query failures.
  */
 import nock from 'nock';
-import {
-  AbortedError,
-  RetryableError,
-  ThrottledError,
-  TransformerError,
-} from '../../../src/framework/errors';
-import { addTelemetryListener, type ApiCallEvent } from '../../../src/framework/telemetry';
+import { AbortedError, BaseError, RetryableError, ThrottledError } from '../../../src/framework/errors';
+import type { ApiCallEvent } from '../../../src/framework/telemetry';
 import type { Destination, Metadata } from '../../../src/framework/types';
-import { TokenCache } from '../../../src/v0/destinations/salesforce/auth';
-import { HttpSalesforceClient, type SessionContext } from '../../../src/v0/destinations/salesforce/client';
-import { parseConfig } from '../../../src/v0/destinations/salesforce/config';
+import type { TokenCache } from '../../../src/v0/destinations/salesforce/auth';
+import type { SalesforceClient, SessionContext } from '../../../src/v0/destinations/salesforce/client';
+import { createRuntime, type SalesforceRuntime } from '../../../src/v0/destinations/salesforce/runtime';
+import { manualClock, type ManualClock } from '../helpers/clock';
 
 const LOGIN = 'https://login.salesforce.com';
 const TOKEN_PATH = '/services/oauth2/token';
@@ -56,27 +52,31 @@ function context(metadata?: Metadata, name = 'SALESFORCE'): SessionContext {
     Config: { ...CONFIG },
     DestinationDefinition: { Name: name },
   };
-  return { destination, metadata, config: parseConfig(destination) };
+  return { destination, metadata, config: runtime.config(destination) };
 }
 
 const SOQL = "SELECT Id, Email FROM Lead WHERE Email = 'o\\'brien@example.com'";
 const sessionExpired = [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }];
 
-async function rejection(promise: Promise<unknown>): Promise<TransformerError> {
+async function rejection(promise: Promise<unknown>): Promise<BaseError> {
   try {
     await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(TransformerError);
-    return error as TransformerError;
+    expect(error).toBeInstanceOf(BaseError);
+    return error as BaseError;
   }
   throw new Error('expected a rejection');
 }
 
-let client: HttpSalesforceClient;
+let runtime: SalesforceRuntime;
+let client: SalesforceClient;
 let cache: TokenCache;
+let clock: ManualClock;
 beforeEach(() => {
-  cache = new TokenCache();
-  client = new HttpSalesforceClient(cache);
+  clock = manualClock();
+  runtime = createRuntime({ env: {}, clock: clock.now });
+  client = runtime.client;
+  cache = runtime.tokens;
 });
 
 describe('authorize (password grant)', () => {
@@ -345,7 +345,7 @@ describe('query', () => {
   it('reports each call by endpoint and status, without secrets', async () => {
     const events: ApiCallEvent[] = [];
     const usage: unknown[] = [];
-    const stop = addTelemetryListener({ apiCall: (e) => events.push(e), apiUsage: (e) => usage.push(e) });
+    const stop = runtime.telemetry.listen({ apiCall: (e) => events.push(e), apiUsage: (e) => usage.push(e) });
     try {
       nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-SECRET'));
       nock(INSTANCE)
@@ -366,8 +366,7 @@ describe('query', () => {
 });
 
 describe('refused credentials', () => {
-  it('are answered from memory for a while instead of logging in again (no lockout by retries)', async () => {
-    const client = new HttpSalesforceClient(new TokenCache());
+  it('are answered from memory for a minute instead of logging in again (no lockout by retries)', async () => {
     nock(LOGIN)
       .post(TOKEN_PATH)
       .once()
@@ -376,5 +375,9 @@ describe('refused credentials', () => {
     const second = await rejection(client.authorize(context()));
     expect(first.status).toBe(400);
     expect(second).toBe(first);
+    // A minute later the credentials may have been fixed: one new login.
+    clock.advance(60_000);
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-FIXED'));
+    await expect(client.authorize(context())).resolves.toMatchObject({ accessToken: 'AT-FIXED' });
   });
 });

@@ -10,27 +10,23 @@ import {
   parseConfig,
   SANDBOX_LOGIN_URL,
 } from '../../../src/v0/destinations/salesforce/config';
+import { createRuntime } from '../../../src/v0/destinations/salesforce/runtime';
+import { readSettings } from '../../../src/v0/destinations/salesforce/settings';
 import { thrownBy } from '../helpers/thrown';
 
-/** A fresh Config object each time: parseConfig caches per Config object. */
+/** Parse with the settings of `env` (default: none set). */
+const parse = (d: Destination, env: NodeJS.ProcessEnv = {}) => parseConfig(d, readSettings(env));
+
+/** A fresh Config object each time: runtimes cache parsed configs per Config object. */
 const dest = (config: Record<string, unknown> = {}): Destination => ({
   ID: 'dest-1',
   Config: { userName: 'u@example.com', password: 'pw', initialAccessToken: 'TOKEN', ...config },
   DestinationDefinition: { Name: 'SALESFORCE' },
 });
 
-const savedWriteMode = process.env.SALESFORCE_WRITE_MODE;
-beforeEach(() => {
-  delete process.env.SALESFORCE_WRITE_MODE;
-});
-afterAll(() => {
-  if (savedWriteMode === undefined) delete process.env.SALESFORCE_WRITE_MODE;
-  else process.env.SALESFORCE_WRITE_MODE = savedWriteMode;
-});
-
 describe('parseConfig', () => {
   it('applies the defaults', () => {
-    const config = parseConfig(dest());
+    const config = parse(dest());
     expect(DEFAULT_API_VERSION).toBe('62.0');
     expect(config).toMatchObject({
       apiVersion: '62.0',
@@ -48,20 +44,20 @@ describe('parseConfig', () => {
   });
 
   it('logs in at test.salesforce.com for a sandbox', () => {
-    expect(parseConfig(dest({ sandbox: true })).loginUrl).toBe('https://test.salesforce.com');
+    expect(parse(dest({ sandbox: true })).loginUrl).toBe('https://test.salesforce.com');
     expect(SANDBOX_LOGIN_URL).toBe('https://test.salesforce.com');
   });
 
   it('prefers an explicit loginUrl (My Domain or a local simulator) and drops a trailing slash', () => {
-    expect(parseConfig(dest({ loginUrl: 'https://acme.my.salesforce.com/', sandbox: true })).loginUrl).toBe(
+    expect(parse(dest({ loginUrl: 'https://acme.my.salesforce.com/', sandbox: true })).loginUrl).toBe(
       'https://acme.my.salesforce.com',
     );
-    expect(parseConfig(dest({ loginUrl: 'http://127.0.0.1:8080' })).loginUrl).toBe('http://127.0.0.1:8080');
-    expect(parseConfig(dest({ loginUrl: '' })).loginUrl).toBe('https://login.salesforce.com');
+    expect(parse(dest({ loginUrl: 'http://127.0.0.1:8080' })).loginUrl).toBe('http://127.0.0.1:8080');
+    expect(parse(dest({ loginUrl: '' })).loginUrl).toBe('https://login.salesforce.com');
   });
 
   it('treats an empty security token as none, and empty strings as unset', () => {
-    const config = parseConfig(dest({ initialAccessToken: undefined, userName: '', clientId: '' }));
+    const config = parse(dest({ initialAccessToken: undefined, userName: '', clientId: '' }));
     expect(config.securityToken).toBe('');
     expect(config.userName).toBeUndefined();
     expect(config.clientId).toBeUndefined();
@@ -74,11 +70,11 @@ describe('parseConfig', () => {
     [{ mapProperty: true, mapProperties: true }, true],
     [{ mapProperty: false, mapProperties: false }, false],
   ])('reads mapProperty or its alias mapProperties: %p → %p', (config, expected) => {
-    expect(parseConfig(dest(config)).mapProperty).toBe(expected);
+    expect(parse(dest(config)).mapProperty).toBe(expected);
   });
 
   it('rejects mapProperty and mapProperties that disagree', () => {
-    const error = thrownBy(() => parseConfig(dest({ mapProperty: true, mapProperties: false })));
+    const error = thrownBy(() => parse(dest({ mapProperty: true, mapProperties: false })));
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toContain('Config.mapProperty');
     expect((error as Error).message).toContain('Config.mapProperties');
@@ -107,7 +103,7 @@ describe('parseConfig', () => {
     ['collections on API 41.0', { writeMode: 'collections', apiVersion: '41.0' }, 'Config.apiVersion 42.0'],
     ['password 123 (a number)', { password: 123 }, 'Config.password'],
   ])('rejects %s with a ConfigurationError naming the key', (_name, config, key) => {
-    const error = thrownBy(() => parseConfig(dest(config)));
+    const error = thrownBy(() => parse(dest(config)));
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as ConfigurationError).status).toBe(400);
     expect((error as Error).message).toContain(key);
@@ -117,7 +113,7 @@ describe('parseConfig', () => {
   it.each(['http://acme.my.salesforce.com', 'http://login.salesforce.com', 'http://10.0.0.5:8080'])(
     'rejects the plain-http loginUrl %p: credentials would travel in clear text (salesforce-api.md 8.1: HTTPS only)',
     (loginUrl) => {
-      const error = thrownBy(() => parseConfig(dest({ loginUrl })));
+      const error = thrownBy(() => parse(dest({ loginUrl })));
       expect(error).toBeInstanceOf(ConfigurationError);
       expect((error as Error).message).toContain('Config.loginUrl');
     },
@@ -126,48 +122,56 @@ describe('parseConfig', () => {
   it.each(['http://127.0.0.1:4010', 'http://localhost:4010', 'https://acme.my.salesforce.com'])(
     'accepts the loginUrl %p (https, or http on loopback for the simulator)',
     (loginUrl) => {
-      expect(parseConfig(dest({ loginUrl })).loginUrl).toBe(loginUrl);
+      expect(parse(dest({ loginUrl })).loginUrl).toBe(loginUrl);
     },
   );
 
   it('accepts another two-digit API version', () => {
-    expect(parseConfig(dest({ apiVersion: '58.0' })).apiVersion).toBe('58.0');
+    expect(parse(dest({ apiVersion: '58.0' })).apiVersion).toBe('58.0');
   });
 
   it('does not change the destination config (it may be frozen and shared)', () => {
     const d = dest({ sandbox: true });
     Object.freeze(d.Config);
     const before = structuredClone(d.Config);
-    parseConfig(d);
+    parse(d);
     expect(d.Config).toEqual(before);
     expect('apiVersion' in d.Config).toBe(false);
   });
 
-  it('returns the same parsed object for the same Config object', () => {
+  it('a runtime parses a Config object once', () => {
     const d = dest();
-    expect(parseConfig(d)).toBe(parseConfig(d));
+    const runtime = createRuntime({ env: {} });
+    expect(runtime.config(d)).toBe(runtime.config(d));
   });
 
   it('takes the write mode from SALESFORCE_WRITE_MODE when the config has none', () => {
-    process.env.SALESFORCE_WRITE_MODE = 'collections';
-    expect(parseConfig(dest()).writeMode).toBe('collections');
-    process.env.SALESFORCE_WRITE_MODE = '';
-    expect(parseConfig(dest()).writeMode).toBe('record');
+    expect(parse(dest(), { SALESFORCE_WRITE_MODE: 'collections' }).writeMode).toBe('collections');
+    expect(parse(dest(), { SALESFORCE_WRITE_MODE: '' }).writeMode).toBe('record');
   });
 
   it('accepts collections from API 42.0 on, and record mode on any version', () => {
-    expect(parseConfig(dest({ writeMode: 'collections', apiVersion: '42.0' })).apiVersion).toBe('42.0');
-    expect(parseConfig(dest({ writeMode: 'record', apiVersion: '41.0' })).apiVersion).toBe('41.0');
+    expect(parse(dest({ writeMode: 'collections', apiVersion: '42.0' })).apiVersion).toBe('42.0');
+    expect(parse(dest({ writeMode: 'record', apiVersion: '41.0' })).apiVersion).toBe('41.0');
+  });
+
+  it('refuses a retired API version with a ConfigurationError naming the key and the oldest version served', () => {
+    const error = thrownBy(() => parse(dest({ apiVersion: '20.0' })));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toBe(
+      'Invalid Salesforce destination config: Config.apiVersion 20.0 is retired by Salesforce; use 31.0 or later (default 62.0)',
+    );
+    expect(parse(dest({ apiVersion: '31.0' })).apiVersion).toBe('31.0');
   });
 
   it('lets Config.writeMode win over SALESFORCE_WRITE_MODE', () => {
-    process.env.SALESFORCE_WRITE_MODE = 'collections';
-    expect(parseConfig(dest({ writeMode: 'record' })).writeMode).toBe('record');
+    expect(parse(dest({ writeMode: 'record' }), { SALESFORCE_WRITE_MODE: 'collections' }).writeMode).toBe(
+      'record',
+    );
   });
 
   it('rejects an unknown SALESFORCE_WRITE_MODE with a ConfigurationError naming the variable', () => {
-    process.env.SALESFORCE_WRITE_MODE = 'bulk';
-    const error = thrownBy(() => parseConfig(dest()));
+    const error = thrownBy(() => parse(dest(), { SALESFORCE_WRITE_MODE: 'bulk' }));
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toContain('SALESFORCE_WRITE_MODE');
     expect((error as Error).message).toContain('"bulk"');
@@ -196,15 +200,15 @@ describe('parseConfig: sign-in flow and newer settings', () => {
     ['a private key', { password: undefined, privateKey: 'PEM' }, 'jwtBearer'],
     ['an explicit authFlow', { authFlow: 'clientCredentials' }, 'clientCredentials'],
   ])('infers the flow from %s', (_name, config, flow) => {
-    expect(parseConfig(dest(config)).authFlow).toBe(flow);
+    expect(parse(dest(config)).authFlow).toBe(flow);
   });
 
   it('refuses a private key and a password without an explicit authFlow', () => {
-    const error = thrownBy(() => parseConfig(dest({ privateKey: 'PEM' })));
+    const error = thrownBy(() => parse(dest({ privateKey: 'PEM' })));
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toContain('Config.privateKey');
     expect((error as Error).message).toContain('Config.authFlow');
-    expect(parseConfig(dest({ privateKey: 'PEM', authFlow: 'password' })).authFlow).toBe('password');
+    expect(parse(dest({ privateKey: 'PEM', authFlow: 'password' })).authFlow).toBe('password');
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -214,14 +218,14 @@ describe('parseConfig: sign-in flow and newer settings', () => {
     ['apiQuotaThreshold "0.9"', { apiQuotaThreshold: '0.9' }, 'Config.apiQuotaThreshold'],
     ['unknownFieldPolicy "ignore"', { unknownFieldPolicy: 'ignore' }, 'Config.unknownFieldPolicy'],
   ])('rejects %s naming the key', (_name, config, key) => {
-    const error = thrownBy(() => parseConfig(dest(config)));
+    const error = thrownBy(() => parse(dest(config)));
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toContain(key);
   });
 
   it('defaults apiQuotaThreshold to 0.95 and unknownFieldPolicy to reject', () => {
-    expect(parseConfig(dest())).toMatchObject({ apiQuotaThreshold: 0.95, unknownFieldPolicy: 'reject' });
-    expect(parseConfig(dest({ apiQuotaThreshold: 1, unknownFieldPolicy: 'drop' }))).toMatchObject({
+    expect(parse(dest())).toMatchObject({ apiQuotaThreshold: 0.95, unknownFieldPolicy: 'reject' });
+    expect(parse(dest({ apiQuotaThreshold: 1, unknownFieldPolicy: 'drop' }))).toMatchObject({
       apiQuotaThreshold: 1,
       unknownFieldPolicy: 'drop',
     });

@@ -5,9 +5,9 @@
  */
 import {
   AbortedError,
+  BaseError,
   RetryableError,
   ThrottledError,
-  TransformerError,
   type DestinationResponse,
 } from '../../../src/framework/errors';
 import {
@@ -15,8 +15,9 @@ import {
   classifyRecordErrors,
   extractErrors,
   RULES,
-  toTransformerError,
+  toContractError,
   type Classification,
+  type ClassifyOptions,
   type Outcome,
 } from '../../../src/v0/destinations/salesforce/errorHandler';
 
@@ -34,6 +35,7 @@ interface Case {
   /** Substrings the message must contain. */
   parts: string[];
   errorCode?: string;
+  options?: ClassifyOptions;
 }
 
 const CASES: Case[] = [
@@ -48,13 +50,44 @@ const CASES: Case[] = [
     errorCode: 'INVALID_SESSION_ID',
   },
   {
-    name: '401 with a string body → refresh',
+    name: '401 without INVALID_SESSION_ID, on our own session → aborted (reference row 7)',
+    status: 401,
+    body: sfError('INVALID_AUTH_HEADER', 'INVALID_HEADER_TYPE'),
+    outcome: 'aborted',
+    httpStatus: 400,
+    rule: 'rejected',
+    parts: ['Salesforce Request Failed: "401" due to "INVALID_HEADER_TYPE", (Aborted)'],
+    errorCode: 'INVALID_AUTH_HEADER',
+  },
+  {
+    name: '401 with a string body, on our own session → aborted',
     status: 401,
     body: 'Unauthorized',
+    outcome: 'aborted',
+    httpStatus: 400,
+    rule: 'rejected',
+    parts: ['"401" due to "Unauthorized", (Aborted)'],
+  },
+  {
+    name: '401 of any kind on the host token → refresh (the host may fix it by refreshing)',
+    status: 401,
+    body: sfError('INVALID_AUTH_HEADER', 'INVALID_HEADER_TYPE'),
     outcome: 'refresh',
     httpStatus: 500,
     rule: 'session-expired',
-    parts: ['"INVALID_SESSION_ID", (Retryable)'],
+    parts: ['Salesforce Request Failed - due to "INVALID_AUTH_HEADER", (Retryable)'],
+    errorCode: 'INVALID_AUTH_HEADER',
+    options: { hostToken: true },
+  },
+  {
+    name: "503 with one SERVER_UNAVAILABLE object (not an array) → throttled, by the array form's rule",
+    status: 503,
+    body: { errorCode: 'SERVER_UNAVAILABLE', message: 'Server down for maintenance' },
+    outcome: 'throttled',
+    httpStatus: 429,
+    rule: 'server-unavailable',
+    parts: ['Salesforce Request Failed: 503 - due to Server down for maintenance,'],
+    errorCode: 'SERVER_UNAVAILABLE',
   },
   {
     name: '403 REQUEST_LIMIT_EXCEEDED → throttled',
@@ -337,8 +370,8 @@ const CASES: Case[] = [
 ];
 
 describe('classify: the rule table', () => {
-  it.each(CASES)('$name', ({ status, body, outcome, httpStatus, rule, parts, errorCode }) => {
-    const c = classify(status, body);
+  it.each(CASES)('$name', ({ status, body, outcome, httpStatus, rule, parts, errorCode, options }) => {
+    const c = classify(status, body, '', options);
     expect(c.outcome).toBe(outcome);
     expect(c.status).toBe(httpStatus);
     expect(c.rule).toBe(rule);
@@ -353,7 +386,7 @@ describe('classify: the rule table', () => {
 
   it('ends with a catch-all rule so every answer is classified', () => {
     const last = RULES[RULES.length - 1];
-    expect(last.matches(418, [], 'I am a teapot')).toBe(true);
+    expect(last.matches(418, [], 'I am a teapot', { hostToken: false })).toBe(true);
     expect(last.outcome).toBe('aborted');
   });
 
@@ -448,7 +481,7 @@ describe('classifyRecordErrors: a collections item', () => {
   });
 });
 
-describe('toTransformerError', () => {
+describe('toContractError', () => {
   const response: DestinationResponse = {
     status: 401,
     response: sfError('INVALID_SESSION_ID', 'Session expired'),
@@ -456,7 +489,7 @@ describe('toTransformerError', () => {
   const of = (status: number, body: unknown): Classification => classify(status, body, ':- suffix');
 
   it('refresh with host OAuth → RetryableError 500 with REFRESH_TOKEN', () => {
-    const error = toTransformerError(of(401, response.response), response, true);
+    const error = toContractError(of(401, response.response), response, 'host');
     expect(error).toBeInstanceOf(RetryableError);
     expect(error.status).toBe(500);
     expect(error.statTags).toEqual({ errorCategory: 'network', errorType: 'retryable' });
@@ -468,7 +501,7 @@ describe('toTransformerError', () => {
   });
 
   it('refresh with our own password session → RetryableError 500 without an auth category', () => {
-    const error = toTransformerError(of(401, response.response), response, false);
+    const error = toContractError(of(401, response.response), response, 'us');
     expect(error).toBeInstanceOf(RetryableError);
     expect(error.status).toBe(500);
     expect(error.authErrorCategory).toBe('');
@@ -480,10 +513,10 @@ describe('toTransformerError', () => {
     ['aborted', 400, sfError('INVALID_FIELD', 'bad field'), AbortedError, 400, 'aborted'],
   ] as const)('%s → its class, status and stat tags', (_name, status, body, cls, httpStatus, errorType) => {
     const destinationResponse: DestinationResponse = { status, response: body };
-    for (const oauth of [true, false]) {
-      const error = toTransformerError(of(status, body), destinationResponse, oauth);
+    for (const owner of ['host', 'us'] as const) {
+      const error = toContractError(of(status, body), destinationResponse, owner);
       expect(error).toBeInstanceOf(cls);
-      expect(error).toBeInstanceOf(TransformerError);
+      expect(error).toBeInstanceOf(BaseError);
       expect(error.status).toBe(httpStatus);
       expect(error.statTags).toEqual({ errorCategory: 'network', errorType });
       expect(error.authErrorCategory).toBe('');
@@ -492,10 +525,10 @@ describe('toTransformerError', () => {
   });
 
   it('keeps a string destination response as it is', () => {
-    const error = toTransformerError(
+    const error = toContractError(
       of(500, '[ECONNRESET] :: socket hang up'),
       '[ECONNRESET] :: socket hang up',
-      false,
+      'us',
     );
     expect(error.destinationResponse).toBe('[ECONNRESET] :: socket hang up');
   });

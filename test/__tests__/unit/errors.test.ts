@@ -1,209 +1,134 @@
 /**
- * The contract error classes (spec rudder-contract.md A.3.1, A.3.2) and `toErrorObject` (A.3.4).
+ * The contract's errors are `@rudderstack/integrations-lib`'s own classes (spec rudder-contract.md A.3.1, A.3.2);
+ * `toErrorObject` is the host's `generateErrorObject` (A.3.4); `adoptError` hands an error to a host that has its
+ * own copy of the library.
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import {
   AbortedError,
-  ConfigurationAuthError,
+  adoptError,
+  BaseError,
   ConfigurationError,
   FilteredEventsError,
   InstrumentationError,
-  InvalidAuthTokenError,
-  isTransformerError,
+  isContractError,
   NetworkInstrumentationError,
   OAuthSecretError,
   PlatformError,
   RetryableError,
   ThrottledError,
   toErrorObject,
-  TransformationError,
-  TransformerError,
-  UnauthorizedError,
-  UnhandledStatusCodeError,
-  UnsupportedEventError,
-  type ErrorOptions,
+  type ErrorLibrary,
   type StatTags,
 } from '../../../src/framework/errors';
 
-type SubclassCtor = new (message: string, options?: Omit<ErrorOptions, 'statTags'>) => TransformerError;
-
-interface ClassCase {
-  cls: SubclassCtor;
-  name: string;
-  status: number;
-  statTags: StatTags;
-  /** The status used when the caller passes `status: 503` (equal to `status` when the class fixes it). */
-  statusWhenGiven503: number;
-}
-
-const CLASSES: ClassCase[] = [
-  {
-    cls: InstrumentationError,
-    name: 'InstrumentationError',
-    status: 400,
-    statTags: { errorCategory: 'dataValidation', errorType: 'instrumentation' },
-    statusWhenGiven503: 400,
-  },
-  {
-    cls: ConfigurationError,
-    name: 'ConfigurationError',
-    status: 400,
-    statTags: { errorCategory: 'dataValidation', errorType: 'configuration' },
-    statusWhenGiven503: 400,
-  },
-  {
-    cls: ConfigurationAuthError,
-    name: 'ConfigurationAuthError',
-    status: 400,
-    statTags: { errorCategory: 'dataValidation', errorType: 'configuration', meta: 'accessTokenExpired' },
-    statusWhenGiven503: 400,
-  },
-  {
-    cls: TransformationError,
-    name: 'TransformationError',
-    status: 500,
-    statTags: { errorCategory: 'transformation' },
-    statusWhenGiven503: 503,
-  },
-  {
-    cls: PlatformError,
-    name: 'PlatformError',
-    status: 400,
-    statTags: { errorCategory: 'platform' },
-    statusWhenGiven503: 503,
-  },
-  {
-    cls: UnsupportedEventError,
-    name: 'UnsupportedEventError',
-    status: 400,
-    statTags: { errorCategory: 'platform', errorType: 'unsupported' },
-    statusWhenGiven503: 400,
-  },
-  {
-    cls: OAuthSecretError,
-    name: 'OAuthSecretError',
-    status: 500,
-    statTags: { errorCategory: 'platform', errorType: 'oAuthSecret' },
-    statusWhenGiven503: 500,
-  },
-  {
-    cls: RetryableError,
-    name: 'RetryableError',
-    status: 500,
-    statTags: { errorCategory: 'network', errorType: 'retryable' },
-    statusWhenGiven503: 503,
-  },
-  {
-    cls: ThrottledError,
-    name: 'ThrottledError',
-    status: 429,
-    statTags: { errorCategory: 'network', errorType: 'throttled' },
-    statusWhenGiven503: 429,
-  },
-  {
-    cls: AbortedError,
-    name: 'AbortedError',
-    status: 400,
-    statTags: { errorCategory: 'network', errorType: 'aborted' },
-    statusWhenGiven503: 503,
-  },
-  {
-    cls: NetworkInstrumentationError,
-    name: 'NetworkInstrumentationError',
-    status: 400,
-    statTags: { errorCategory: 'network', errorType: 'aborted', meta: 'instrumentation' },
-    statusWhenGiven503: 400,
-  },
-  {
-    cls: InvalidAuthTokenError,
-    name: 'InvalidAuthTokenError',
-    status: 400,
-    statTags: { errorCategory: 'network', errorType: 'retryable', meta: 'invalidAuthToken' },
-    statusWhenGiven503: 503,
-  },
-  {
-    cls: UnauthorizedError,
-    name: 'UnauthorizedError',
-    status: 400,
-    statTags: { errorCategory: 'network', errorType: 'aborted', meta: 'unauthorized' },
-    statusWhenGiven503: 503,
-  },
-  {
-    cls: UnhandledStatusCodeError,
-    name: 'UnhandledStatusCodeError',
-    status: 400,
-    statTags: { errorCategory: 'network', errorType: 'aborted', meta: 'unhandledStatusCode' },
-    statusWhenGiven503: 400,
-  },
-  {
-    cls: FilteredEventsError,
-    name: 'FilteredEventsError',
-    status: 298,
-    statTags: {},
-    statusWhenGiven503: 298,
-  },
-];
-
-describe('error classes', () => {
-  it.each(CLASSES)('$name: status, stat tags, name and defaults', ({ cls, name, status, statTags }) => {
-    const error = new cls('something went wrong');
-    expect(error).toBeInstanceOf(Error);
-    expect(error).toBeInstanceOf(TransformerError);
-    expect(error).toBeInstanceOf(cls);
-    expect(isTransformerError(error)).toBe(true);
-    expect(error.name).toBe(name);
-    expect(error.message).toBe('something went wrong');
+describe("the classes we throw are the library's, with the contract's status and tags (A.3.2)", () => {
+  it.each<[string, BaseError, number, StatTags]>([
+    [
+      'InstrumentationError',
+      new InstrumentationError('x'),
+      400,
+      { errorCategory: 'dataValidation', errorType: 'instrumentation' },
+    ],
+    [
+      'ConfigurationError',
+      new ConfigurationError('x'),
+      400,
+      { errorCategory: 'dataValidation', errorType: 'configuration' },
+    ],
+    ['PlatformError', new PlatformError('x'), 400, { errorCategory: 'platform' }],
+    [
+      'OAuthSecretError',
+      new OAuthSecretError('x'),
+      500,
+      { errorCategory: 'platform', errorType: 'oAuthSecret' },
+    ],
+    ['RetryableError', new RetryableError('x'), 500, { errorCategory: 'network', errorType: 'retryable' }],
+    ['ThrottledError', new ThrottledError('x'), 429, { errorCategory: 'network', errorType: 'throttled' }],
+    ['AbortedError', new AbortedError('x'), 400, { errorCategory: 'network', errorType: 'aborted' }],
+    [
+      'NetworkInstrumentationError',
+      new NetworkInstrumentationError('x'),
+      400,
+      { errorCategory: 'network', errorType: 'aborted', meta: 'instrumentation' },
+    ],
+  ])('%s', (_name, error, status, statTags) => {
+    expect(error).toBeInstanceOf(BaseError);
+    expect(isContractError(error)).toBe(true);
     expect(error.status).toBe(status);
     expect(error.statTags).toEqual(statTags);
     expect(error.destinationResponse).toBe('');
     expect(error.authErrorCategory).toBe('');
-    expect(error.cause).toBeUndefined();
-    expect(error.stack).toContain('something went wrong');
   });
 
-  it.each(CLASSES)(
-    '$name: a given status is used only where the class allows it',
-    ({ cls, statusWhenGiven503 }) => {
-      expect(new cls('x', { status: 503 }).status).toBe(statusWhenGiven503);
-    },
-  );
-
-  it.each(CLASSES)('$name: keeps the destination response, auth category and cause', ({ cls }) => {
-    const cause = new Error('root');
-    const destinationResponse = { status: 401, response: [{ errorCode: 'INVALID_SESSION_ID' }] };
-    const error = new cls('x', { destinationResponse, authErrorCategory: 'REFRESH_TOKEN', cause });
-    expect(error.destinationResponse).toBe(destinationResponse);
-    expect(error.authErrorCategory).toBe('REFRESH_TOKEN');
-    expect(error.cause).toBe(cause);
-  });
-
-  it('FilteredEventsError is 298 with empty stat tags, even when asked otherwise', () => {
-    const error = new FilteredEventsError('filtered', { status: 400 });
+  it('FilteredEventsError is a BaseError with status 298 and no tags', () => {
+    const error = new FilteredEventsError('filtered');
+    expect(error).toBeInstanceOf(BaseError);
     expect(error.status).toBe(298);
     expect(error.statTags).toEqual({});
+    expect(error.name).toBe('FilteredEventsError');
   });
 
-  it('ThrottledError is always 429', () => {
-    expect(new ThrottledError('slow down', { status: 503 }).status).toBe(429);
+  it('isContractError rejects plain errors and look-alikes', () => {
+    expect(isContractError(new TypeError('x'))).toBe(false);
+    expect(isContractError({ status: 400, statTags: {}, message: 'x' })).toBe(false);
+    expect(isContractError('x')).toBe(false);
+    expect(isContractError(undefined)).toBe(false);
+  });
+});
+
+describe('adoptError: a host with its own copy of the library', () => {
+  let dir: string;
+  let host: ErrorLibrary;
+  beforeAll(() => {
+    // A second copy of the package, as a host that installs its own has: same code, other classes.
+    dir = mkdtempSync(join(tmpdir(), 'host-lib-'));
+    const ours = dirname(require.resolve('@rudderstack/integrations-lib/package.json'));
+    const theirs = join(dir, 'node_modules', '@rudderstack', 'integrations-lib');
+    for (const part of ['package.json', 'build/errors', 'build/tags.js'])
+      cpSync(join(ours, part), join(theirs, part), { recursive: true });
+    host = createRequire(join(dir, 'host.js'))('@rudderstack/integrations-lib/build/errors') as ErrorLibrary;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("the copies are distinct: ours are not instances of the host's classes", () => {
+    expect(host.BaseError).not.toBe(BaseError);
+    expect(new RetryableError('x')).not.toBeInstanceOf(host.BaseError);
   });
 
-  it('the base class defaults to 400 and no stat tags', () => {
-    const error = new TransformerError('base');
-    expect(error.status).toBe(400);
-    expect(error.statTags).toEqual({});
-    expect(error.name).toBe('TransformerError');
+  it("an adopted error is an instance of the host's class of the same name, with every field kept", () => {
+    const destinationResponse = { status: 401, response: [{ errorCode: 'INVALID_SESSION_ID' }] };
+    const ours = new RetryableError(
+      'expired',
+      500,
+      destinationResponse as unknown as string,
+      'REFRESH_TOKEN',
+    );
+    const adopted = adoptError(ours, host) as BaseError;
+    expect(adopted).toBeInstanceOf(host.BaseError);
+    expect(adopted).toBeInstanceOf(host.RetryableError as typeof BaseError);
+    expect(adopted).toMatchObject({
+      message: 'expired',
+      status: 500,
+      statTags: { errorCategory: 'network', errorType: 'retryable' },
+      destinationResponse,
+      authErrorCategory: 'REFRESH_TOKEN',
+      name: ours.name,
+      stack: ours.stack,
+    });
   });
 
-  it('subclasses do not share one stat tags object', () => {
-    const a = new RetryableError('a');
-    const b = new RetryableError('b');
-    expect(a.statTags).not.toBe(b.statTags);
-  });
-
-  it('isTransformerError rejects plain errors and non-errors', () => {
-    expect(isTransformerError(new TypeError('x'))).toBe(false);
-    expect(isTransformerError({ status: 400, statTags: {}, message: 'x' })).toBe(false);
-    expect(isTransformerError('x')).toBe(false);
-    expect(isTransformerError(undefined)).toBe(false);
+  it('a class the host has not (FilteredEventsError) becomes its BaseError; plain errors stay as they are', () => {
+    const filtered = adoptError(new FilteredEventsError('not for us'), host) as BaseError;
+    expect(filtered).toBeInstanceOf(host.BaseError);
+    expect(filtered.status).toBe(298);
+    const bug = new TypeError('bug');
+    expect(adoptError(bug, host)).toBe(bug);
+    const theirs = new host.BaseError('theirs');
+    expect(adoptError(theirs, host)).toBe(theirs);
   });
 });
 
@@ -211,7 +136,7 @@ describe('toErrorObject', () => {
   const destinationResponse = { status: 400, response: [{ errorCode: 'INVALID_FIELD', message: 'bad' }] };
 
   it('folds the destination response into the message when enriching', () => {
-    const obj = toErrorObject(new AbortedError('Request failed', { destinationResponse }));
+    const obj = toErrorObject(new AbortedError('Request failed', 400, destinationResponse));
     expect(JSON.parse(obj.message)).toEqual({ message: 'Request failed', destinationResponse });
     expect(obj.status).toBe(400);
     expect(obj.statTags).toEqual({ errorCategory: 'network', errorType: 'aborted' });
@@ -220,7 +145,7 @@ describe('toErrorObject', () => {
   });
 
   it('keeps the plain message without enrichment', () => {
-    const obj = toErrorObject(new AbortedError('Request failed', { destinationResponse }), {}, false);
+    const obj = toErrorObject(new AbortedError('Request failed', 400, destinationResponse), {}, false);
     expect(obj.message).toBe('Request failed');
     expect(obj.destinationResponse).toBe(destinationResponse);
   });
@@ -244,7 +169,7 @@ describe('toErrorObject', () => {
   });
 
   it('carries the auth error category', () => {
-    const obj = toErrorObject(new RetryableError('expired', { authErrorCategory: 'REFRESH_TOKEN' }));
+    const obj = toErrorObject(new RetryableError('expired', 500, undefined, 'REFRESH_TOKEN'));
     expect(obj.authErrorCategory).toBe('REFRESH_TOKEN');
     expect(obj.status).toBe(500);
   });

@@ -5,7 +5,9 @@
 import { FilteredEventsError, InstrumentationError } from '../../../src/framework/errors';
 import type { Destination, RudderMessage } from '../../../src/framework/types';
 import { parseConfig, type SalesforceConfig } from '../../../src/v0/destinations/salesforce/config';
+import type { Intent } from '../../../src/v0/destinations/salesforce/plan/state';
 import { checkEvent, toIntents } from '../../../src/v0/destinations/salesforce/records';
+import { readSettings } from '../../../src/v0/destinations/salesforce/settings';
 import { thrownBy } from '../helpers/thrown';
 
 const destination = (
@@ -18,7 +20,17 @@ const destination = (
   DestinationDefinition: { Name: name, DisplayName: displayName },
 });
 
-const configOf = (d: Destination): SalesforceConfig => parseConfig(d);
+const configOf = (d: Destination): SalesforceConfig => parseConfig(d, readSettings({}));
+
+/** What an intent targets: its object, operation and how the record is found. */
+const targetOf = ({ object, operation, find }: Intent) => ({ object, operation, find });
+const leadByEmail = (email: string) => ({
+  object: 'Lead',
+  operation: 'upsert',
+  find: { kind: 'match', fields: [{ field: 'Email', value: email }] },
+});
+const byId = (object: string, id: string) => ({ object, operation: 'update', find: { kind: 'id', id } });
+const created = (object: string) => ({ object, operation: 'create', find: { kind: 'new' } });
 
 const deepFreeze = <T>(value: T): T => {
   if (typeof value === 'object' && value !== null) {
@@ -121,14 +133,19 @@ describe('toIntents', () => {
   const dest = destination();
   const config = configOf(dest);
 
-  it('looks a Lead up by traits.email', () => {
-    expect(toIntents(identify({ traits: { email: ' a@b.com ', name: 'A' } }), config)).toEqual([
-      {
-        target: { kind: 'leadByEmail', email: 'a@b.com' },
-        traits: { email: ' a@b.com ', name: 'A' },
-        mapped: true,
-      },
-    ]);
+  it('looks a Lead up by traits.email, its fields mapped, placeholders only for a create', () => {
+    const intents = toIntents(identify({ traits: { email: ' a@b.com ', name: 'A' } }), config);
+    expect(intents.map(targetOf)).toEqual([leadByEmail('a@b.com')]);
+    expect(intents[0].fields).toEqual({
+      fields: { Email: ' a@b.com ', FirstName: 'A' },
+      createDefaults: { Company: 'n/a', LastName: 'n/a' },
+    });
+    expect(intents[0].multipleMessage).toBe("Multiple lead records found with email 'a@b.com'");
+    // The converted Lead's Contact gets the Contact mapping of the same traits.
+    expect(intents[0].contactFields?.()).toEqual({
+      fields: { Email: ' a@b.com ', FirstName: 'A' },
+      createDefaults: { LastName: 'n/a' },
+    });
   });
 
   it('falls back to context.traits.email', () => {
@@ -136,13 +153,8 @@ describe('toIntents', () => {
       { type: 'identify', context: { traits: { email: 'ctx@b.com', title: 'CEO' } } },
       config,
     );
-    expect(intents).toEqual([
-      {
-        target: { kind: 'leadByEmail', email: 'ctx@b.com' },
-        traits: { email: 'ctx@b.com', title: 'CEO' },
-        mapped: true,
-      },
-    ]);
+    expect(intents.map(targetOf)).toEqual([leadByEmail('ctx@b.com')]);
+    expect(intents[0].fields.fields).toEqual({ Email: 'ctx@b.com', Title: 'CEO' });
   });
 
   it('falls back to properties.email', () => {
@@ -150,12 +162,13 @@ describe('toIntents', () => {
       identify({ traits: { title: 'CEO' }, properties: { email: 'prop@b.com' } }),
       config,
     );
-    expect(intents.map((i) => i.target)).toEqual([{ kind: 'leadByEmail', email: 'prop@b.com' }]);
+    expect(intents.map(targetOf)).toEqual([leadByEmail('prop@b.com')]);
   });
 
-  it('uses mapProperty from the config', () => {
+  it('uses mapProperty from the config: off, the traits are sent as they are', () => {
     const d = destination({ mapProperty: false });
-    expect(toIntents(identify(), configOf(d))[0].mapped).toBe(false);
+    const [intent] = toIntents(identify({ traits: { email: 'a@b.com', title: 'CEO' } }), configOf(d));
+    expect(intent.fields).toEqual({ fields: { email: 'a@b.com', title: 'CEO' }, createDefaults: {} });
   });
 
   it('throws an InstrumentationError without an email', () => {
@@ -193,15 +206,14 @@ describe('toIntents', () => {
       }),
       config,
     );
-    expect(intents.map((i) => i.target)).toEqual([
-      { kind: 'id', object: 'Contact', id: '003000000000001' },
-      { kind: 'new', object: 'Account' },
-      { kind: 'id', object: 'Custom_Obj__c', id: 'a01000000000001' },
+    expect(intents.map(targetOf)).toEqual([
+      byId('Contact', '003000000000001'),
+      created('Account'),
+      byId('Custom_Obj__c', 'a01000000000001'),
     ]);
     for (const intent of intents) {
-      expect(intent.traits).toEqual({ email: 'a@b.com', Name: 'Acme' });
       // Product description: an object named by the event gets the traits as they are.
-      expect(intent.mapped).toBe(false);
+      expect(intent.fields).toEqual({ fields: { email: 'a@b.com', Name: 'Acme' }, createDefaults: {} });
     }
   });
 
@@ -217,7 +229,7 @@ describe('toIntents', () => {
       }),
       config,
     );
-    expect(intents.map((i) => i.target)).toEqual([{ kind: 'leadByEmail', email: 'a@b.com' }]);
+    expect(intents.map(targetOf)).toEqual([leadByEmail('a@b.com')]);
   });
 
   it('ignores an external id entry without a type instead of crashing (W20 fixed)', () => {
@@ -227,7 +239,7 @@ describe('toIntents', () => {
       }),
       config,
     );
-    expect(intents.map((i) => i.target)).toEqual([{ kind: 'id', object: 'Contact', id: '003A' }]);
+    expect(intents.map(targetOf)).toEqual([byId('Contact', '003A')]);
   });
 
   it('accepts a single external id object as well as an array', () => {
@@ -235,7 +247,7 @@ describe('toIntents', () => {
       identify({ context: { externalId: { type: 'Salesforce-Contact', id: '003A' } } }),
       config,
     );
-    expect(intents.map((i) => i.target)).toEqual([{ kind: 'id', object: 'Contact', id: '003A' }]);
+    expect(intents.map(targetOf)).toEqual([byId('Contact', '003A')]);
   });
 
   it.each([
@@ -261,19 +273,13 @@ describe('toIntents', () => {
       context: { mappedToDestination: true, externalId },
     });
 
-    it('updates by Id', () => {
-      expect(
-        toIntents(
-          retl([{ type: 'Salesforce-Account', id: '001000000000001', identifierType: 'Id' }]),
-          config,
-        ),
-      ).toEqual([
-        {
-          target: { kind: 'id', object: 'Account', id: '001000000000001' },
-          traits: { Name: 'Acme' },
-          mapped: false,
-        },
-      ]);
+    it('updates by Id, with the traits as they are', () => {
+      const intents = toIntents(
+        retl([{ type: 'Salesforce-Account', id: '001000000000001', identifierType: 'Id' }]),
+        config,
+      );
+      expect(intents.map(targetOf)).toEqual([byId('Account', '001000000000001')]);
+      expect(intents[0].fields).toEqual({ fields: { Name: 'Acme' }, createDefaults: {} });
     });
 
     it('accepts the OAuth definitions prefixes and "true" as a string', () => {
@@ -285,9 +291,7 @@ describe('toIntents', () => {
           externalId: [{ type: 'SALESFORCE_OAUTH_SANDBOX-Account', id: '001A', identifierType: 'id' }],
         },
       };
-      expect(toIntents(message, config).map((i) => i.target)).toEqual([
-        { kind: 'id', object: 'Account', id: '001A' },
-      ]);
+      expect(toIntents(message, config).map(targetOf)).toEqual([byId('Account', '001A')]);
     });
 
     it('finds the record by another field, and writes that field', () => {
@@ -295,23 +299,28 @@ describe('toIntents', () => {
         retl([{ type: 'Salesforce-Custom_Obj__c', id: 'ext-42', identifierType: 'External_Id__c' }]),
         config,
       );
-      expect(intents).toEqual([
+      expect(intents.map(targetOf)).toEqual([
         {
-          target: { kind: 'byField', object: 'Custom_Obj__c', field: 'External_Id__c', value: 'ext-42' },
-          traits: { Name: 'Acme', External_Id__c: 'ext-42' },
-          mapped: false,
+          object: 'Custom_Obj__c',
+          operation: 'upsert',
+          find: { kind: 'match', fields: [{ field: 'External_Id__c', value: 'ext-42' }] },
         },
       ]);
+      expect(intents[0].fields).toEqual({
+        fields: { Name: 'Acme', External_Id__c: 'ext-42' },
+        createDefaults: {},
+      });
+      expect(intents[0].multipleMessage).toBe(
+        "Multiple Custom_Obj__c records found with External_Id__c 'ext-42'",
+      );
     });
 
     it('keeps the object name as cased (W19)', () => {
       expect(
-        toIntents(retl([{ type: 'Salesforce-Contact', id: '003A', identifierType: 'Id' }]), config)[0].target,
-      ).toEqual({
-        kind: 'id',
-        object: 'Contact',
-        id: '003A',
-      });
+        targetOf(
+          toIntents(retl([{ type: 'Salesforce-Contact', id: '003A', identifierType: 'Id' }]), config)[0],
+        ),
+      ).toEqual(byId('Contact', '003A'));
     });
 
     it('uses the first Salesforce entry, skipping others', () => {
@@ -322,7 +331,7 @@ describe('toIntents', () => {
         ]),
         config,
       );
-      expect(intents.map((i) => i.target)).toEqual([{ kind: 'id', object: 'Account', id: '001A' }]);
+      expect(intents.map(targetOf)).toEqual([byId('Account', '001A')]);
     });
 
     it.each<[string, unknown, string]>([
@@ -370,11 +379,12 @@ describe('toIntents', () => {
     });
     const [intent] = toIntents(message, config);
     expect(traits).toEqual({ Name: 'Acme', Id: '001A', email: 'a@b.com' });
-    expect(intent.traits).not.toBe(traits);
-    expect(intent.traits).toEqual({ Name: 'Acme', Id: '001A', email: 'a@b.com', External_Id__c: 'ext-1' });
+    expect(intent.fields.fields).not.toBe(traits);
+    // The Id belongs in the URL, not in the body; the identifier is written so the record can be found next time.
+    expect(intent.fields.fields).toEqual({ Name: 'Acme', email: 'a@b.com', External_Id__c: 'ext-1' });
 
     const plain = deepFreeze(identify({ traits: { email: 'a@b.com' } }));
     const [lead] = toIntents(plain, config);
-    expect(lead.traits).not.toBe(plain.traits);
+    expect(lead.fields.fields).not.toBe(plain.traits);
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Where an access token comes from, and how it is cached.
+ * Where an access token comes from, who owns it, and how the ones we obtain are cached.
  *
  * - Host OAuth (`metadata.secret`, SALESFORCE_OAUTH*): rudder-server owns the token; an expired one is reported with
- *   REFRESH_TOKEN so the server refreshes it (spec B.2 item 11, rudder-server.md 2.6).
+ *   REFRESH_TOKEN so the server refreshes it (spec rudder-contract.md B.2 item 11, rudder-server.md 2.6).
  * - Logins we perform (config `authFlow`): the password grant (legacy SALESFORCE; retired by Salesforce on
  *   2027-02-20), the client-credentials grant against the org's My Domain, and the JWT bearer grant (a private key
  *   in the config, signed with Node's crypto). Credentials travel in the form body, never in the URL (fixes W13).
@@ -13,17 +13,17 @@
  */
 import { createHash, createSign } from 'node:crypto';
 import { TtlCache } from '../../../framework/cache';
-import { envPositiveNumber } from '../../../framework/env';
 import { ConfigurationError, OAuthSecretError } from '../../../framework/errors';
 import type { Destination, Metadata } from '../../../framework/types';
+import { isObject } from '../../../framework/validate';
 import {
   GENERIC_LOGIN_HOSTS,
   LOGIN_URL,
-  isOAuthDefinition,
   SANDBOX_LOGIN_URL,
   TOKEN_PATH,
   type SalesforceConfig,
 } from './config';
+import type { SalesforceSettings } from './settings';
 
 /** `oauth`: the host's token; the others: a login we perform (config `authFlow`). */
 export type AuthFlow = 'oauth' | 'password' | 'clientCredentials' | 'jwtBearer';
@@ -45,34 +45,64 @@ export interface LoginRequest {
   form: () => Record<string, string>;
 }
 
-export type Credentials = { kind: 'token'; auth: AuthInfo } | { kind: 'login'; login: LoginRequest };
-
 const SECRET_HINT = 'This might be a platform issue. Please contact RudderStack support for assistance.';
 
 function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
-/** Host-managed OAuth applies when the job carries a secret, or the definition is an OAuth one without credentials. */
-export function usesHostOAuth(
+/** Who holds the session a request uses: the host (rudder-server's OAuth token) or us (a login we perform). */
+export type TokenOwner = 'host' | 'us';
+
+/** A job carries the host's OAuth secret: an object with at least one key (rudder-server sends `{}` for none). */
+export function carriesHostSecret(metadata: Metadata | undefined): boolean {
+  const secret = metadata?.secret;
+  return isObject(secret) && Object.keys(secret).length > 0;
+}
+
+/**
+ * The one rule for who owns the token. A job with the host's secret uses it. SALESFORCE_OAUTH_SANDBOX always uses the
+ * host's token (spec rudder-contract.md B.2 item 10). SALESFORCE_OAUTH uses it unless the destination has credentials
+ * of its own to sign in with (the reference falls back to the password grant there). Other definitions sign in.
+ */
+function tokenOwner(
+  definitionName: string,
+  metadata: Metadata | undefined,
+  ownCredentials: boolean,
+): TokenOwner {
+  if (carriesHostSecret(metadata)) return 'host';
+  const name = definitionName.toUpperCase();
+  if (name === 'SALESFORCE_OAUTH_SANDBOX') return 'host';
+  if (name === 'SALESFORCE_OAUTH') return ownCredentials ? 'us' : 'host';
+  return 'us';
+}
+
+/** While transforming: whether this destination's job uses the host's token or a login of ours. */
+export function tokenOwnerAtTransform(
   destination: Destination,
   metadata: Metadata | undefined,
   config: SalesforceConfig,
-): boolean {
-  if (metadata?.secret !== undefined && metadata.secret !== null) return true;
-  const name = (destination.DestinationDefinition?.Name ?? '').toUpperCase();
-  if (!isOAuthDefinition(name)) return false;
-  // An OAuth definition without a secret signs in itself only when it has its own credentials (spec B.2).
+): TokenOwner {
   const ownCredentials = config.authFlow === 'password' ? Boolean(config.userName && config.password) : true;
-  return !ownCredentials;
+  return tokenOwner(destination.DestinationDefinition?.Name ?? '', metadata, ownCredentials);
 }
 
-function hostOAuth(metadata: Metadata | undefined): AuthInfo {
+/**
+ * At delivery (proxy route `destType`): whether the request's token is the host's, so an expired one asks
+ * rudder-server for a refresh. A SALESFORCE_OAUTH job that reached delivery without the host's secret was signed in
+ * by us at transform time (it had credentials of its own).
+ */
+export function tokenOwnerAtDelivery(destType: string, metadata: Metadata | undefined): TokenOwner {
+  return tokenOwner(destType, metadata, true);
+}
+
+/** The host's OAuth session from a job's secret; an OAuthSecretError naming the missing field otherwise (spec B.2). */
+export function hostSession(metadata: Metadata | undefined): AuthInfo {
   const secret = metadata?.secret;
-  if (secret === undefined || secret === null || typeof secret !== 'object') {
+  if (!isObject(secret)) {
     throw new OAuthSecretError(`Secret is undefined/null. ${SECRET_HINT}`);
   }
-  const { access_token: accessToken, instance_url: instanceUrl } = secret as Record<string, unknown>;
+  const { access_token: accessToken, instance_url: instanceUrl } = secret;
   if (!nonEmptyString(accessToken))
     throw new OAuthSecretError(`access_token is undefined/null. ${SECRET_HINT}`);
   if (!nonEmptyString(instanceUrl))
@@ -89,8 +119,15 @@ function fingerprint(parts: (string | undefined)[]): string {
 
 const PREFIX = 'Invalid Salesforce destination config:';
 
-function clientIdOf(config: SalesforceConfig, flow: string): string {
-  const clientId = config.clientId ?? process.env.SALESFORCE_CLIENT_ID;
+/** What a login is built from: the destination, its config and the environment's settings. */
+export interface LoginSource {
+  destination: Destination;
+  config: SalesforceConfig;
+  settings: SalesforceSettings;
+}
+
+function clientIdOf({ config, settings }: LoginSource, flow: string): string {
+  const clientId = config.clientId ?? settings.clientId;
   if (!clientId) {
     throw new ConfigurationError(
       `${PREFIX} Config.clientId (or the SALESFORCE_CLIENT_ID environment variable) is required for the ${flow} sign-in`,
@@ -98,6 +135,8 @@ function clientIdOf(config: SalesforceConfig, flow: string): string {
   }
   return clientId;
 }
+
+const clientSecretOf = ({ config, settings }: LoginSource) => config.clientSecret ?? settings.clientSecret;
 
 function requireKeys(
   config: SalesforceConfig,
@@ -113,8 +152,7 @@ function requireKeys(
 }
 
 function loginRequest(
-  destination: Destination,
-  config: SalesforceConfig,
+  { destination, config }: LoginSource,
   flow: LoginRequest['flow'],
   identity: (string | undefined)[],
   form: () => Record<string, string>,
@@ -128,42 +166,36 @@ function loginRequest(
   };
 }
 
-function passwordLogin(destination: Destination, config: SalesforceConfig): LoginRequest {
+function passwordLogin(source: LoginSource): LoginRequest {
+  const { config } = source;
   requireKeys(config, ['userName', 'password'], 'username-password');
-  const clientId = clientIdOf(config, 'username-password');
-  const clientSecret = config.clientSecret ?? process.env.SALESFORCE_CLIENT_SECRET;
+  const clientId = clientIdOf(source, 'username-password');
+  const clientSecret = clientSecretOf(source);
   const password = `${config.password as string}${config.securityToken}`;
-  return loginRequest(
-    destination,
-    config,
-    'password',
-    [clientId, clientSecret, config.userName, password],
-    () => ({
-      grant_type: 'password',
-      client_id: clientId,
-      ...(clientSecret ? { client_secret: clientSecret } : {}),
-      username: config.userName as string,
-      password,
-    }),
-  );
+  return loginRequest(source, 'password', [clientId, clientSecret, config.userName, password], () => ({
+    grant_type: 'password',
+    client_id: clientId,
+    ...(clientSecret ? { client_secret: clientSecret } : {}),
+    username: config.userName as string,
+    password,
+  }));
 }
 
-/** Salesforce hosts where the client-credentials flow is refused (salesforce-api.md 8.4). */
-
-function clientCredentialsLogin(destination: Destination, config: SalesforceConfig): LoginRequest {
-  const clientId = clientIdOf(config, 'client credentials');
-  const clientSecret = config.clientSecret ?? process.env.SALESFORCE_CLIENT_SECRET;
+/** The client-credentials grant; Salesforce refuses it on the shared login hosts (salesforce-api.md 8.4). */
+function clientCredentialsLogin(source: LoginSource): LoginRequest {
+  const clientId = clientIdOf(source, 'client credentials');
+  const clientSecret = clientSecretOf(source);
   if (!clientSecret) {
     throw new ConfigurationError(
       `${PREFIX} Config.clientSecret (or SALESFORCE_CLIENT_SECRET) is required for the client credentials sign-in`,
     );
   }
-  if (GENERIC_LOGIN_HOSTS.test(config.loginUrl)) {
+  if (GENERIC_LOGIN_HOSTS.test(source.config.loginUrl)) {
     throw new ConfigurationError(
       `${PREFIX} Config.loginUrl must be your org's My Domain (https://<domain>.my.salesforce.com) for the client credentials sign-in: Salesforce refuses it on login.salesforce.com and test.salesforce.com`,
     );
   }
-  return loginRequest(destination, config, 'clientCredentials', [clientId, clientSecret], () => ({
+  return loginRequest(source, 'clientCredentials', [clientId, clientSecret], () => ({
     grant_type: 'client_credentials',
     client_id: clientId,
     client_secret: clientSecret,
@@ -182,7 +214,7 @@ export function jwtAudience(config: SalesforceConfig): string {
 }
 
 /** A JWT for the bearer flow: RS256, issued by the connected app for the user, valid three minutes. */
-export function signJwt(config: SalesforceConfig, clientId: string, nowMs = Date.now()): string {
+export function signJwt(config: SalesforceConfig, clientId: string, nowMs: number): string {
   const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
   const claims = base64url(
     JSON.stringify({
@@ -204,58 +236,54 @@ export function signJwt(config: SalesforceConfig, clientId: string, nowMs = Date
   }
 }
 
-function jwtBearerLogin(destination: Destination, config: SalesforceConfig): LoginRequest {
+function jwtBearerLogin(source: LoginSource, clock: () => number): LoginRequest {
+  const { config } = source;
   requireKeys(config, ['userName', 'privateKey'], 'JWT bearer');
-  const clientId = clientIdOf(config, 'JWT bearer');
-  signJwt(config, clientId); // fail fast on an unusable key, rather than at login
-  return loginRequest(
-    destination,
-    config,
-    'jwtBearer',
-    [clientId, config.userName, config.privateKey],
-    () => ({
-      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-      assertion: signJwt(config, clientId),
-    }),
-  );
-}
-
-const LOGINS = {
-  password: passwordLogin,
-  clientCredentials: clientCredentialsLogin,
-  jwtBearer: jwtBearerLogin,
-} as const;
-
-/** Decide how this job authenticates. Throws a ConfigurationError / OAuthSecretError naming what is missing. */
-export function resolveCredentials(
-  destination: Destination,
-  metadata: Metadata | undefined,
-  config: SalesforceConfig,
-): Credentials {
-  if (usesHostOAuth(destination, metadata, config)) return { kind: 'token', auth: hostOAuth(metadata) };
-  return { kind: 'login', login: loginFor(destination, config) };
+  const clientId = clientIdOf(source, 'JWT bearer');
+  signJwt(config, clientId, clock()); // fail fast on an unusable key, rather than at login
+  return loginRequest(source, 'jwtBearer', [clientId, config.userName, config.privateKey], () => ({
+    grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    assertion: signJwt(config, clientId, clock()),
+  }));
 }
 
 /**
- * The login of a destination, worked out once per parsed config (they are cached per Config object): every
- * Salesforce call asks for it, and its checks, key test and credential fingerprint do not change between calls.
+ * Logins worked out once per parsed config (configs are parsed once per runtime): every Salesforce call asks for one,
+ * and its checks, key test and credential fingerprint do not change between calls.
  */
 const logins = new WeakMap<SalesforceConfig, Map<string, LoginRequest>>();
 
-function loginFor(destination: Destination, config: SalesforceConfig): LoginRequest {
-  let byDestination = logins.get(config);
-  if (!byDestination) logins.set(config, (byDestination = new Map()));
-  let login = byDestination.get(destination.ID);
+/** The login a destination performs; a ConfigurationError naming what is missing. */
+export function loginFor(source: LoginSource, clock: () => number): LoginRequest {
+  let byDestination = logins.get(source.config);
+  if (!byDestination) logins.set(source.config, (byDestination = new Map()));
+  let login = byDestination.get(source.destination.ID);
   if (!login) {
-    login = LOGINS[config.authFlow](destination, config);
-    byDestination.set(destination.ID, login);
+    const flow = source.config.authFlow;
+    login =
+      flow === 'password'
+        ? passwordLogin(source)
+        : flow === 'clientCredentials'
+          ? clientCredentialsLogin(source)
+          : jwtBearerLogin(source, clock);
+    byDestination.set(source.destination.ID, login);
   }
   return login;
 }
 
-/** Seconds a token we obtained stays cached. Salesforce sessions last 2 h by default; we refresh before that. */
-export function tokenTtlMs(): number {
-  return envPositiveNumber('ACCESS_TOKEN_CACHE_TTL', 3600) * 1000;
+/** How a job authenticates: with the host's token, or with a login of ours. */
+export type Credentials = { kind: 'token'; auth: AuthInfo } | { kind: 'login'; login: LoginRequest };
+
+/** Decide how a job authenticates; an OAuthSecretError or a ConfigurationError naming what is missing. */
+export function resolveCredentials(
+  source: LoginSource & { metadata: Metadata | undefined },
+  clock: () => number,
+): Credentials {
+  const { destination, metadata, config } = source;
+  if (tokenOwnerAtTransform(destination, metadata, config) === 'host') {
+    return { kind: 'token', auth: hostSession(metadata) };
+  }
+  return { kind: 'login', login: loginFor(source, clock) };
 }
 
 /**
@@ -263,8 +291,8 @@ export function tokenTtlMs(): number {
  * Salesforce rejected (unless a newer one already replaced it).
  */
 export class TokenCache extends TtlCache<AuthInfo> {
-  constructor(now: () => number = Date.now) {
-    super(tokenTtlMs, now);
+  constructor(ttlMs: number, now: () => number) {
+    super(() => ttlMs, now);
   }
 
   /** Forget a token Salesforce rejected, unless a newer one already replaced it. */
@@ -277,6 +305,3 @@ export class TokenCache extends TtlCache<AuthInfo> {
     this.deleteWhere((key) => key.startsWith(`${destinationId}:`));
   }
 }
-
-/** The process-wide cache shared by transforms and network handlers. */
-export const tokenCache = new TokenCache();

@@ -1,19 +1,19 @@
 /**
- * The only module that calls Salesforce while transforming: logins and SOQL lookups. Transforms receive a
+ * The only module that calls Salesforce while transforming: logins, SOQL lookups and describes. Transforms receive a
  * {@link SalesforceClient} and never touch HTTP, so tests can swap it and every call is metered in one place.
  */
 import { Type } from '@sinclair/typebox';
-import { RetryableError, TransformerError } from '../../../framework/errors';
-import { send } from '../../../framework/http';
-import { emit } from '../../../framework/telemetry';
+import type { TtlCache } from '../../../framework/cache';
+import { BaseError, RetryableError } from '../../../framework/errors';
+import type { HttpTransport } from '../../../framework/http';
+import type { Telemetry } from '../../../framework/telemetry';
 import type { Destination, Metadata, ProcessedResponse } from '../../../framework/types';
 import { compileValidator } from '../../../framework/validate';
-import { TtlCache } from '../../../framework/cache';
-import { envPositiveNumber } from '../../../framework/env';
-import { quotaGuard, type QuotaGuard } from './quota';
-import { resolveCredentials, tokenCache, type AuthInfo, type LoginRequest, type TokenCache } from './auth';
+import { resolveCredentials, type AuthInfo, type LoginRequest, type TokenCache } from './auth';
 import { dataUrl, type SalesforceConfig } from './config';
-import { classify, toTransformerError } from './errorHandler';
+import { classify, toContractError } from './errorHandler';
+import type { QuotaGuard } from './quota';
+import type { SalesforceSettings } from './settings';
 
 /** What a client needs to act for one destination. */
 export interface SessionContext {
@@ -27,6 +27,8 @@ export type SObjectRecord = Record<string, unknown> & { Id: string };
 
 export interface FieldInfo {
   name: string;
+  /** Salesforce's field type (`string`, `double`, `boolean`, `date`, `reference`...). */
+  type: string;
   externalId: boolean;
   createable: boolean;
   updateable: boolean;
@@ -84,6 +86,7 @@ const DescribeResponseSchema = Type.Object(
       Type.Object(
         {
           name: Type.String(),
+          type: Type.Optional(Type.String()),
           externalId: Type.Optional(Type.Boolean()),
           createable: Type.Optional(Type.Boolean()),
           updateable: Type.Optional(Type.Boolean()),
@@ -100,62 +103,65 @@ const validateDescribeResponse = compileValidator(
   'describe response',
 );
 
-/** Seconds an object's describe stays cached; fields change rarely. */
-export function describeTtlMs(): number {
-  return envPositiveNumber('SALESFORCE_DESCRIBE_TTL_SECONDS', 3600) * 1000;
-}
-
 const TOKEN_SUFFIX = ':- authentication failed during fetching access token.';
 
-/** The HTTP implementation used in production, the demo and end-to-end tests. */
-/** How long refused credentials are answered from memory instead of trying to log in again. */
-export const REFUSED_LOGIN_BACKOFF_MS = 60_000;
+/** What the HTTP client uses of its runtime. */
+export interface ClientDeps {
+  http: HttpTransport;
+  tokens: TokenCache;
+  describes: TtlCache<ObjectDescription>;
+  quota: QuotaGuard;
+  telemetry: Telemetry;
+  settings: SalesforceSettings;
+  clock: () => number;
+}
 
+function toDescription(body: ReturnType<typeof validateDescribeResponse>): ObjectDescription {
+  const fields = new Map<string, FieldInfo>();
+  for (const f of body.fields) {
+    fields.set(f.name.toLowerCase(), {
+      name: f.name,
+      type: f.type ?? 'string',
+      externalId: f.externalId === true,
+      createable: f.createable !== false,
+      updateable: f.updateable !== false,
+    });
+  }
+  return { name: body.name, fields };
+}
+
+/** The client used in production, the demo and end-to-end tests: Salesforce over HTTP. */
 export class HttpSalesforceClient implements SalesforceClient {
-  private readonly refusedLogins = new Map<string, { error: TransformerError; until: number }>();
+  private readonly refusedLogins = new Map<string, { error: BaseError; until: number }>();
 
-  constructor(
-    private readonly cache: TokenCache = tokenCache,
-    private readonly describes: TtlCache<ObjectDescription> = new TtlCache(describeTtlMs),
-    private readonly guard: QuotaGuard = quotaGuard,
-  ) {}
+  constructor(private readonly deps: ClientDeps) {}
 
   beforeSpending(ctx: SessionContext): void {
-    this.guard.check(ctx.destination.ID, ctx.config.apiQuotaThreshold);
+    this.deps.quota.check(ctx.destination.ID, ctx.config.apiQuotaThreshold);
   }
 
   describe(ctx: SessionContext, object: string): Promise<ObjectDescription> {
     const key = `${ctx.destination.ID}|${ctx.config.apiVersion}|${object.toLowerCase()}`;
-    return this.describes.get(key, async () => {
+    return this.deps.describes.get(key, async () => {
       const path = `${dataUrl('', ctx.config.apiVersion)}/sobjects/${encodeURIComponent(object)}/describe`;
       const response = await this.get(ctx, path, 'describe', `:- during describe of ${object}`);
-      const body = validateDescribeResponse(response.response);
-      const fields = new Map<string, FieldInfo>();
-      for (const f of body.fields) {
-        fields.set(f.name.toLowerCase(), {
-          name: f.name,
-          externalId: f.externalId === true,
-          createable: f.createable !== false,
-          updateable: f.updateable !== false,
-        });
-      }
-      return { name: body.name, fields };
+      return toDescription(validateDescribeResponse(response.response));
     });
   }
 
   private async login(destinationId: string, login: LoginRequest): Promise<AuthInfo> {
-    const response = await send({
+    const response = await this.deps.http({
       method: 'POST',
       url: login.tokenUrl,
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
       data: new URLSearchParams(login.form()).toString(),
     });
-    this.guard.observe(destinationId, 'token', response);
+    this.deps.quota.observe(destinationId, 'token', response);
     // The login's own 401 means bad credentials, not an expired session: never a refresh loop.
     const c = classify(response.status, response.response, TOKEN_SUFFIX, { login: true });
-    if (c.outcome !== 'success') throw toTransformerError(c, response, false);
+    if (c.outcome !== 'success') throw toContractError(c, response, 'us');
     const token = validateTokenResponse(response.response);
-    emit('tokenRefresh', { destinationId, flow: login.flow });
+    this.deps.telemetry.emit('tokenRefresh', { destinationId, flow: login.flow });
     return {
       flow: login.flow,
       accessToken: token.access_token,
@@ -165,23 +171,24 @@ export class HttpSalesforceClient implements SalesforceClient {
   }
 
   async authorize(ctx: SessionContext): Promise<AuthInfo> {
-    const credentials = resolveCredentials(ctx.destination, ctx.metadata, ctx.config);
+    const { settings, clock } = this.deps;
+    const credentials = resolveCredentials({ ...ctx, settings }, clock);
     if (credentials.kind === 'token') return credentials.auth;
     const { login } = credentials;
     const refused = this.refusedLogins.get(login.cacheKey);
-    if (refused && refused.until > Date.now()) throw refused.error;
-    return this.cache.get(login.cacheKey, () =>
+    if (refused && refused.until > clock()) throw refused.error;
+    return this.deps.tokens.get(login.cacheKey, () =>
       this.login(ctx.destination.ID, login).catch((error: unknown) => {
         // Credentials Salesforce refused are not retried for a while: repeated failed logins can lock the user.
-        if (error instanceof TransformerError && error.status === 400) {
-          this.refusedLogins.set(login.cacheKey, { error, until: Date.now() + REFUSED_LOGIN_BACKOFF_MS });
+        if (error instanceof BaseError && error.status === 400) {
+          this.refusedLogins.set(login.cacheKey, { error, until: clock() + settings.refusedLoginBackoffMs });
         }
         throw error;
       }),
     );
   }
 
-  /** GET a path of the instance with the session; a rejected session we own is evicted and the call retried once with a new login. */
+  /** GET a path of the instance; a rejected session of ours is evicted and the call retried once with a new login. */
   private async get(
     ctx: SessionContext,
     url: string,
@@ -190,20 +197,20 @@ export class HttpSalesforceClient implements SalesforceClient {
   ): Promise<ProcessedResponse> {
     for (let attempt = 0; ; attempt += 1) {
       const auth = await this.authorize(ctx);
-      const absolute = `${auth.instanceUrl}${url}`;
-      const response = await send({
+      const response = await this.deps.http({
         method: 'GET',
-        url: absolute,
+        url: `${auth.instanceUrl}${url}`,
         headers: { Authorization: `Bearer ${auth.accessToken}`, Accept: 'application/json' },
       });
-      this.guard.observe(ctx.destination.ID, endpoint, response);
-      const c = classify(response.status, response.response, suffix);
+      this.deps.quota.observe(ctx.destination.ID, endpoint, response);
+      const owner = auth.flow === 'oauth' ? 'host' : 'us';
+      const c = classify(response.status, response.response, suffix, { hostToken: owner === 'host' });
       if (c.outcome === 'success') return response;
       if (c.outcome === 'refresh' && auth.cacheKey) {
-        this.cache.evict(auth.cacheKey, auth.accessToken);
+        this.deps.tokens.evict(auth.cacheKey, auth.accessToken);
         if (attempt === 0) continue;
       }
-      throw toTransformerError(c, response, auth.flow === 'oauth') as TransformerError;
+      throw toContractError(c, response, owner);
     }
   }
 
@@ -221,5 +228,3 @@ export class HttpSalesforceClient implements SalesforceClient {
     return records;
   }
 }
-
-export const defaultClient: SalesforceClient = new HttpSalesforceClient();

@@ -1,12 +1,14 @@
 /**
- * Salesforce protocol constants (each with its source) and the destination configuration schema.
- * The config type is derived from the schema, so a key the code reads cannot be missing from the schema
- * (the reference's `mapProperty` / `mapProperties` drift, spec B.0).
+ * Salesforce protocol constants (each with its source), the destination configuration schema, and the normalised
+ * configuration the code works with. The input type is derived from the schema and the normalised type from the
+ * input type, so a key the code reads cannot be missing from the schema (the reference's `mapProperty` /
+ * `mapProperties` drift, spec rudder-contract.md B.0 item 5).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ConfigurationError } from '../../../framework/errors';
 import { compileValidator } from '../../../framework/validate';
 import type { Destination } from '../../../framework/types';
+import type { SalesforceSettings } from './settings';
 
 export const DESTINATION = 'Salesforce';
 
@@ -15,6 +17,8 @@ export const DESTINATION = 'Salesforce';
  * (collections v42+, upsert `created` flag v46+). https://developer.salesforce.com/docs/platform/api-rest/guide/resources-versions.md
  */
 export const DEFAULT_API_VERSION = '62.0';
+/** Versions 21.0–30.0 are retired (Summer '25) and answer 410; 31.0 is the oldest one served (salesforce-api.md 9). */
+export const MIN_API_VERSION = 31;
 /** Collections need v42.0 (create/update) and v46.0 (upsert). resources_composite_sobjects_collections.htm */
 export const MIN_COLLECTIONS_API_VERSION = 42;
 /** Records per sObject-collections request. resources-composite-sobjects-collections-create.html */
@@ -53,6 +57,12 @@ export type AuthFlowName = (typeof AUTH_FLOWS)[number];
 /** What to do with a field the org lacks (known from describe). */
 export const UNKNOWN_FIELD_POLICIES = ['reject', 'drop'] as const;
 export type UnknownFieldPolicy = (typeof UNKNOWN_FIELD_POLICIES)[number];
+
+/**
+ * Config keys that hold secrets. They are never echoed back in outputs (rudder-server reads none of them after the
+ * transform) and a host's logs must redact them.
+ */
+export const SECRET_CONFIG_KEYS = ['password', 'initialAccessToken', 'clientSecret', 'privateKey'] as const;
 
 /** Default share of the daily API allocation after which we stop spending calls. */
 export const DEFAULT_API_QUOTA_THRESHOLD = 0.95;
@@ -135,34 +145,42 @@ export const SalesforceConfigSchema = Type.Object(
 );
 export type SalesforceConfigInput = Static<typeof SalesforceConfigSchema>;
 
-/** The normalised configuration the destination works with. */
-export interface SalesforceConfig {
+/** The normalised configuration the code works with: the schema's keys, defaults applied, plus what is derived. */
+export type SalesforceConfig = Pick<
+  SalesforceConfigInput,
+  | 'privateKey'
+  | 'apiQuotaThreshold'
+  | 'unknownFieldPolicy'
+  | 'userName'
+  | 'password'
+  | 'sandbox'
+  | 'clientId'
+  | 'clientSecret'
+  | 'useContactId'
+  | 'apiVersion'
+  | 'requireExplicitOptIn'
+> & {
   authFlow: AuthFlowName;
-  privateKey?: string;
-  apiQuotaThreshold: number;
-  unknownFieldPolicy: UnknownFieldPolicy;
-  userName?: string;
-  password?: string;
+  /** `initialAccessToken`, appended to the password. */
   securityToken: string;
-  sandbox: boolean;
+  /** The login host: `loginUrl`, or login / test.salesforce.com by `sandbox`; no trailing slash. */
   loginUrl: string;
-  clientId?: string;
-  clientSecret?: string;
+  /** `mapProperty`, or its alias `mapProperties`; default true. */
   mapProperty: boolean;
-  useContactId: boolean;
-  apiVersion: string;
-  requireExplicitOptIn: boolean;
   writeMode: WriteMode;
-}
+};
+
+const PREFIX = 'Invalid Salesforce destination config:';
 
 const validateConfig = compileValidator(
   SalesforceConfigSchema,
-  (message) => new ConfigurationError(`Invalid Salesforce destination config: ${message}`),
+  (message) => new ConfigurationError(`${PREFIX} ${message}`),
   'Config',
 );
 
-function envWriteMode(): WriteMode {
-  const value = process.env.SALESFORCE_WRITE_MODE;
+/** The write mode when the config sets none: `SALESFORCE_WRITE_MODE`, else record. */
+function defaultWriteMode(settings: SalesforceSettings): WriteMode {
+  const value = settings.writeMode;
   if (value === undefined || value === '') return 'record';
   if ((WRITE_MODES as readonly string[]).includes(value)) return value as WriteMode;
   throw new ConfigurationError(
@@ -177,7 +195,7 @@ export const GENERIC_LOGIN_HOSTS = /^https:\/\/(login|test)\.salesforce\.com$/i;
 function inferAuthFlow(input: SalesforceConfigInput): AuthFlowName {
   if (input.privateKey && input.password) {
     throw new ConfigurationError(
-      'Invalid Salesforce destination config: both Config.privateKey and Config.password are set; set Config.authFlow to jwtBearer or password',
+      `${PREFIX} both Config.privateKey and Config.password are set; set Config.authFlow to jwtBearer or password`,
     );
   }
   if (input.privateKey) return 'jwtBearer';
@@ -189,33 +207,39 @@ function inferAuthFlow(input: SalesforceConfigInput): AuthFlowName {
   return 'password';
 }
 
-const configCache = new WeakMap<object, SalesforceConfig>();
-
-/**
- * Validate and normalise `destination.Config`. Throws a ConfigurationError naming the key. Cached per config
- * object, since every event of a batch shares one (and the host may deep-freeze it).
- */
-export function parseConfig(destination: Destination): SalesforceConfig {
-  const cached = configCache.get(destination.Config);
-  if (cached) return cached;
-  const input = validateConfig(structuredClone(destination.Config));
+/** Checks across keys that the schema cannot express. */
+function checkCombinations(input: SalesforceConfigInput, writeMode: WriteMode): void {
   if (
     input.mapProperty !== undefined &&
     input.mapProperties !== undefined &&
     input.mapProperty !== input.mapProperties
   ) {
     throw new ConfigurationError(
-      'Invalid Salesforce destination config: Config.mapProperty and Config.mapProperties disagree; set only one',
+      `${PREFIX} Config.mapProperty and Config.mapProperties disagree; set only one`,
     );
   }
-  const writeMode = input.writeMode ?? envWriteMode();
-  if (writeMode === 'collections' && Number(input.apiVersion) < MIN_COLLECTIONS_API_VERSION) {
+  const version = Number(input.apiVersion);
+  if (version < MIN_API_VERSION) {
     throw new ConfigurationError(
-      `Invalid Salesforce destination config: writeMode collections needs Config.apiVersion ${MIN_COLLECTIONS_API_VERSION}.0 or later (got ${input.apiVersion}); raise apiVersion or use writeMode record`,
+      `${PREFIX} Config.apiVersion ${input.apiVersion} is retired by Salesforce; use ${MIN_API_VERSION}.0 or later (default ${DEFAULT_API_VERSION})`,
     );
   }
-  const loginUrl = (input.loginUrl || (input.sandbox ? SANDBOX_LOGIN_URL : LOGIN_URL)).replace(/\/$/, '');
-  const config: SalesforceConfig = {
+  if (writeMode === 'collections' && version < MIN_COLLECTIONS_API_VERSION) {
+    throw new ConfigurationError(
+      `${PREFIX} writeMode collections needs Config.apiVersion ${MIN_COLLECTIONS_API_VERSION}.0 or later (got ${input.apiVersion}); raise apiVersion or use writeMode record`,
+    );
+  }
+}
+
+/**
+ * Validate and normalise `destination.Config`, with the settings read from the environment. Throws a
+ * ConfigurationError naming the key. The input is not changed (the host may deep-freeze it).
+ */
+export function parseConfig(destination: Destination, settings: SalesforceSettings): SalesforceConfig {
+  const input = validateConfig(structuredClone(destination.Config));
+  const writeMode = input.writeMode ?? defaultWriteMode(settings);
+  checkCombinations(input, writeMode);
+  return {
     authFlow: input.authFlow ?? inferAuthFlow(input),
     privateKey: input.privateKey || undefined,
     apiQuotaThreshold: input.apiQuotaThreshold,
@@ -224,7 +248,7 @@ export function parseConfig(destination: Destination): SalesforceConfig {
     password: input.password || undefined,
     securityToken: input.initialAccessToken ?? '',
     sandbox: input.sandbox,
-    loginUrl,
+    loginUrl: (input.loginUrl || (input.sandbox ? SANDBOX_LOGIN_URL : LOGIN_URL)).replace(/\/$/, ''),
     clientId: input.clientId || undefined,
     clientSecret: input.clientSecret || undefined,
     mapProperty: input.mapProperty ?? input.mapProperties ?? true,
@@ -233,8 +257,6 @@ export function parseConfig(destination: Destination): SalesforceConfig {
     requireExplicitOptIn: input.requireExplicitOptIn,
     writeMode,
   };
-  configCache.set(destination.Config, config);
-  return config;
 }
 
 /** `https://host/services/data/v62.0` for an instance. */

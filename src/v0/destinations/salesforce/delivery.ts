@@ -3,32 +3,47 @@
  *
  * A single-record answer has one status for all its jobs. A collections answer is HTTP 200 with one result per
  * record (`[{id, success, errors}]`), directly or inside a Composite answer (`{compositeResponse: [{body,
- * httpStatusCode}]}`): each job gets the outcome of its own records, found through `destInfo.records`.
+ * httpStatusCode}]}`): each job gets the outcome of its own records, found through `destInfo.records`. Answers are
+ * validated against their schemas; a record whose result cannot be read is never counted as written.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { Metadata, ProcessedResponse } from '../../../framework/types';
-import { tokenCache } from './auth';
-import { quotaGuard } from './quota';
-import { isOAuthDefinition } from './config';
+import { ajv } from '../../../framework/validate';
+import { tokenOwnerAtDelivery } from './auth';
+import { destInfoOf, type RecordRef } from './destInfo';
 import { classify, classifyRecordErrors, type Classification, type Outcome } from './errorHandler';
-import type { SalesforceDestInfo } from './router';
+import type { SalesforceRuntime } from './runtime';
 
 export const DELIVERY_SUFFIX = 'during Salesforce Response Handling';
 
 /** How bad an outcome is, to pick a job's status when it wrote several records. */
 const SEVERITY: Record<Outcome, number> = { success: 0, aborted: 1, retryable: 2, throttled: 3, refresh: 4 };
 
-export function destInfoOf(metadata: Metadata | undefined): SalesforceDestInfo {
-  const info = metadata?.destInfo;
-  return info && typeof info === 'object' ? (info as SalesforceDestInfo) : {};
-}
+/** One record's result in a collections answer (SaveResult / UpsertResult / DeleteResult). */
+const SaveResultSchema = Type.Union([
+  Type.Object(
+    { success: Type.Literal(true), id: Type.Optional(Type.String()), created: Type.Optional(Type.Boolean()) },
+    { additionalProperties: true },
+  ),
+  Type.Object(
+    { success: Type.Literal(false), errors: Type.Optional(Type.Array(Type.Unknown())) },
+    { additionalProperties: true },
+  ),
+]);
+type SaveResult = Static<typeof SaveResultSchema>;
+const isSaveResult = ajv.compile<SaveResult>(SaveResultSchema);
 
-/** The note a delivered job's message carries when fields were dropped at transform ('' when none were). */
-export function droppedNote(metadata: Metadata | undefined): string {
-  const dropped = destInfoOf(metadata).droppedFields;
-  return Array.isArray(dropped) && dropped.length
-    ? ` (fields dropped, not in the org: ${dropped.join(', ')})`
-    : '';
-}
+/** One subrequest's answer inside a Composite answer. */
+const CompositeEntrySchema = Type.Object(
+  { httpStatusCode: Type.Integer(), body: Type.Optional(Type.Unknown()) },
+  { additionalProperties: true },
+);
+const CompositeAnswerSchema = Type.Object(
+  { compositeResponse: Type.Array(Type.Unknown()) },
+  { additionalProperties: true },
+);
+const isCompositeEntry = ajv.compile<Static<typeof CompositeEntrySchema>>(CompositeEntrySchema);
+const isCompositeAnswer = ajv.compile<Static<typeof CompositeAnswerSchema>>(CompositeAnswerSchema);
 
 /** A 2xx answer to a collections request that is not a result list: nothing proves the records were written. */
 export function unreadableCollections(): Classification {
@@ -44,38 +59,35 @@ export function destinationIdOf(metadata: Metadata | undefined): string {
   return String(destInfoOf(metadata).authKey ?? metadata?.destinationId ?? '');
 }
 
-/** Whether rudder-server owns the token: the OAuth proxy routes, or a job that carries the host's secret. */
-export function isHostOAuth(destType: string, metadata: Metadata | undefined): boolean {
-  const secret = metadata?.secret;
-  return isOAuthDefinition(destType) || (secret !== undefined && secret !== null);
-}
-
 /**
  * Report usage and, for an expired session, drop any token we cached for the destination so the next transform
  * logs in again. This holds on the OAuth routes too: an OAuth definition with its own credentials signs in itself.
  */
 export function observeDelivery(
+  runtime: SalesforceRuntime,
   response: ProcessedResponse,
   metadata: Metadata | undefined,
   c: Classification,
 ): void {
   const destinationId = destinationIdOf(metadata);
   if (!destinationId) return;
-  quotaGuard.observe(destinationId, 'delivery', response);
-  if (c.outcome === 'refresh') tokenCache.evictDestination(destinationId);
+  runtime.quota.observe(destinationId, 'delivery', response);
+  if (c.outcome === 'refresh') runtime.tokens.evictDestination(destinationId);
 }
 
-interface SaveResult {
-  success?: unknown;
-  errors?: unknown;
-  id?: unknown;
+/** The whole answer classified, for the route `destType` and the job that carries the session's owner. */
+export function classifyAnswer(
+  response: ProcessedResponse,
+  destType: string,
+  metadata: Metadata | undefined,
+): { classification: Classification; hostToken: boolean } {
+  const hostToken = tokenOwnerAtDelivery(destType, metadata) === 'host';
+  return {
+    classification: classify(response.status, response.response, DELIVERY_SUFFIX, { hostToken }),
+    hostToken,
+  };
 }
 
-function asArray(value: unknown): unknown[] | undefined {
-  return Array.isArray(value) ? value : undefined;
-}
-
-/** The per-record results of a collections answer, per subrequest; undefined when the answer is not one. */
 /** One subrequest's answer: its status, its body, and its per-record results when it succeeded. */
 export interface SubrequestResult {
   status: number;
@@ -83,18 +95,18 @@ export interface SubrequestResult {
   results?: unknown[];
 }
 
+/** The per-record results of a collections answer, per subrequest; undefined when the answer is not one. */
 export function collectionResults(body: unknown): SubrequestResult[] | undefined {
-  const direct = asArray(body);
-  if (direct) return [{ status: 200, body, results: direct }];
-  const composite =
-    body && typeof body === 'object'
-      ? asArray((body as { compositeResponse?: unknown }).compositeResponse)
-      : undefined;
-  if (!composite) return undefined;
-  return composite.map((entry) => {
-    const e = (entry ?? {}) as { httpStatusCode?: unknown; body?: unknown };
-    const status = typeof e.httpStatusCode === 'number' ? e.httpStatusCode : 500;
-    return { status, body: e.body, results: status >= 200 && status < 300 ? asArray(e.body) : undefined };
+  if (Array.isArray(body)) return [{ status: 200, body, results: body }];
+  if (!isCompositeAnswer(body)) return undefined;
+  return body.compositeResponse.map((entry) => {
+    if (!isCompositeEntry(entry)) return { status: 500, body: entry };
+    const { httpStatusCode: status, body: sub } = entry;
+    if (status < 200 || status >= 300) return { status, body: sub };
+    // A collections subrequest that succeeded answers a result list; anything else proves nothing was written.
+    if (!Array.isArray(sub))
+      return { status: 500, body: 'Salesforce answered a subrequest with a body that is not a result list' };
+    return { status, body: sub, results: sub as unknown[] };
   });
 }
 
@@ -106,34 +118,34 @@ export interface JobVerdict {
   unattributed?: boolean;
 }
 
-/** The verdict for one job of a successful (2xx) collections answer. */
-export function jobVerdict(subs: SubrequestResult[], refs: { sub: number; rec: number }[]): JobVerdict {
+/** One record's outcome; `unattributed` when its result cannot be read. */
+function recordVerdict(subs: SubrequestResult[], { sub, rec }: RecordRef): JobVerdict {
+  const entry = subs[sub];
+  if (!entry) {
+    const c = classify(500, 'Salesforce returned no result for this subrequest', DELIVERY_SUFFIX);
+    return { classification: c, detail: null, unattributed: true };
+  }
+  if (!entry.results)
+    return { classification: classify(entry.status, entry.body, DELIVERY_SUFFIX), detail: entry.body };
+  const result = entry.results[rec];
+  if (!isSaveResult(result)) {
+    const c = classify(500, 'Salesforce returned no result for this record', DELIVERY_SUFFIX);
+    return { classification: c, detail: result ?? null, unattributed: true };
+  }
+  const c = result.success ? classify(200, result) : classifyRecordErrors(result.errors, DELIVERY_SUFFIX);
+  return { classification: c, detail: result };
+}
+
+/** The verdict for one job of a successful (2xx) collections answer: the worst of its records'. */
+export function jobVerdict(subs: SubrequestResult[], refs: RecordRef[]): JobVerdict {
   let worst: Classification = classify(200, undefined);
   const details: unknown[] = [];
   let unattributed = false;
-  for (const { sub, rec } of refs) {
-    const entry = subs[sub];
-    let c: Classification;
-    if (!entry) {
-      c = classify(500, 'Salesforce returned no result for this subrequest', DELIVERY_SUFFIX);
-      unattributed = true;
-      details.push(null);
-    } else if (!entry.results) {
-      c = classify(entry.status, entry.body, DELIVERY_SUFFIX);
-      details.push(entry.body);
-    } else {
-      const result = entry.results[rec] as SaveResult | undefined;
-      details.push(result ?? null);
-      if (!result || typeof result !== 'object') {
-        c = classify(500, 'Salesforce returned no result for this record', DELIVERY_SUFFIX);
-        unattributed = true;
-      } else if (result.success === true) {
-        c = classify(200, result);
-      } else {
-        c = classifyRecordErrors(result.errors, DELIVERY_SUFFIX);
-      }
-    }
-    if (SEVERITY[c.outcome] > SEVERITY[worst.outcome]) worst = c;
+  for (const ref of refs) {
+    const verdict = recordVerdict(subs, ref);
+    details.push(verdict.detail);
+    unattributed ||= verdict.unattributed === true;
+    if (SEVERITY[verdict.classification.outcome] > SEVERITY[worst.outcome]) worst = verdict.classification;
   }
   return { classification: worst, detail: details.length === 1 ? details[0] : details, unattributed };
 }

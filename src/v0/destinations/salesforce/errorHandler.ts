@@ -9,12 +9,12 @@ import {
   AbortedError,
   RetryableError,
   ThrottledError,
-  type AuthErrorCategory,
+  type BaseError,
   type DestinationResponse,
-  type TransformerError,
 } from '../../../framework/errors';
-import { DESTINATION } from './config';
 import { isObject } from '../../../framework/validate';
+import type { TokenOwner } from './auth';
+import { DESTINATION } from './config';
 
 export type Outcome = 'success' | 'refresh' | 'throttled' | 'retryable' | 'aborted';
 
@@ -86,9 +86,14 @@ function describe(body: unknown, errors: SalesforceErrorDetail[]): string {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
+/** What a rule may look at besides the answer: whether the session is the host's (an OAuth token it can refresh). */
+interface Context {
+  hostToken: boolean;
+}
+
 interface Rule {
   name: string;
-  matches: (status: number, codes: string[], text: string) => boolean;
+  matches: (status: number, codes: string[], text: string, context: Context) => boolean;
   outcome: Exclude<Outcome, 'success'>;
   message: (status: number, detail: string, code: string) => string;
 }
@@ -96,10 +101,13 @@ interface Rule {
 /** The table. `suffix` (where the call happened) is appended by {@link classify}. */
 export const RULES: readonly Rule[] = [
   {
+    // Our own login's 401 is a refresh only for an expired session; any 401 on the host's token asks it to refresh.
     name: 'session-expired',
-    matches: (status) => status === 401,
+    matches: (status, codes, _text, context) =>
+      status === 401 && (codes.includes('INVALID_SESSION_ID') || context.hostToken),
     outcome: 'refresh',
-    message: () => `${DESTINATION} Request Failed - due to "INVALID_SESSION_ID", (Retryable)`,
+    message: (_status, _detail, code) =>
+      `${DESTINATION} Request Failed - due to "${code || 'INVALID_SESSION_ID'}", (Retryable)`,
   },
   {
     name: 'api-limit',
@@ -148,15 +156,19 @@ const STATUS_BY_OUTCOME: Record<Exclude<Outcome, 'success'>, number> = {
   aborted: 400,
 };
 
-/**
- * Classify one Salesforce answer. `suffix` says where it happened, for the message. For a login (`login: true`) a
- * 401 means the credentials were refused, not that a session expired, so it is aborted rather than refreshed.
- */
+export interface ClassifyOptions {
+  /** The call was a login: a 401 means the credentials were refused, not that a session expired (aborted). */
+  login?: boolean;
+  /** The session is the host's OAuth token: any 401 asks the host to refresh it. */
+  hostToken?: boolean;
+}
+
+/** Classify one Salesforce answer. `suffix` says where it happened, for the message. */
 export function classify(
   status: number,
   body: unknown,
   suffix = '',
-  options: { login?: boolean } = {},
+  options: ClassifyOptions = {},
 ): Classification {
   if (status >= 200 && status < 300) {
     return {
@@ -170,7 +182,8 @@ export function classify(
   const codes = errors.map((e) => e.errorCode).filter(Boolean);
   const detail = describe(body, errors);
   const rules = options.login ? RULES.filter((r) => r.outcome !== 'refresh') : RULES;
-  const rule = rules.find((r) => r.matches(status, codes, detail)) ?? RULES[RULES.length - 1];
+  const context: Context = { hostToken: options.hostToken === true };
+  const rule = rules.find((r) => r.matches(status, codes, detail, context)) ?? RULES[RULES.length - 1];
   const classification: Classification = {
     outcome: rule.outcome,
     status: STATUS_BY_OUTCOME[rule.outcome],
@@ -187,24 +200,23 @@ export function classifyRecordErrors(errors: unknown, suffix = ''): Classificati
 }
 
 /**
- * The contract error for a failed classification. `oauth` says whether rudder-server owns the token: then an
- * expired session carries REFRESH_TOKEN so it refreshes; with our own password flow the caller evicts its cache.
+ * The contract error for a failed classification. An expired session the host owns carries REFRESH_TOKEN, so
+ * rudder-server refreshes it; for a session of ours the caller evicts its cache instead.
  */
-export function toTransformerError(
+export function toContractError(
   c: Classification,
   destinationResponse: DestinationResponse | string,
-  oauth: boolean,
-): TransformerError {
+  owner: TokenOwner,
+): BaseError {
+  const response = destinationResponse as string; // the library types it loosely; it holds the processed answer
   switch (c.outcome) {
-    case 'refresh': {
-      const authErrorCategory: AuthErrorCategory = oauth ? 'REFRESH_TOKEN' : '';
-      return new RetryableError(c.message, { status: 500, destinationResponse, authErrorCategory });
-    }
+    case 'refresh':
+      return new RetryableError(c.message, 500, response, owner === 'host' ? 'REFRESH_TOKEN' : undefined);
     case 'retryable':
-      return new RetryableError(c.message, { status: 500, destinationResponse });
+      return new RetryableError(c.message, 500, response);
     case 'throttled':
-      return new ThrottledError(c.message, { destinationResponse });
+      return new ThrottledError(c.message, response);
     default:
-      return new AbortedError(c.message, { status: 400, destinationResponse });
+      return new AbortedError(c.message, 400, response);
   }
 }

@@ -1,10 +1,10 @@
 /**
- * Proxy v0 network handler (spec A.5.2, A.5.3): one status for the whole request. Reference-compatible for
- * single-record requests. A collections answer is HTTP 200 even when records failed, so here any failed record
- * fails the request with that record's classification (the worst one): the jobs are retried or aborted, never
- * silently marked delivered. Per-job statuses need proxy v1 (src/v1/destinations/salesforce/networkHandler.ts).
+ * Proxy v0 network handler (spec rudder-contract.md A.5.2, A.5.3): one status for the whole request.
+ * Reference-compatible for single-record requests. A collections answer is HTTP 200 even when records failed, so
+ * here any failed record fails the request with that record's classification (the worst one): the jobs are retried
+ * or aborted, never silently marked delivered. Per-job statuses need proxy v1 (src/v1/destinations/salesforce).
  */
-import { sendDescriptor } from '../../../framework/http';
+import { descriptorRequest } from '../../../framework/http';
 import type {
   DeliveryV0Result,
   Metadata,
@@ -12,19 +12,23 @@ import type {
   RequestDescriptor,
   ResponseHandlerInput,
 } from '../../../framework/types';
-import { classify, toTransformerError, type Classification } from './errorHandler';
 import { DEFAULT_API_QUOTA_THRESHOLD } from './config';
 import {
+  classifyAnswer,
   collectionResults,
-  DELIVERY_SUFFIX,
   destinationIdOf,
-  droppedNote,
-  isHostOAuth,
   jobVerdict,
   observeDelivery,
   unreadableCollections,
 } from './delivery';
-import { quotaGuard } from './quota';
+import { droppedNote } from './destInfo';
+import { toContractError, type Classification } from './errorHandler';
+import {
+  bindHost as bindHostRuntime,
+  defaultRuntime,
+  type HostRequire,
+  type SalesforceRuntime,
+} from './runtime';
 
 function firstMetadata(metadata: Metadata | Metadata[] | undefined): Metadata | undefined {
   return Array.isArray(metadata) ? metadata[0] : metadata;
@@ -36,29 +40,13 @@ export function isCollectionsRequest(request: unknown): boolean {
   return typeof endpoint === 'string' && /\/composite(\/sobjects(\/[^/]+\/[^/]+)?)?$/.test(endpoint);
 }
 
-/** The classification of a whole answer, looking into collections results. */
-export function classifyDelivery(response: ProcessedResponse, request?: unknown): Classification {
-  const c = classify(response.status, response.response, DELIVERY_SUFFIX);
+/** A successful answer looked into: a collections answer is only as good as its worst record. */
+function recordsVerdict(c: Classification, response: ProcessedResponse, request: unknown): Classification {
   if (c.outcome !== 'success') return c;
   const subs = collectionResults(response.response);
-  if (!subs && isCollectionsRequest(request)) return unreadableCollections();
-  if (!subs) return c;
+  if (!subs) return isCollectionsRequest(request) ? unreadableCollections() : c;
   const refs = subs.flatMap((s, sub) => (s.results ?? [undefined]).map((_, rec) => ({ sub, rec })));
   return jobVerdict(subs, refs).classification;
-}
-
-export function responseHandler(input: ResponseHandlerInput): DeliveryV0Result {
-  const { destinationResponse, destType } = input;
-  const metadata = firstMetadata(input.rudderJobMetadata);
-  const oauth = isHostOAuth(destType, metadata);
-  const c = classifyDelivery(destinationResponse, input.destinationRequest);
-  observeDelivery(destinationResponse, metadata, c);
-  if (c.outcome !== 'success') throw toTransformerError(c, destinationResponse, oauth);
-  return {
-    status: 200,
-    message: `Request for destination: ${destType} Processed Successfully${droppedNote(metadata)}`,
-    destinationResponse,
-  };
 }
 
 /** What the proxy receives: a descriptor plus the jobs' metadata and the destination config (spec A.5.3). */
@@ -67,31 +55,76 @@ export type ProxyRequest = RequestDescriptor & {
   destinationConfig?: Record<string, unknown>;
 };
 
-/**
- * Send a descriptor (the proxy's HTTP call) — unless the destination's last answers said its daily API allocation is
- * past `apiQuotaThreshold`: then nothing is spent and the jobs are throttled (429), retried later.
- */
-export async function proxy(
-  request: ProxyRequest,
-  _destType?: string,
-  timeoutMs?: number,
-): Promise<ProcessedResponse> {
-  const destinationId = destinationIdOf(firstMetadata(request.metadata));
-  const configured = Number(request.destinationConfig?.apiQuotaThreshold);
-  const threshold = configured > 0 && configured <= 1 ? configured : DEFAULT_API_QUOTA_THRESHOLD;
-  const reason = destinationId ? quotaGuard.blocked(destinationId, threshold) : undefined;
-  if (reason) return { status: 429, response: reason };
-  return sendDescriptor(request, timeoutMs);
+/** The proxy's side of the network handler contract, shared by the v0 and v1 handlers. */
+export interface ProxySide {
+  /**
+   * Send a descriptor (the proxy's HTTP call) — unless the destination's last answers said its daily API allocation
+   * is past `apiQuotaThreshold`: then nothing is spent and the jobs are throttled (429), retried later.
+   */
+  proxy(request: ProxyRequest, destType?: string, timeoutMs?: number): Promise<ProcessedResponse>;
+  /** Our `proxy` already returns the processed response: passed through. */
+  processAxiosResponse(response: ProcessedResponse): ProcessedResponse;
+  prepareProxy(request: RequestDescriptor): RequestDescriptor;
 }
 
-/**
- * The network handler object rudder-transformer instantiates with `new` (spec A.5.2). Our `proxy` already
- * returns the processed response, so `processAxiosResponse` passes it through.
- */
+export function proxySide(runtime: SalesforceRuntime): ProxySide {
+  return {
+    async proxy(request, _destType, timeoutMs) {
+      const destinationId = destinationIdOf(firstMetadata(request.metadata));
+      const configured = Number(request.destinationConfig?.apiQuotaThreshold);
+      const threshold = configured > 0 && configured <= 1 ? configured : DEFAULT_API_QUOTA_THRESHOLD;
+      const reason = destinationId ? runtime.quota.blocked(destinationId, threshold) : undefined;
+      if (reason) return { status: 429, response: reason };
+      return runtime.http(descriptorRequest(request, timeoutMs));
+    },
+    processAxiosResponse: (response) => response,
+    prepareProxy: (request) => request,
+  };
+}
+
+export interface V0Handler extends ProxySide {
+  responseHandler(input: ResponseHandlerInput): DeliveryV0Result;
+}
+
+/** The v0 handler on a runtime; it throws the contract error of a failed delivery. */
+export function createV0Handler(runtime: SalesforceRuntime): V0Handler {
+  const responseHandler = (input: ResponseHandlerInput): DeliveryV0Result => {
+    const { destinationResponse, destType } = input;
+    const metadata = firstMetadata(input.rudderJobMetadata);
+    const whole = classifyAnswer(destinationResponse, destType, metadata);
+    const c = recordsVerdict(whole.classification, destinationResponse, input.destinationRequest);
+    observeDelivery(runtime, destinationResponse, metadata, c);
+    if (c.outcome !== 'success') {
+      throw runtime.forHost(toContractError(c, destinationResponse, whole.hostToken ? 'host' : 'us'));
+    }
+    return {
+      status: 200,
+      message: `Request for destination: ${destType} Processed Successfully${droppedNote(metadata)}`,
+      destinationResponse,
+    };
+  };
+  return { ...proxySide(runtime), responseHandler };
+}
+
+/** The network handler rudder-transformer instantiates with `new` (spec A.5.2), on the default runtime. */
 export class NetworkHandler {
-  responseHandler = responseHandler;
-  proxy = proxy;
-  processAxiosResponse = (response: ProcessedResponse): ProcessedResponse => response;
-  prepareProxy = (request: RequestDescriptor): RequestDescriptor => request;
+  responseHandler: V0Handler['responseHandler'];
+  proxy: V0Handler['proxy'];
+  processAxiosResponse: V0Handler['processAxiosResponse'];
+  prepareProxy: V0Handler['prepareProxy'];
+
+  constructor(runtime: SalesforceRuntime = defaultRuntime()) {
+    const handler = createV0Handler(runtime);
+    this.responseHandler = handler.responseHandler;
+    this.proxy = handler.proxy;
+    this.processAxiosResponse = handler.processAxiosResponse;
+    this.prepareProxy = handler.prepareProxy;
+  }
 }
 export const networkHandler = NetworkHandler;
+
+/** For a host that loads the built destination with its own axios and integrations library (rudder-transformer). */
+export function bindHost(hostRequire: HostRequire) {
+  bindHostRuntime(hostRequire);
+  return { networkHandler, NetworkHandler };
+}

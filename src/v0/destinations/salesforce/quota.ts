@@ -6,12 +6,9 @@
  * jobs are throttled (429) and rudder-server retries them later. After a cool-down one batch goes through again; its
  * answers tell whether usage has recovered.
  */
-import { envPositiveNumber } from '../../../framework/env';
 import { ThrottledError } from '../../../framework/errors';
-import { emit, parseLimitInfo } from '../../../framework/telemetry';
+import { parseLimitInfo, type Telemetry } from '../../../framework/telemetry';
 import type { ProcessedResponse } from '../../../framework/types';
-
-export const QUOTA_COOLDOWN_MS = envPositiveNumber('SALESFORCE_QUOTA_COOLDOWN_SECONDS', 300) * 1000;
 
 export interface Usage {
   used: number;
@@ -23,8 +20,9 @@ export class QuotaGuard {
   private readonly usage = new Map<string, Usage>();
 
   constructor(
-    private readonly now: () => number = Date.now,
-    private readonly cooldownMs = QUOTA_COOLDOWN_MS,
+    private readonly now: () => number,
+    private readonly cooldownMs: number,
+    private readonly telemetry: Telemetry,
   ) {}
 
   record(destinationId: string, used: number, max: number): void {
@@ -36,11 +34,11 @@ export class QuotaGuard {
    * and reported. Every answer goes through here: logins, lookups, describes and deliveries.
    */
   observe(destinationId: string, endpoint: string, response: ProcessedResponse): void {
-    emit('apiCall', { destinationId, endpoint, status: response.status });
+    this.telemetry.emit('apiCall', { destinationId, endpoint, status: response.status });
     const usage = parseLimitInfo(response.headers?.['sforce-limit-info']);
     if (usage) {
       this.record(destinationId, usage.used, usage.max);
-      emit('apiUsage', { destinationId, ...usage });
+      this.telemetry.emit('apiUsage', { destinationId, ...usage });
     }
   }
 
@@ -62,11 +60,4 @@ export class QuotaGuard {
     const reason = this.blocked(destinationId, threshold);
     if (reason) throw new ThrottledError(reason);
   }
-
-  clear(): void {
-    this.usage.clear();
-  }
 }
-
-/** The process-wide guard, fed by the client's and the network handlers' answers. */
-export const quotaGuard = new QuotaGuard();

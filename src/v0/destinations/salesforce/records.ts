@@ -11,23 +11,10 @@ import { FilteredEventsError, InstrumentationError } from '../../../framework/er
 import type { Destination, RudderMessage } from '../../../framework/types';
 import { isObject } from '../../../framework/validate';
 import type { SalesforceConfig } from './config';
-import { assertIdentifier, type SoqlValue } from './soql';
+import { buildFields } from './payload';
+import type { Intent } from './plan/state';
+import { assertIdentifier } from './soql';
 
-export type Target =
-  | { kind: 'id'; object: string; id: string }
-  | { kind: 'new'; object: string }
-  | { kind: 'leadByEmail'; email: string }
-  | { kind: 'byField'; object: string; field: string; value: SoqlValue };
-
-export interface RecordIntent {
-  target: Target;
-  /** The event's traits (a copy: the event is never mutated). */
-  traits: Record<string, unknown>;
-  /** Apply the Lead/Contact mappings (`mapProperty`, and not reverse ETL). */
-  mapped: boolean;
-}
-
-/** A JSON object (not an array, not null): what events carry as traits, integrations and external ids. */
 /** Keys of `integrations` that name this destination, compared trimmed and lower-cased. */
 const INTEGRATION_KEYS = [
   'salesforce',
@@ -78,7 +65,7 @@ export function checkEvent(message: RudderMessage, config: SalesforceConfig, des
   const state = optIn(message, destination);
   if (state === 'disabled') {
     throw new FilteredEventsError(
-      'Event not sent to Salesforce: its integrations object sets Salesforce to false',
+      'Event not sent to Salesforce: its integrations object sets Salesforce to false. Set "integrations": {"Salesforce": true} in the event to send it',
     );
   }
   if (state === 'absent' && config.requireExplicitOptIn) {
@@ -113,7 +100,15 @@ function idString(value: unknown, where: string): string {
 /** `Salesforce-Contact` → `Contact`; also the OAuth definitions' prefixes used by reverse ETL. */
 const SALESFORCE_TYPE = /^salesforce(?:_oauth(?:_sandbox)?)?-(.+)$/i;
 
-function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown>): RecordIntent {
+/** A record of `object` with the traits as they are (unmapped). */
+function unmapped(object: string, traits: Record<string, unknown>): Pick<Intent, 'object' | 'fields'> {
+  return { object, fields: buildFields(object, traits, false) };
+}
+
+const multipleOf = (object: string, field: string, value: unknown) =>
+  `Multiple ${object} records found with ${field} '${String(value)}'`;
+
+function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown>): Intent {
   const entry = externalIds(message).find((e) => typeof e.type === 'string' && SALESFORCE_TYPE.test(e.type));
   const invalid = 'Invalid externalId. id, type, identifierType must be provided';
   if (!entry) {
@@ -133,10 +128,12 @@ function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown
   );
   const field = assertIdentifier(identifierType, 'externalId identifierType');
   if (field.toLowerCase() === 'id') {
+    const recordId = idString(id, 'context.externalId[].id');
     return {
-      target: { kind: 'id', object, id: idString(id, 'context.externalId[].id') },
-      traits,
-      mapped: false,
+      ...unmapped(object, traits),
+      operation: 'update',
+      find: { kind: 'id', id: recordId },
+      multipleMessage: '',
     };
   }
   if (typeof id !== 'string' && typeof id !== 'number' && typeof id !== 'boolean') {
@@ -144,9 +141,10 @@ function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown
   }
   // The identifier is written too, so a record created by this event can be found by it next time.
   return {
-    target: { kind: 'byField', object, field, value: id },
-    traits: { ...traits, [field]: id },
-    mapped: false,
+    ...unmapped(object, { ...traits, [field]: id }),
+    operation: 'upsert',
+    find: { kind: 'match', fields: [{ field, value: id }] },
+    multipleMessage: multipleOf(object, field, id),
   };
 }
 
@@ -166,14 +164,21 @@ function emailOf(message: RudderMessage, traits: Record<string, unknown>): strin
   );
 }
 
-/** The records an identify event writes. Throws an InstrumentationError naming the field for a bad event. */
-export function toIntents(message: RudderMessage, config: SalesforceConfig): RecordIntent[] {
-  const traits = traitsOf(message);
-  const mappedToDestination = message.context?.mappedToDestination;
-  if (mappedToDestination === true || mappedToDestination === 'true')
-    return [reverseEtlIntent(message, traits)];
+/** A Lead found by email: updated when found (its Contact when converted, with useContactId), created when not. */
+function leadByEmail(email: string, traits: Record<string, unknown>, mapped: boolean): Intent {
+  return {
+    object: 'Lead',
+    operation: 'upsert',
+    find: { kind: 'match', fields: [{ field: 'Email', value: email }] },
+    fields: buildFields('Lead', traits, mapped),
+    contactFields: () => buildFields('Contact', traits, mapped),
+    multipleMessage: `Multiple lead records found with email '${email}'`,
+  };
+}
 
-  const intents: RecordIntent[] = [];
+/** `context.externalId` entries typed `Salesforce-<Object>`: update by id, or create without one. */
+function externalIdIntents(message: RudderMessage, traits: Record<string, unknown>): Intent[] {
+  const intents: Intent[] = [];
   externalIds(message).forEach((entry, index) => {
     if (typeof entry.type !== 'string' || !/^salesforce-/i.test(entry.type)) return;
     const object = assertIdentifier(
@@ -181,18 +186,29 @@ export function toIntents(message: RudderMessage, config: SalesforceConfig): Rec
       `context.externalId[${index}].type object`,
     );
     const hasId = entry.id !== undefined && entry.id !== null && entry.id !== '';
+    // An object named by the event gets the traits as they are (product description: "For other objects,
+    // RudderStack does not modify the traits"; its Salesforce-Contact example sends FirstName/LastName/Email).
     intents.push({
-      target: hasId
-        ? { kind: 'id', object, id: idString(entry.id, `context.externalId[${index}].id`) }
-        : { kind: 'new', object },
-      traits,
-      // An object named by the event gets the traits as they are (product description: "For other objects,
-      // RudderStack does not modify the traits"; its Salesforce-Contact example sends FirstName/LastName/Email).
-      mapped: false,
+      ...unmapped(object, traits),
+      ...(hasId
+        ? {
+            operation: 'update',
+            find: { kind: 'id', id: idString(entry.id, `context.externalId[${index}].id`) },
+          }
+        : { operation: 'create', find: { kind: 'new' } }),
+      multipleMessage: '',
     });
   });
+  return intents;
+}
+
+/** The records an identify event writes. Throws an InstrumentationError naming the field for a bad event. */
+export function toIntents(message: RudderMessage, config: SalesforceConfig): Intent[] {
+  const traits = traitsOf(message);
+  const mappedToDestination = message.context?.mappedToDestination;
+  if (mappedToDestination === true || mappedToDestination === 'true')
+    return [reverseEtlIntent(message, traits)];
+  const intents = externalIdIntents(message, traits);
   if (intents.length) return intents;
-  return [
-    { target: { kind: 'leadByEmail', email: emailOf(message, traits) }, traits, mapped: config.mapProperty },
-  ];
+  return [leadByEmail(emailOf(message, traits), traits, config.mapProperty)];
 }

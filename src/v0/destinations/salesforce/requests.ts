@@ -19,7 +19,8 @@ import {
   MAX_TYPE_CHUNKS_PER_COLLECTION,
   type SalesforceConfig,
 } from './config';
-import type { PlannedWrite } from './plan';
+import type { RecordRef } from './destInfo';
+import type { PlannedWrite } from './plan/state';
 
 function headers(auth: AuthInfo): Record<string, string> {
   return { 'Content-Type': 'application/json', Authorization: `Bearer ${auth.accessToken}` };
@@ -71,12 +72,6 @@ export function recordRequest(
           endpointPath: `/sobjects/${write.object}`,
         },
   );
-}
-
-/** Where a job's record sits in a collections response: subrequest index and record index. */
-export interface RecordRef {
-  sub: number;
-  rec: number;
 }
 
 export interface CollectionSubrequest {

@@ -1,10 +1,9 @@
 /**
- * `processRouterDest`: the batched plan turned into router output elements (rudder-server.md section 5):
- * every input job in exactly one element, its metadata echoed unchanged (extra data only under `destInfo`),
- * one descriptor object per element where we choose, `dontBatch` jobs on their own.
+ * The batched plan turned into router output elements (rudder-server.md section 5): every input job in exactly one
+ * element, its metadata echoed unchanged (extra data only under `destInfo`), one descriptor object per element where
+ * we choose, `dontBatch` jobs on their own.
  */
 import { routerError, routerSuccess } from '../../../framework/descriptors';
-import { emit } from '../../../framework/telemetry';
 import type {
   Destination,
   Metadata,
@@ -12,36 +11,20 @@ import type {
   RouterInput,
   RouterOutput,
 } from '../../../framework/types';
-import type { SalesforceClient } from './client';
+import type { AuthInfo } from './auth';
 import {
   MAX_COLLECTIONS_PER_COMPOSITE,
   MAX_RECORDS_PER_COLLECTION,
   MAX_TYPE_CHUNKS_PER_COLLECTION,
+  SECRET_CONFIG_KEYS,
+  type SalesforceConfig,
 } from './config';
-import {
-  orderKey,
-  planBatch,
-  writeContext,
-  type BatchPlan,
-  type JobGroup,
-  type JobOutcome,
-  type PlannedWrite,
-} from './plan';
-import { collectionsRequest, recordRefs, recordRequest, toSubrequests, type RecordRef } from './requests';
+import { orderKey, withDestInfo, type RecordRef, type SalesforceDestInfo } from './destInfo';
+import { planBatch } from './plan';
+import type { BatchPlan, FinalState, JobGroup, PlannedWrite } from './plan/state';
+import { collectionsRequest, recordRefs, recordRequest, toSubrequests } from './requests';
+import type { SalesforceRuntime } from './runtime';
 
-/** Per-job data the v1 network handler reads back at delivery (carried in `metadata.destInfo`). */
-export interface SalesforceDestInfo {
-  authKey?: string;
-  /** The user's order key: the proxy does not receive `metadata.userId` (rudder-server.md 2.2). */
-  orderKey?: string;
-  /** Where this job's records sit in a collections response. */
-  records?: RecordRef[];
-  /** Fields removed because the org lacks them (unknownFieldPolicy drop), reported with the delivery status. */
-  droppedFields?: string[];
-}
-
-/** Config keys that hold secrets: never echoed back in outputs (rudder-server reads none of them after transform). */
-export const SECRET_CONFIG_KEYS = ['password', 'initialAccessToken', 'clientSecret', 'privateKey'] as const;
 const echoed = new WeakMap<Destination, Destination>();
 
 /** The destination as echoed in outputs: everything rudder-server reads, without the secrets. */
@@ -56,26 +39,26 @@ export function echoDestination(destination: Destination): Destination {
   return copy;
 }
 
-function withDestInfo(metadata: Metadata | undefined, extra: SalesforceDestInfo): Metadata {
-  const base = metadata ?? {};
-  const previous =
-    base.destInfo && typeof base.destInfo === 'object' ? (base.destInfo as Record<string, unknown>) : {};
-  return { ...base, destInfo: { ...previous, ...extra } };
+/** What the writes of a planned batch are built with. */
+interface WriteContext {
+  inputs: RouterInput[];
+  states: FinalState[];
+  destination: Destination;
+  auth: AuthInfo;
+  config: SalesforceConfig;
 }
 
 /** The job's metadata, unchanged unless fields were dropped (then reported under destInfo). */
-function withDropped(metadata: Metadata | undefined, outcome: JobOutcome): Metadata {
-  if (outcome.kind !== 'write' || outcome.dropped.length === 0) return metadata ?? {};
-  return withDestInfo(metadata, { droppedFields: outcome.dropped });
+function withDropped(metadata: Metadata | undefined, state: FinalState): Metadata {
+  if (state.kind !== 'write' || state.dropped.length === 0) return metadata ?? {};
+  return withDestInfo(metadata, { droppedFields: state.dropped });
 }
 
-function recordOutputs(plan: BatchPlan, inputs: RouterInput[], group: JobGroup): RouterOutput {
-  const { destination } = plan;
-  const { auth, config } = writeContext(plan);
-  const requests = group.writes.map((w) => recordRequest(w, auth, config));
+function recordOutput(ctx: WriteContext, group: JobGroup): RouterOutput {
+  const requests = group.writes.map((w) => recordRequest(w, ctx.auth, ctx.config));
   const request: RequestDescriptor | RequestDescriptor[] = requests.length === 1 ? requests[0] : requests;
-  const metadata = group.jobs.map((j) => withDropped(inputs[j].metadata, plan.outcomes[j]));
-  return routerSuccess(request, metadata, echoDestination(destination), group.jobs.length > 1);
+  const metadata = group.jobs.map((j) => withDropped(ctx.inputs[j].metadata, ctx.states[j]));
+  return routerSuccess(request, metadata, echoDestination(ctx.destination), group.jobs.length > 1);
 }
 
 /** The collections subrequest a write lands in: creates, updates, or upserts of one object and field. */
@@ -83,105 +66,137 @@ function category(w: PlannedWrite): string {
   return w.upsert ? `upsert|${w.object}|${w.upsert.field}` : w.id ? 'update' : 'create';
 }
 
-/** Pack job groups into collections outputs of at most 5 subrequests (1,000 records) each, keeping event order. */
-function packGroups(groups: JobGroup[]): JobGroup[][] {
+/** What a pack of groups needs of one Composite request: subrequests and type chunks. */
+class PackSize {
+  private readonly counts = new Map<string, number>();
+  private readonly types = new Set<string>();
+
+  add(group: JobGroup): void {
+    for (const w of group.writes) {
+      this.counts.set(category(w), (this.counts.get(category(w)) ?? 0) + 1);
+      if (!w.upsert) this.types.add(w.object);
+    }
+  }
+
+  fits(): boolean {
+    let subrequests = 0;
+    for (const n of this.counts.values()) subrequests += Math.ceil(n / MAX_RECORDS_PER_COLLECTION);
+    return subrequests <= MAX_COLLECTIONS_PER_COMPOSITE && this.types.size <= MAX_TYPE_CHUNKS_PER_COLLECTION;
+  }
+
+  static of(groups: JobGroup[]): PackSize {
+    const size = new PackSize();
+    groups.forEach((g) => size.add(g));
+    return size;
+  }
+}
+
+/**
+ * Pack job groups into collections outputs of at most 5 subrequests (1,000 records) each, keeping event order. A
+ * group too big for one Composite request on its own (one event writing 11 object types...) is left out, for a
+ * record-mode output.
+ */
+function packGroups(groups: JobGroup[]): { packs: JobGroup[][]; alone: JobGroup[] } {
   const packs: JobGroup[][] = [];
+  const alone: JobGroup[] = [];
   let pack: JobGroup[] = [];
-  let counts = new Map<string, number>();
-  let types = new Set<string>();
-  const subrequests = (c: Map<string, number>) =>
-    [...c.values()].reduce((sum, n) => sum + Math.ceil(n / MAX_RECORDS_PER_COLLECTION), 0);
+  let size = new PackSize();
   for (const group of groups) {
-    const next = new Map(counts);
-    for (const w of group.writes) next.set(category(w), (next.get(category(w)) ?? 0) + 1);
-    const nextTypes = new Set([...types, ...group.writes.filter((w) => !w.upsert).map((w) => w.object)]);
-    if (
-      pack.length &&
-      (subrequests(next) > MAX_COLLECTIONS_PER_COMPOSITE || nextTypes.size > MAX_TYPE_CHUNKS_PER_COLLECTION)
-    ) {
+    if (!PackSize.of([group]).fits()) {
+      alone.push(group);
+      continue;
+    }
+    size.add(group);
+    if (pack.length && !size.fits()) {
       packs.push(pack);
       pack = [];
-      counts = new Map();
-      types = new Set();
-      for (const w of group.writes) counts.set(category(w), (counts.get(category(w)) ?? 0) + 1);
-      group.writes.filter((w) => !w.upsert).forEach((w) => types.add(w.object));
-    } else {
-      counts = next;
-      types = nextTypes;
+      size = PackSize.of([group]);
     }
     pack.push(group);
   }
   if (pack.length) packs.push(pack);
-  return packs;
+  return { packs, alone };
 }
 
-function collectionsOutput(plan: BatchPlan, inputs: RouterInput[], pack: JobGroup[]): RouterOutput {
-  const { destination } = plan;
-  const { auth, config } = writeContext(plan);
-  const writes = pack.flatMap((g) => g.writes);
-  const subrequests = toSubrequests(writes);
+function collectionsOutput(ctx: WriteContext, pack: JobGroup[]): RouterOutput {
+  const subrequests = toSubrequests(pack.flatMap((g) => g.writes));
   const refs = recordRefs(subrequests);
   const jobs = pack.flatMap((g) => g.jobs).sort((a, b) => a - b);
   const metadata = jobs.map((j) => {
-    const outcome = plan.outcomes[j];
-    const records = outcome.kind === 'write' ? outcome.writes.map((w) => refs.get(w) as RecordRef) : [];
-    const info: SalesforceDestInfo = { authKey: destination.ID, orderKey: orderKey(inputs[j]), records };
-    if (outcome.kind === 'write' && outcome.dropped.length) info.droppedFields = outcome.dropped;
-    return withDestInfo(inputs[j].metadata, info);
+    const state = ctx.states[j];
+    const writes = state.kind === 'write' ? state.writes : [];
+    const info: SalesforceDestInfo = {
+      authKey: ctx.destination.ID,
+      orderKey: orderKey(ctx.inputs[j]),
+      records: writes.map((w) => refs.get(w) as RecordRef),
+    };
+    if (state.kind === 'write' && state.dropped.length) info.droppedFields = state.dropped;
+    return withDestInfo(ctx.inputs[j].metadata, info);
   });
-  return routerSuccess(
-    collectionsRequest(subrequests, auth, config),
-    metadata,
-    echoDestination(destination),
-    true,
-  );
+  const request = collectionsRequest(subrequests, ctx.auth, ctx.config);
+  return routerSuccess(request, metadata, echoDestination(ctx.destination), true);
 }
 
-/** Outputs for one destination's inputs, in input order of each element's first job. */
-async function routeDestination(inputs: RouterInput[], client: SalesforceClient): Promise<RouterOutput[]> {
-  const plan = await planBatch(inputs, client);
-  const outputs: { first: number; output: RouterOutput }[] = [];
-  plan.outcomes.forEach((outcome, i) => {
-    const input = inputs[i];
-    if (outcome.kind === 'passthrough') {
-      const request = input.message as unknown as RequestDescriptor;
-      outputs.push({
+interface Placed {
+  /** The element's first job, for event order. */
+  first: number;
+  output: RouterOutput;
+}
+
+/** One element per job that has no write: a passthrough or its error. */
+function settledOutputs(inputs: RouterInput[], states: FinalState[]): Placed[] {
+  const out: Placed[] = [];
+  states.forEach((state, i) => {
+    const { message, metadata, destination } = inputs[i];
+    if (state.kind === 'passthrough') {
+      const request = message as unknown as RequestDescriptor; // an already-transformed input is a descriptor
+      out.push({ first: i, output: routerSuccess(request, [metadata ?? {}], echoDestination(destination)) });
+    } else if (state.kind === 'error') {
+      out.push({
         first: i,
-        output: routerSuccess(request, [input.metadata ?? {}], echoDestination(input.destination)),
-      });
-    } else if (outcome.kind === 'error') {
-      outputs.push({
-        first: i,
-        output: routerError(outcome.error, [input.metadata ?? {}], echoDestination(input.destination)),
+        output: routerError(state.error, [metadata ?? {}], echoDestination(destination)),
       });
     }
   });
-  const collections = plan.config?.writeMode === 'collections';
+  return out;
+}
+
+/** The write elements of a planned batch: single-record requests, or collections packs. */
+function writeOutputs(ctx: WriteContext, groups: JobGroup[]): Placed[] {
+  const out: Placed[] = [];
+  const collections = ctx.config.writeMode === 'collections';
   const batchable: JobGroup[] = [];
-  for (const group of plan.groups) {
-    const alone = !collections || group.jobs.some((j) => inputs[j].metadata?.dontBatch === true);
-    if (alone) outputs.push({ first: group.jobs[0], output: recordOutputs(plan, inputs, group) });
+  for (const group of groups) {
+    const alone = !collections || group.jobs.some((j) => ctx.inputs[j].metadata?.dontBatch === true);
+    if (alone) out.push({ first: group.jobs[0], output: recordOutput(ctx, group) });
     else batchable.push(group);
   }
-  for (const pack of packGroups(batchable)) {
-    outputs.push({
-      first: Math.min(...pack.map((g) => g.jobs[0])),
-      output: collectionsOutput(plan, inputs, pack),
-    });
+  const { packs, alone } = packGroups(batchable);
+  for (const group of alone) out.push({ first: group.jobs[0], output: recordOutput(ctx, group) });
+  for (const pack of packs) {
+    out.push({ first: Math.min(...pack.map((g) => g.jobs[0])), output: collectionsOutput(ctx, pack) });
   }
-  emit('batch', { destinationId: plan.destination.ID, size: inputs.length, outputs: outputs.length });
-  return outputs.sort((a, b) => a.first - b.first).map((o) => o.output);
+  return out;
+}
+
+/** The elements of one planned batch, in event order of each element's first job. */
+export function planOutputs(inputs: RouterInput[], plan: BatchPlan): RouterOutput[] {
+  const placed = settledOutputs(inputs, plan.states);
+  if (plan.kind === 'planned') {
+    const { destination, session: auth, config, states } = plan;
+    placed.push(...writeOutputs({ inputs, states, destination, auth, config }, plan.groups));
+  }
+  return placed.sort((a, b) => a.first - b.first).map((p) => p.output);
 }
 
 /**
  * Router transform. Inputs are grouped by destination (a host may mix destinations in one call under workspace
  * isolation, rudder-server.md 1.1); each group is planned as one batch.
  */
-export async function processRouterDest(
+export async function routeBatches(
   inputs: RouterInput[],
-  client: SalesforceClient,
+  runtime: SalesforceRuntime,
 ): Promise<RouterOutput[]> {
-  if (!Array.isArray(inputs) || inputs.length === 0) return [];
   const byDestination = new Map<string, RouterInput[]>();
   for (const input of inputs) {
     const id = input.destination.ID;
@@ -190,7 +205,15 @@ export async function processRouterDest(
     else byDestination.set(id, [input]);
   }
   const results = await Promise.all(
-    [...byDestination.values()].map((group) => routeDestination(group, client)),
+    [...byDestination.values()].map(async (batch) => {
+      const outputs = planOutputs(batch, await planBatch(batch, runtime));
+      runtime.telemetry.emit('batch', {
+        destinationId: batch[0].destination.ID,
+        size: batch.length,
+        outputs: outputs.length,
+      });
+      return outputs;
+    }),
   );
   return results.flat();
 }

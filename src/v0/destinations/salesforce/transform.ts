@@ -1,7 +1,8 @@
 /**
- * The Salesforce destination's entry points, as rudder-transformer loads them (spec A.6): `process`,
- * `processRouterDest` and `processMetadataForRouter`. `createSalesforceDestination` builds the same entry points
- * around another client (tests, the simulator, a custom HTTP stack).
+ * The Salesforce destination's entry points, as rudder-transformer loads them (spec rudder-contract.md A.6):
+ * `process`, `processRouterDest` and `processMetadataForRouter`, on the default runtime.
+ * `createSalesforceDestination` builds the same entry points on a runtime of the caller's (its own HTTP client,
+ * clock and caches: tests, the simulator, a host).
  */
 import type {
   Metadata,
@@ -11,10 +12,17 @@ import type {
   RouterInput,
   RouterOutput,
 } from '../../../framework/types';
-import { defaultClient, type SalesforceClient } from './client';
-import { planBatch, writeContext } from './plan';
+import { planBatch } from './plan';
 import { recordRequest } from './requests';
-import { processMetadataForRouter, processRouterDest as routeBatch } from './router';
+import { processMetadataForRouter, routeBatches } from './router';
+import {
+  bindHost as bindHostRuntime,
+  createRuntime,
+  defaultRuntime,
+  SalesforceRuntime,
+  type HostRequire,
+  type RuntimeOptions,
+} from './runtime';
 
 export interface SalesforceDestination {
   /** One event → its request descriptors (one per record it writes). Throws the event's error. */
@@ -22,26 +30,62 @@ export interface SalesforceDestination {
   /** A batch → router output elements; never throws for a bad event. */
   processRouterDest(inputs: RouterInput[], reqMetadata?: RequestMetadata): Promise<RouterOutput[]>;
   processMetadataForRouter(output: { metadata: Metadata[]; destination?: { ID: string } }): Metadata[];
+  /** The runtime its caches, HTTP client and telemetry live in. */
+  readonly runtime: SalesforceRuntime;
 }
 
-export function createSalesforceDestination(client: SalesforceClient = defaultClient): SalesforceDestination {
+/** One event through the batched plan, as a batch of one: the reference's processor output (spec B.1). */
+async function processEvent(event: ProcessorEvent, runtime: SalesforceRuntime): Promise<RequestDescriptor[]> {
+  const plan = await planBatch([event], runtime);
+  const [state] = plan.states;
+  if (state.kind === 'error') throw state.error;
+  if (state.kind === 'passthrough') return [event.message as unknown as RequestDescriptor];
+  if (plan.kind !== 'planned') throw new Error('internal: a planned write without a session');
+  return state.writes.map((write) => recordRequest(write, plan.session, plan.config));
+}
+
+export function createSalesforceDestination(
+  runtimeOrOptions: SalesforceRuntime | RuntimeOptions = {},
+): SalesforceDestination {
+  const runtime =
+    runtimeOrOptions instanceof SalesforceRuntime ? runtimeOrOptions : createRuntime(runtimeOrOptions);
   return {
+    runtime,
     async process(event) {
-      const plan = await planBatch([event], client);
-      const [outcome] = plan.outcomes;
-      if (outcome.kind === 'error') throw outcome.error;
-      if (outcome.kind === 'passthrough') return [event.message as unknown as RequestDescriptor];
-      const { auth, config } = writeContext(plan);
-      return outcome.writes.map((write) => recordRequest(write, auth, config));
+      try {
+        return await processEvent(event, runtime);
+      } catch (error) {
+        throw runtime.forHost(error);
+      }
     },
     // The request metadata (namespace, cluster, features) changes nothing in this destination.
-    processRouterDest: (inputs) => routeBatch(inputs, client),
+    processRouterDest: async (inputs) => (Array.isArray(inputs) ? routeBatches(inputs, runtime) : []),
     processMetadataForRouter,
   };
 }
 
-const destination = createSalesforceDestination();
+const destinations = new WeakMap<SalesforceRuntime, SalesforceDestination>();
 
-export const process = destination.process;
-export const processRouterDest = destination.processRouterDest;
+function defaultDestination(): SalesforceDestination {
+  const runtime = defaultRuntime();
+  let destination = destinations.get(runtime);
+  if (!destination) destinations.set(runtime, (destination = createSalesforceDestination(runtime)));
+  return destination;
+}
+
+export const process = (event: ProcessorEvent): Promise<RequestDescriptor[]> =>
+  defaultDestination().process(event);
+export const processRouterDest = (
+  inputs: RouterInput[],
+  reqMetadata?: RequestMetadata,
+): Promise<RouterOutput[]> => defaultDestination().processRouterDest(inputs, reqMetadata);
 export { processMetadataForRouter };
+
+/**
+ * For a host that loads the built destination with its own axios and `@rudderstack/integrations-lib`
+ * (rudder-transformer): its re-export file passes its `require`, and gets these entry points back.
+ */
+export function bindHost(hostRequire: HostRequire) {
+  bindHostRuntime(hostRequire);
+  return { process, processRouterDest, processMetadataForRouter };
+}

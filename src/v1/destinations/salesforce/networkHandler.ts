@@ -1,10 +1,11 @@
 /**
- * Proxy v1 network handler (spec A.5.4, rudder-server.md 2.3): one entry per job of the request.
+ * Proxy v1 network handler (spec rudder-contract.md A.5.4, rudder-server.md 2.3): one entry per job of the request.
  *
- * - Whole-request failures (401, 403 limit, 5xx, timeouts) apply to every job; an expired host-owned session
- *   also sets the top-level `authErrorCategory` so rudder-server refreshes the token.
+ * - A whole-request failure (401, 403 limit, 5xx, timeouts) is thrown as the contract error, as rudder-transformer's
+ *   own handlers do: the host gives every job its status and stat tags, and an expired host-owned session carries
+ *   the top-level `authErrorCategory` so rudder-server refreshes the token.
  * - A collections answer gives each job the outcome of its own records: a lock-row failure retries only its jobs,
- *   an invalid field aborts only its jobs.
+ *   an invalid field aborts only its jobs; a failed job's entry carries its stat tags.
  * - Order: once a user's job must be retried, that user's later jobs in the request are retried too, never
  *   reported delivered ahead of it.
  * - A job whose result cannot be found is retried alone (`dontBatch`).
@@ -14,113 +15,147 @@ import type {
   DeliveryV1Result,
   Metadata,
   ProcessedResponse,
-  RequestDescriptor,
   ResponseHandlerInput,
 } from '../../../framework/types';
-import { RetryableError, toErrorObject } from '../../../framework/errors';
+import type { StatTags } from '../../../framework/errors';
 import {
+  classifyAnswer,
   collectionResults,
-  DELIVERY_SUFFIX,
-  destInfoOf,
-  droppedNote,
-  isHostOAuth,
   jobVerdict,
   observeDelivery,
   unreadableCollections,
+  type SubrequestResult,
 } from '../../../v0/destinations/salesforce/delivery';
-import { classify, toTransformerError } from '../../../v0/destinations/salesforce/errorHandler';
-import { proxy } from '../../../v0/destinations/salesforce/networkHandler';
+import { destInfoOf, droppedNote, heldBack, orderKeyOf } from '../../../v0/destinations/salesforce/destInfo';
+import { toContractError, type Classification } from '../../../v0/destinations/salesforce/errorHandler';
+import { proxySide, type ProxySide } from '../../../v0/destinations/salesforce/networkHandler';
+import {
+  bindHost as bindHostRuntime,
+  defaultRuntime,
+  type HostRequire,
+  type SalesforceRuntime,
+} from '../../../v0/destinations/salesforce/runtime';
 
 function errorText(detail: unknown, fallback: string): string {
   if (detail === undefined || detail === '') return fallback;
   return typeof detail === 'string' ? detail : JSON.stringify(detail);
 }
 
-function orderKeyOf(metadata: Metadata): string | undefined {
-  const fromInfo = destInfoOf(metadata).orderKey;
-  if (typeof fromInfo === 'string' && fromInfo) return fromInfo;
-  const userId = metadata.userId;
-  return userId === undefined || userId === null || userId === '' ? undefined : `m:${String(userId)}`;
-}
-
-export function responseHandler(input: ResponseHandlerInput): DeliveryV1Result {
-  const { destinationResponse, destType } = input;
-  const jobs: Metadata[] = Array.isArray(input.rudderJobMetadata)
-    ? input.rudderJobMetadata
-    : input.rudderJobMetadata
-      ? [input.rudderJobMetadata]
-      : [];
-  const oauth = isHostOAuth(destType, jobs[0]);
-  const whole = classify(destinationResponse.status, destinationResponse.response, DELIVERY_SUFFIX);
-  observeDelivery(destinationResponse, jobs[0], whole);
-
-  if (whole.outcome !== 'success') {
-    const error = toErrorObject(toTransformerError(whole, destinationResponse, oauth), {}, false);
-    const result: DeliveryV1Result = {
-      status: error.status,
-      message: error.message,
-      statTags: error.statTags,
-      response: jobs.map((metadata) => ({
-        statusCode: error.status,
-        metadata,
-        error: errorText(destinationResponse.response, error.message),
-      })),
-    };
-    if (error.authErrorCategory) result.authErrorCategory = error.authErrorCategory;
-    return result;
-  }
-
-  const subs = collectionResults(destinationResponse.response);
-  const held = new Set<string>();
-  const response: DeliveryJobResult[] = jobs.map((metadata) => {
-    const refs = destInfoOf(metadata).records;
-    const user = orderKeyOf(metadata);
-    const note = droppedNote(metadata);
-    if (Array.isArray(refs) && refs.length > 0 && !subs) {
-      const c = unreadableCollections();
-      if (user) held.add(user);
-      return { statusCode: c.status, metadata: { ...metadata, dontBatch: true }, error: c.message };
-    }
-    if (!subs || !Array.isArray(refs) || refs.length === 0) {
-      // A single-record request: its one status is every job's status.
-      return { statusCode: 200, metadata, error: errorText(destinationResponse.response, 'success') + note };
-    }
-    const verdict = jobVerdict(subs, refs);
-    const c = verdict.classification;
-    let entry: DeliveryJobResult;
-    if (c.outcome === 'success' && user && held.has(user)) {
-      const wait = new RetryableError(
-        "Held back to keep this user's events in order: an earlier event of the user in this request will be retried",
-      );
-      entry = { statusCode: wait.status, metadata, error: wait.message };
-    } else {
-      entry = {
-        statusCode: c.status,
-        metadata,
-        error: errorText(verdict.detail, c.message) + (c.status === 200 ? note : ''),
-      };
-    }
-    if (entry.statusCode >= 500 || entry.statusCode === 429) {
-      if (user) held.add(user);
-      if (verdict.unattributed) entry.metadata = { ...metadata, dontBatch: true };
-    }
-    return entry;
-  });
-  const failed = response.filter((r) => r.statusCode !== 200).length;
+/** The tags a failed job's entry carries, as rudder-transformer's delivery errors carry them (spec A.5.3). */
+function jobTags(c: Classification, destType: string, metadata: Metadata): StatTags {
+  const asTag = (v: unknown) =>
+    v === undefined || v === null || v === '' ? 'Non-determininable' : String(v);
   return {
-    status: 200,
-    message: failed
-      ? `Request for destination: ${destType} Processed with ${failed} of ${response.length} jobs failed`
-      : `Request for destination: ${destType} Processed Successfully`,
-    destinationResponse,
-    response,
+    ...(toContractError(c, '', 'us').statTags as StatTags),
+    destType: destType.toUpperCase(),
+    module: 'destination',
+    implementation: 'native',
+    feature: 'dataDelivery',
+    destinationId: asTag(metadata.destinationId),
+    workspaceId: asTag(metadata.workspaceId),
   };
 }
 
+/** Per-job entries of a successful (2xx) answer; `held` collects users whose later jobs must wait. */
+function jobEntry(
+  metadata: Metadata,
+  subs: SubrequestResult[] | undefined,
+  held: Set<string>,
+  answer: ProcessedResponse,
+): { entry: DeliveryJobResult; c?: Classification } {
+  const refs = destInfoOf(metadata).records;
+  const user = orderKeyOf(metadata);
+  if (Array.isArray(refs) && refs.length > 0 && !subs) {
+    const c = unreadableCollections();
+    if (user) held.add(user);
+    return {
+      entry: { statusCode: c.status, metadata: { ...metadata, dontBatch: true }, error: c.message },
+      c,
+    };
+  }
+  if (!subs || !Array.isArray(refs) || refs.length === 0) {
+    // A single-record request: its one status is every job's status.
+    return {
+      entry: {
+        statusCode: 200,
+        metadata,
+        error: errorText(answer.response, 'success') + droppedNote(metadata),
+      },
+    };
+  }
+  const verdict = jobVerdict(subs, refs);
+  const c = verdict.classification;
+  if (c.outcome === 'success' && user && held.has(user)) {
+    const wait = heldBack('request');
+    return {
+      entry: { statusCode: wait.status, metadata, error: wait.message },
+      c: { ...c, outcome: 'retryable', status: 500 },
+    };
+  }
+  const error = errorText(verdict.detail, c.message) + (c.status === 200 ? droppedNote(metadata) : '');
+  const entry: DeliveryJobResult = { statusCode: c.status, metadata, error };
+  if (entry.statusCode >= 500 || entry.statusCode === 429) {
+    if (user) held.add(user);
+    if (verdict.unattributed) entry.metadata = { ...metadata, dontBatch: true };
+  }
+  return { entry, c };
+}
+
+export interface V1Handler extends ProxySide {
+  responseHandler(input: ResponseHandlerInput): DeliveryV1Result;
+}
+
+export function createV1Handler(runtime: SalesforceRuntime): V1Handler {
+  const responseHandler = (input: ResponseHandlerInput): DeliveryV1Result => {
+    const { destinationResponse, destType } = input;
+    const meta = input.rudderJobMetadata;
+    const jobs: Metadata[] = Array.isArray(meta) ? meta : meta ? [meta] : [];
+    const whole = classifyAnswer(destinationResponse, destType, jobs[0]);
+    observeDelivery(runtime, destinationResponse, jobs[0], whole.classification);
+    if (whole.classification.outcome !== 'success') {
+      throw runtime.forHost(
+        toContractError(whole.classification, destinationResponse, whole.hostToken ? 'host' : 'us'),
+      );
+    }
+    const subs = collectionResults(destinationResponse.response);
+    const held = new Set<string>();
+    const response = jobs.map((metadata) => {
+      const { entry, c } = jobEntry(metadata, subs, held, destinationResponse);
+      if (c && entry.statusCode !== 200) entry.statTags = jobTags(c, destType, metadata);
+      return entry;
+    });
+    const failed = response.filter((r) => r.statusCode !== 200).length;
+    return {
+      status: 200,
+      message: failed
+        ? `Request for destination: ${destType} Processed with ${failed} of ${response.length} jobs failed`
+        : `Request for destination: ${destType} Processed Successfully`,
+      destinationResponse,
+      response,
+    };
+  };
+  return { ...proxySide(runtime), responseHandler };
+}
+
+/** The network handler rudder-transformer instantiates with `new` (spec A.5.2), on the default runtime. */
 export class NetworkHandler {
-  responseHandler = responseHandler;
-  proxy = proxy;
-  processAxiosResponse = (response: ProcessedResponse): ProcessedResponse => response;
-  prepareProxy = (request: RequestDescriptor): RequestDescriptor => request;
+  responseHandler: V1Handler['responseHandler'];
+  proxy: V1Handler['proxy'];
+  processAxiosResponse: V1Handler['processAxiosResponse'];
+  prepareProxy: V1Handler['prepareProxy'];
+
+  constructor(runtime: SalesforceRuntime = defaultRuntime()) {
+    const handler = createV1Handler(runtime);
+    this.responseHandler = handler.responseHandler;
+    this.proxy = handler.proxy;
+    this.processAxiosResponse = handler.processAxiosResponse;
+    this.prepareProxy = handler.prepareProxy;
+  }
 }
 export const networkHandler = NetworkHandler;
+
+/** For a host that loads the built destination with its own axios and integrations library (rudder-transformer). */
+export function bindHost(hostRequire: HostRequire) {
+  bindHostRuntime(hostRequire);
+  return { networkHandler, NetworkHandler };
+}

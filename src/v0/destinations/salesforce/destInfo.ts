@@ -1,0 +1,72 @@
+/**
+ * The `metadata.destInfo` contract: the only per-job data rudder-server carries from `/routerTransform` to the proxy
+ * (rudder-server.md 1.4). The router writes it, the network handlers read it back. This module owns its shape, the
+ * user order key it carries, and the error that holds a user's later job back.
+ */
+import { RetryableError } from '../../../framework/errors';
+import type { Metadata, RouterInput } from '../../../framework/types';
+import { isObject } from '../../../framework/validate';
+
+/** Where a job's record sits in a collections answer: subrequest index and record index. */
+export interface RecordRef {
+  sub: number;
+  rec: number;
+}
+
+/** Per-job data the network handlers read back at delivery. */
+export interface SalesforceDestInfo {
+  /** The destination id (spec rudder-contract.md A.2.4): token and quota bookkeeping at delivery. */
+  authKey?: string;
+  /** The user's order key: the proxy does not receive `metadata.userId` (rudder-server.md 2.2). */
+  orderKey?: string;
+  /** Where this job's records sit in a collections answer. */
+  records?: RecordRef[];
+  /** Fields removed because the org lacks them (unknownFieldPolicy drop), reported with the delivery status. */
+  droppedFields?: string[];
+}
+
+export function destInfoOf(metadata: Metadata | undefined): SalesforceDestInfo {
+  const info = metadata?.destInfo;
+  return isObject(info) ? (info as SalesforceDestInfo) : {};
+}
+
+/** A copy of the job's metadata with `extra` merged into its `destInfo`; the rest is echoed unchanged. */
+export function withDestInfo(metadata: Metadata | undefined, extra: SalesforceDestInfo): Metadata {
+  const base = metadata ?? {};
+  return { ...base, destInfo: { ...destInfoOf(base), ...extra } };
+}
+
+/** The user a job belongs to: rudder-server's order key is `metadata.userId` (rudder-server.md 1.7). */
+export function orderKey(input: RouterInput): string {
+  const fromMetadata = input.metadata?.userId;
+  if (fromMetadata !== undefined && fromMetadata !== null && fromMetadata !== '')
+    return `m:${String(fromMetadata)}`;
+  const { userId, anonymousId } = input.message;
+  return `e:${String(userId ?? '')}:${String(anonymousId ?? '')}`;
+}
+
+/** The order key of a delivered job: from `destInfo`, else from `metadata.userId` when the proxy has it. */
+export function orderKeyOf(metadata: Metadata): string | undefined {
+  const fromInfo = destInfoOf(metadata).orderKey;
+  if (typeof fromInfo === 'string' && fromInfo) return fromInfo;
+  const { userId } = metadata;
+  return userId === undefined || userId === null || userId === '' ? undefined : `m:${String(userId)}`;
+}
+
+/**
+ * The error of a job held back so that it does not overtake an earlier job of its user that will be retried
+ * (rudder-server.md 1.7): retryable, and retried after it.
+ */
+export function heldBack(where: 'batch' | 'request'): RetryableError {
+  return new RetryableError(
+    `Held back to keep this user's events in order: an earlier event of the user in this ${where} ${where === 'batch' ? 'failed and will be retried' : 'will be retried'}`,
+  );
+}
+
+/** The note a delivered job's message carries when fields were dropped at transform ('' when none were). */
+export function droppedNote(metadata: Metadata | undefined): string {
+  const dropped = destInfoOf(metadata).droppedFields;
+  return Array.isArray(dropped) && dropped.length
+    ? ` (fields dropped, not in the org: ${dropped.join(', ')})`
+    : '';
+}

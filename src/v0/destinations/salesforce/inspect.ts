@@ -1,0 +1,47 @@
+/**
+ * What an event becomes, explained: the lookups the plan runs and the request each of its writes becomes, or the
+ * error it gets. The CLI's `preview` shows it; nothing is written (the writes are only built).
+ */
+import { toErrorObject, type StatTags } from '../../../framework/errors';
+import type { ProcessorEvent, RequestDescriptor } from '../../../framework/types';
+import type { SalesforceClient } from './client';
+import { createSalesforceDestination } from './transform';
+import { createRuntime, type RuntimeOptions } from './runtime';
+
+export interface Inspection {
+  /** The SOQL the plan ran (or, with an offline client, would run). */
+  lookups: string[];
+  /** The requests the event's writes become; empty when it is rejected or filtered. */
+  requests: RequestDescriptor[];
+  /** Why the event is not sent: status 298 (filtered) or an error status. */
+  rejected?: { status: number; message: string; statTags: StatTags };
+}
+
+/** `client` with every SOQL query it runs recorded in `lookups`. */
+function recording(client: SalesforceClient, lookups: string[]): SalesforceClient {
+  const recorded = Object.create(client) as SalesforceClient;
+  recorded.query = (ctx, soql, suffix) => {
+    lookups.push(soql);
+    return client.query(ctx, soql, suffix);
+  };
+  return recorded;
+}
+
+/**
+ * Run one event through the plan on a fresh runtime. `client` replaces the HTTP client (an offline preview answers
+ * every lookup "not found"); without it, the sign-in and lookups really run against the configured org.
+ */
+export async function inspectEvent(
+  event: ProcessorEvent,
+  options: RuntimeOptions & { client?: SalesforceClient } = {},
+): Promise<Inspection> {
+  const lookups: string[] = [];
+  const inner = options.client ?? createRuntime(options).client;
+  const destination = createSalesforceDestination({ ...options, client: recording(inner, lookups) });
+  try {
+    return { lookups, requests: await destination.process(event) };
+  } catch (error) {
+    const { status, message, statTags } = toErrorObject(error, {}, false);
+    return { lookups, requests: [], rejected: { status, message, statTags } };
+  }
+}

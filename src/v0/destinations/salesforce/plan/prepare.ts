@@ -1,0 +1,41 @@
+/**
+ * Phase 1, prepare: the destination's config, then each event on its own — the host's secret (an OAuth job whose
+ * secret is missing is a platform fault, reported before anything about the event itself, as the reference does),
+ * the opt-in rule, and the records it asks for. A bad event settles as its own error and never fails the batch.
+ */
+import type { Destination, RouterInput } from '../../../../framework/types';
+import { hostSession, tokenOwnerAtTransform } from '../auth';
+import type { SalesforceConfig } from '../config';
+import { checkEvent, toIntents } from '../records';
+import type { SalesforceRuntime } from '../runtime';
+import type { FinalState, JobState } from './state';
+
+export type Prepared =
+  | { kind: 'failed'; destination: Destination; states: FinalState[] }
+  | { kind: 'prepared'; destination: Destination; config: SalesforceConfig; states: JobState[] };
+
+function prepareJob(input: RouterInput, config: SalesforceConfig): JobState {
+  if (input.message.statusCode) return { kind: 'passthrough' };
+  try {
+    const { destination, metadata, message } = input;
+    if (tokenOwnerAtTransform(destination, metadata, config) === 'host') hostSession(metadata);
+    checkEvent(message, config, destination);
+    return { kind: 'pending', intents: toIntents(message, config) };
+  } catch (error) {
+    return { kind: 'error', error };
+  }
+}
+
+export function prepare(inputs: RouterInput[], runtime: SalesforceRuntime): Prepared {
+  const destination = inputs[0].destination;
+  let config: SalesforceConfig;
+  try {
+    config = runtime.config(destination);
+  } catch (error) {
+    const states = inputs.map((input): FinalState =>
+      input.message.statusCode ? { kind: 'passthrough' } : { kind: 'error', error },
+    );
+    return { kind: 'failed', destination, states };
+  }
+  return { kind: 'prepared', destination, config, states: inputs.map((input) => prepareJob(input, config)) };
+}
