@@ -1,4 +1,5 @@
 /** Record writes: validation, defaults, converted-lead and lock rules, shared by every endpoint. */
+import type { Clock } from './clock';
 import { DeserializeError, LOCK_ERROR, SfError } from './errors';
 import { makeId, normalizeId } from './ids';
 import { type FieldDef, type ObjectDef, type Schema, ID_TYPES, NUMBER_TYPES, STRING_TYPES } from './schema';
@@ -31,6 +32,8 @@ export interface DmlEnv {
   defaultOwnerId: string;
   lockedIds: () => ReadonlySet<string>;
   lockedEmails: () => ReadonlySet<string>;
+  /** Stamps CreatedDate and LastModifiedDate. */
+  now: Clock;
 }
 
 const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s.]+$/;
@@ -221,7 +224,7 @@ export class Dml {
       return { success: false, errors: [LOCK_ERROR] };
     }
     const id = makeId(def.keyPrefix, this.env.store.nextSeq());
-    this.env.store.put(def, this.buildNew(def, id, p.values, Date.now()));
+    this.env.store.put(def, this.buildNew(def, id, p.values, this.env.now()));
     return { success: true, id };
   }
 
@@ -325,7 +328,7 @@ export class Dml {
     }
     const next: SimRecord = { ...row };
     for (const [f, v] of p.values) next[f.name] = v;
-    if ('LastModifiedDate' in next) next.LastModifiedDate = formatDateTime(Date.now());
+    if ('LastModifiedDate' in next) next.LastModifiedDate = formatDateTime(this.env.now());
     this.env.store.put(p.def, next);
     return { success: true, id };
   }

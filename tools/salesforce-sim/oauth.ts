@@ -29,7 +29,7 @@ const BAD_CLIENT_SECRET = (): OAuthResponse => oauthError('invalid_client', 'inv
 
 function success(state: SimState, user: UserEntry, clientId: string | undefined): OAuthResponse {
   const accessToken = state.issueToken(user, clientId);
-  const issuedAt = String(Date.now());
+  const issuedAt = String(state.now());
   const id = `${state.url}/id/${state.orgId}/${user.userId}`;
   const secret =
     state.clients.find((c) => c.clientId === clientId)?.clientSecret ?? state.clients[0].clientSecret;
@@ -134,7 +134,7 @@ export function handleToken(
       const header = parts.length === 3 ? decodeJwtPart(parts[0]) : undefined;
       const payload = parts.length === 3 ? decodeJwtPart(parts[1]) : undefined;
       if (!header || !payload || parts[2] === '') return oauthError('invalid_grant', 'invalid assertion');
-      if (typeof payload.exp === 'number' && payload.exp * 1000 < Date.now()) {
+      if (typeof payload.exp === 'number' && payload.exp * 1000 < state.now()) {
         return oauthError('invalid_grant', 'invalid assertion');
       }
       const iss = typeof payload.iss === 'string' ? payload.iss : undefined;

@@ -364,7 +364,7 @@ function handleSearch(state: SimState, req: RestRequest): RestResponse {
         })
       : state.schema.objects();
   const overallLimit = Math.min(2000, Number(req.query.get('overallLimit') ?? '2000') || 2000);
-  const now = Date.now();
+  const now = state.now();
   const out: Record<string, unknown>[] = [];
   for (const def of defs) {
     const fieldsRaw = findParam(req.query, `${def.name}.fields`);

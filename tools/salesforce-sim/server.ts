@@ -42,8 +42,31 @@ function errorBody(errorCode: string, message: string): { message: string; error
   return [{ message, errorCode }];
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Injected latency (real time, so client timeouts can be tested). `close()` cancels the waits still running, so
+ * a delayed request never runs after the simulator has stopped and no timer keeps the process alive.
+ */
+class Delays {
+  private readonly pending = new Map<NodeJS.Timeout, (finished: boolean) => void>();
+
+  /** Resolves true after `ms`, or false if cancelled first. */
+  wait(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(timer);
+        resolve(true);
+      }, ms);
+      this.pending.set(timer, resolve);
+    });
+  }
+
+  cancelAll(): void {
+    for (const [timer, resolve] of this.pending) {
+      clearTimeout(timer);
+      resolve(false);
+    }
+    this.pending.clear();
+  }
 }
 
 function parseJson(raw: string): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -249,7 +272,12 @@ function handleAdmin(state: SimState, method: string, segments: string[], raw: s
 
 // ------------------------------------------------------------------------------------ dispatch
 
-async function handle(state: SimState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  state: SimState,
+  delays: Delays,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   let buf = Buffer.concat(chunks);
@@ -266,7 +294,10 @@ async function handle(state: SimState, req: http.IncomingMessage, res: http.Serv
     return;
   }
   const latency = state.latencyMs();
-  if (latency > 0) await sleep(latency);
+  if (latency > 0 && !(await delays.wait(latency))) {
+    req.socket.destroy();
+    return;
+  }
 
   const encoding = (req.headers['content-encoding'] ?? '').toLowerCase();
   try {
@@ -341,8 +372,9 @@ async function handle(state: SimState, req: http.IncomingMessage, res: http.Serv
 
 export async function startSimulator(options: SimOptions = {}): Promise<Simulator> {
   const state = new SimState(options);
+  const delays = new Delays();
   const server = http.createServer((req, res) => {
-    handle(state, req, res).catch((e: unknown) => {
+    handle(state, delays, req, res).catch((e: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
@@ -370,6 +402,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       if (!closed) {
         closed = new Promise<void>((resolve, reject) => {
           server.close((err) => (err ? reject(err) : resolve()));
+          delays.cancelAll();
           server.closeAllConnections();
         });
       }
