@@ -62,6 +62,51 @@ function parserError(kind: string, v: unknown): DeserializeError {
   );
 }
 
+function coerceString(f: FieldDef, raw: unknown): FieldValue | SfError {
+  if (typeof raw === 'object') throw parserError('string', raw);
+  const s = String(raw);
+  if (s === '') return null;
+  if (s.length > f.length) {
+    return new SfError('STRING_TOO_LONG', `${f.label}: data value too large: ${s} (max length=${f.length})`, [
+      f.name,
+    ]);
+  }
+  if (f.type === 'email' && !EMAIL_RE.test(s)) {
+    return new SfError('INVALID_EMAIL_ADDRESS', `${f.label}: invalid email address: ${s}`, [f.name]);
+  }
+  return s;
+}
+
+function coerceBoolean(raw: unknown): boolean {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw parserError('boolean', raw);
+}
+
+function coerceNumber(f: FieldDef, raw: unknown): number {
+  const kind = f.type === 'int' ? 'int' : 'double';
+  let n: number;
+  if (typeof raw === 'number') n = raw;
+  else if (typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw))) n = Number(raw);
+  else throw parserError(kind, raw);
+  if (!Number.isFinite(n) || (f.type === 'int' && !Number.isInteger(n))) throw parserError(kind, raw);
+  return n;
+}
+
+function coerceDate(raw: unknown): string {
+  if (typeof raw !== 'string') throw parserError('date', raw);
+  const m = DATE_RE.exec(raw);
+  if (!m || Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) throw parserError('date', raw);
+  return raw;
+}
+
+function coerceDateTime(raw: unknown): string {
+  if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) throw parserError('datetime', raw);
+  const ms = Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  if (Number.isNaN(ms)) throw parserError('datetime', raw);
+  return formatDateTime(ms);
+}
+
 export class Dml {
   constructor(private readonly env: DmlEnv) {}
 
@@ -71,76 +116,40 @@ export class Dml {
    */
   coerce(def: ObjectDef, f: FieldDef, raw: unknown, checkRefs = true): FieldValue | SfError {
     if (raw === null) return null;
-    if (STRING_TYPES.has(f.type)) {
-      if (typeof raw === 'object') throw parserError('string', raw);
-      const s = String(raw);
-      if (s === '') return null;
-      if (s.length > f.length) {
-        return new SfError(
-          'STRING_TOO_LONG',
-          `${f.label}: data value too large: ${s} (max length=${f.length})`,
-          [f.name],
-        );
-      }
-      if (f.type === 'email' && !EMAIL_RE.test(s)) {
-        return new SfError('INVALID_EMAIL_ADDRESS', `${f.label}: invalid email address: ${s}`, [f.name]);
-      }
-      return s;
+    if (STRING_TYPES.has(f.type)) return coerceString(f, raw);
+    if (ID_TYPES.has(f.type)) return this.coerceId(def, f, raw, checkRefs);
+    if (f.type === 'boolean') return coerceBoolean(raw);
+    if (NUMBER_TYPES.has(f.type)) return coerceNumber(f, raw);
+    if (f.type === 'date') return coerceDate(raw);
+    return coerceDateTime(raw);
+  }
+
+  /** An id or reference value: well formed, of the target object's key prefix, and (if asked) existing. */
+  private coerceId(def: ObjectDef, f: FieldDef, raw: unknown, checkRefs: boolean): FieldValue | SfError {
+    if (typeof raw !== 'string') throw parserError('id', raw);
+    if (raw === '') return null;
+    const id = normalizeId(raw);
+    const target = f.referenceTo[0];
+    const expectedPrefix =
+      target === 'User' ? '005' : target ? this.env.schema.object(target)?.keyPrefix : def.keyPrefix;
+    if (id === null || (expectedPrefix !== undefined && !id.startsWith(expectedPrefix))) {
+      return new SfError('MALFORMED_ID', `${f.label}: id value of incorrect type: ${raw}`, [f.name]);
     }
-    if (ID_TYPES.has(f.type)) {
-      if (typeof raw !== 'string') throw parserError('id', raw);
-      if (raw === '') return null;
-      const id = normalizeId(raw);
-      const target = f.referenceTo[0];
-      const expectedPrefix =
-        target === 'User' ? '005' : target ? this.env.schema.object(target)?.keyPrefix : def.keyPrefix;
-      if (id === null || (expectedPrefix !== undefined && !id.startsWith(expectedPrefix))) {
-        return new SfError('MALFORMED_ID', `${f.label}: id value of incorrect type: ${raw}`, [f.name]);
+    if (!checkRefs) return id;
+    if (target === 'User') {
+      if (!this.env.userIds.has(id)) {
+        return new SfError('INVALID_CROSS_REFERENCE_KEY', `${f.label}: id value of incorrect type: ${raw}`, [
+          f.name,
+        ]);
       }
-      if (!checkRefs) return id;
-      if (target === 'User') {
-        if (!this.env.userIds.has(id)) {
-          return new SfError(
-            'INVALID_CROSS_REFERENCE_KEY',
-            `${f.label}: id value of incorrect type: ${raw}`,
-            [f.name],
-          );
-        }
-      } else if (target) {
-        const tdef = this.env.schema.object(target);
-        const row = tdef ? this.env.store.row(tdef, id) : undefined;
-        if (!row || row.IsDeleted === true) {
-          return new SfError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [f.name]);
-        }
+    } else if (target) {
+      const tdef = this.env.schema.object(target);
+      const row = tdef ? this.env.store.row(tdef, id) : undefined;
+      if (!row || row.IsDeleted === true) {
+        return new SfError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [f.name]);
       }
-      return id;
     }
-    if (f.type === 'boolean') {
-      if (typeof raw === 'boolean') return raw;
-      if (raw === 'true' || raw === 'false') return raw === 'true';
-      throw parserError('boolean', raw);
-    }
-    if (NUMBER_TYPES.has(f.type)) {
-      let n: number;
-      if (typeof raw === 'number') n = raw;
-      else if (typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw))) n = Number(raw);
-      else throw parserError(f.type === 'int' ? 'int' : 'double', raw);
-      if (!Number.isFinite(n) || (f.type === 'int' && !Number.isInteger(n))) {
-        throw parserError(f.type === 'int' ? 'int' : 'double', raw);
-      }
-      return n;
-    }
-    if (f.type === 'date') {
-      if (typeof raw !== 'string') throw parserError('date', raw);
-      const m = DATE_RE.exec(raw);
-      if (!m || Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) throw parserError('date', raw);
-      return raw;
-    }
-    // datetime
-    if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) throw parserError('datetime', raw);
-    const ms = Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-    if (Number.isNaN(ms)) throw parserError('datetime', raw);
-    return formatDateTime(ms);
+    return id;
   }
 
   /**
