@@ -1,6 +1,7 @@
 /**
  * The simulator's time source. Token expiry, JWT `exp`, `issued_at`, CreatedDate/LastModifiedDate and the
- * search-index lag all read it, so a test can move time with a manual clock instead of waiting.
+ * search-index lag all read it, so a test can move time with a manual clock instead of waiting. Also the
+ * datetime format records are stored in.
  */
 
 /** Milliseconds since the epoch, like `Date.now`. */
@@ -35,4 +36,14 @@ export function manualClock(startMs: number = MANUAL_CLOCK_START): ManualClock {
 function checked(ms: number, what: string): number {
   if (!Number.isFinite(ms)) throw new Error(`manualClock.${what}: ${String(ms)} is not a finite number`);
   return ms;
+}
+
+/** Salesforce's datetime form: `2026-01-01T00:00:00.000+0000`. */
+export function formatDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+/** Milliseconds of an ISO datetime, also in Salesforce's `+0000` offset form (no colon); NaN if invalid. */
+export function parseDateTime(text: string): number {
+  return Date.parse(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
 }

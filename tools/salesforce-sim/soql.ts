@@ -7,6 +7,7 @@
  *   term := NOT term | '(' cond ')' | field op literal | field [NOT] IN '(' literal, ... ')' | field LIKE 'pattern'
  *   op   := = != <> < <= > >=
  */
+import { parseDateTime } from './clock';
 import { noSuchColumn } from './common';
 import { httpError, type HttpError } from './errors';
 import { normalizeId } from './ids';
@@ -449,7 +450,7 @@ function typeName(f: FieldDef): string {
 function fieldCmp(f: FieldDef, v: FieldValue): Cmp {
   if (v === null || v === undefined) return null;
   if (STRING_TYPES.has(f.type)) return String(v).toLowerCase();
-  if (f.type === 'datetime') return Date.parse(String(v).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  if (f.type === 'datetime') return parseDateTime(String(v));
   return v;
 }
 
@@ -613,16 +614,23 @@ function compileCond(ctx: CompileCtx, c: Cond): Pred {
   }
 }
 
+/** The value an index holds for a literal: ids in their canonical 18-character form. */
+function indexValue(f: FieldDef, literal: string): FieldValue {
+  return ID_TYPES.has(f.type) ? normalizeId(literal) : literal;
+}
+
 /** Index use: a top-level (or top-level AND member) equality / IN with string literals on an indexed field. */
 function indexCandidates(def: ObjectDef, c: Cond): CompiledQuery['candidates'] {
   if (c.kind === 'cmp' && c.op === '=' && c.value.kind === 'string') {
     const f = def.fieldMap.get(c.field.name.toLowerCase());
-    if (f && f.indexed) return { field: f.name, values: [c.value.value] };
+    if (f && f.indexed) return { field: f.name, values: [indexValue(f, c.value.value)] };
   }
-  if (c.kind === 'in' && !c.negated && c.values.every((v) => v.kind === 'string')) {
+  if (c.kind === 'in' && !c.negated) {
     const f = def.fieldMap.get(c.field.name.toLowerCase());
-    if (f && f.indexed)
-      return { field: f.name, values: c.values.map((v) => (v.kind === 'string' ? v.value : null)) };
+    const literals = c.values.flatMap((v) => (v.kind === 'string' ? [v.value] : []));
+    if (f && f.indexed && literals.length === c.values.length) {
+      return { field: f.name, values: literals.map((v) => indexValue(f, v)) };
+    }
   }
   if (c.kind === 'and') {
     for (const item of c.items) {
