@@ -14,6 +14,8 @@ import { DeserializeError, HttpError, httpError, notFound, ROLLED_BACK, SfError 
 import { normalizeId } from './ids';
 import { upsertKeyField, type FieldDef, type ObjectDef } from './schema';
 import type { SimState } from './state';
+import { indexKey } from './store';
+import type { FieldValue } from './types';
 
 const MAX_RECORDS = 200;
 const MAX_CHUNKS = 10;
@@ -27,6 +29,8 @@ interface Row {
   error?: SfError;
   /** Update: the raw id; upsert: the raw external-id value. */
   key?: unknown;
+  /** Upsert: the key converted to the key field's type, when it converts. */
+  keyValue?: FieldValue;
 }
 
 function tooMany(): HttpError {
@@ -198,17 +202,34 @@ function readRow(state: SimState, raw: unknown, op: Op, target: UpsertTarget | u
     skip.add('id');
     row.key = valueOf(rec, 'id');
   }
-  if (target) {
-    skip.add(target.keyField.name.toLowerCase());
-    row.key = valueOf(rec, target.keyField.name);
-  }
+  if (target) skip.add(target.keyField.name.toLowerCase());
   try {
     row.prepared = state.dml.prepare(def, rec, op === 'update' ? 'update' : 'create', skip);
   } catch (e) {
     if (!(e instanceof DeserializeError)) throw e;
     deserializeFailure(state, row, e.error);
   }
+  if (target) readUpsertKey(state, row, def, target.keyField, rec);
   return row;
+}
+
+/** The upsert key: a value of the wrong JSON type is a deserialisation error, like any other field's. */
+function readUpsertKey(
+  state: SimState,
+  row: Row,
+  def: ObjectDef,
+  keyField: FieldDef,
+  rec: Record<string, unknown>,
+): void {
+  row.key = valueOf(rec, keyField.name);
+  if (row.key === undefined || row.key === null || row.key === '') return;
+  try {
+    const v = state.dml.coerce(def, keyField, row.key, false);
+    if (!(v instanceof SfError)) row.keyValue = v;
+  } catch (e) {
+    if (!(e instanceof DeserializeError)) throw e;
+    if (!row.error) deserializeFailure(state, row, e.error);
+  }
 }
 
 /** A new chunk starts each time the record type changes; a request may hold at most 10. */
@@ -230,12 +251,19 @@ function checkChunks(rows: Row[]): void {
   }
 }
 
+/** What two rows share when they name the same record: the converted key (so 5 and "5.0" agree), else the raw text. */
+function duplicateKey(r: Row): string | null {
+  if (r.keyValue !== undefined) return indexKey(r.keyValue);
+  if (r.key === undefined || r.key === null || r.key === '' || typeof r.key === 'object') return null;
+  return String(r.key).toLowerCase();
+}
+
 /** Every row of an upsert that shares its external-id value with another row fails with DUPLICATE_VALUE. */
 function markDuplicateKeys(rows: Row[]): void {
   const seen = new Map<string, number[]>();
   rows.forEach((r, i) => {
-    if (r.key === undefined || r.key === null || r.key === '' || typeof r.key === 'object') return;
-    const k = String(r.key).toLowerCase();
+    const k = duplicateKey(r);
+    if (k === null) return;
     const list = seen.get(k) ?? [];
     list.push(i);
     seen.set(k, list);

@@ -107,6 +107,13 @@ function coerceDateTime(raw: unknown): string {
   return formatDateTime(ms);
 }
 
+/** The canonical 18-character form of an id of this object, or MALFORMED_ID. */
+function canonicalId(def: ObjectDef, rawId: string): string | SfError {
+  const id = normalizeId(rawId);
+  if (id !== null && id.startsWith(def.keyPrefix)) return id;
+  return new SfError('MALFORMED_ID', `${def.label} ID: id value of incorrect type: ${rawId}`, ['Id']);
+}
+
 export class Dml {
   constructor(private readonly env: DmlEnv) {}
 
@@ -265,18 +272,8 @@ export class Dml {
 
   /** Resolves a raw id against an object; returns the canonical id or a failed result. */
   resolveId(def: ObjectDef, rawId: string): { id: string } | { fail: WriteResult } {
-    const id = normalizeId(rawId);
-    if (id === null || !id.startsWith(def.keyPrefix)) {
-      return {
-        fail: {
-          success: false,
-          errors: [
-            new SfError('MALFORMED_ID', `${def.label} ID: id value of incorrect type: ${rawId}`, ['Id']),
-          ],
-        },
-      };
-    }
-    return { id };
+    const id = canonicalId(def, rawId);
+    return id instanceof SfError ? { fail: { success: false, errors: [id] } } : { id };
   }
 
   /** The live (not deleted) rows whose `key` field equals `value` (case-insensitive; `Id` by the normalised id). */
@@ -350,20 +347,27 @@ export class Dml {
   }
 
   /**
+   * The stored form of an upsert or by-key value, from the URL or a record: a canonical id, or the value
+   * converted to the field's type as Salesforce does (so `5.0` in a URL matches a number field holding 5).
+   * A value the type cannot hold is an SfError (MALFORMED_ID, JSON_PARSER_ERROR, INVALID_EMAIL_ADDRESS...).
+   */
+  keyValue(def: ObjectDef, key: FieldDef, raw: unknown): FieldValue | SfError {
+    if (key.type === 'id') return canonicalId(def, String(raw));
+    try {
+      return this.coerce(def, key, raw);
+    } catch (e) {
+      if (e instanceof DeserializeError) return e.error;
+      throw e;
+    }
+  }
+
+  /**
    * Upsert on an external-id / idLookup field. The key value comes from the URL (single-record) or
    * from the record itself (collections). Deleted rows never match.
    */
   upsert(p: Prepared, key: FieldDef, rawKey: unknown): WriteResult {
-    let keyValue: FieldValue;
-    if (key.type === 'id') {
-      const r = this.resolveId(p.def, String(rawKey));
-      if ('fail' in r) return r.fail;
-      keyValue = r.id;
-    } else {
-      const v = this.coerce(p.def, key, rawKey);
-      if (v instanceof SfError) return { success: false, errors: [v] };
-      keyValue = v;
-    }
+    const keyValue = this.keyValue(p.def, key, rawKey);
+    if (keyValue instanceof SfError) return { success: false, errors: [keyValue] };
     if (keyValue === null) {
       return {
         success: false,

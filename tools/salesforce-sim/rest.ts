@@ -255,9 +255,10 @@ function recordByKey(
   throw methodNotAllowed(req.method, 'GET,HEAD,PATCH,DELETE');
 }
 
+/** The live rows whose key field holds the URL value, converted to the field's type first (none if it cannot be). */
 function matchByKey(state: SimState, def: ObjectDef, key: FieldDef, raw: string): SimRecord[] {
-  const value = key.type === 'id' ? normalizeId(raw) : raw;
-  return value === null ? [] : state.dml.findByKey(def, key, value);
+  const value = state.dml.keyValue(def, key, raw);
+  return value === null || value instanceof SfError ? [] : state.dml.findByKey(def, key, value);
 }
 
 function createSingle(state: SimState, req: RestRequest, def: ObjectDef): RestResponse {
