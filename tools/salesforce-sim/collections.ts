@@ -14,6 +14,8 @@ import { DeserializeError, HttpError, httpError, notFound, ROLLED_BACK, SfError 
 import { normalizeId } from './ids';
 import { upsertKeyField, type FieldDef, type ObjectDef } from './schema';
 import type { SimState } from './state';
+import { indexKey } from './store';
+import type { FieldValue } from './types';
 
 const MAX_RECORDS = 200;
 const MAX_CHUNKS = 10;
@@ -27,6 +29,8 @@ interface Row {
   error?: SfError;
   /** Update: the raw id; upsert: the raw external-id value. */
   key?: unknown;
+  /** Upsert: the key converted to the key field's type, when it converts. */
+  keyValue?: FieldValue;
 }
 
 function tooMany(): HttpError {
@@ -104,7 +108,8 @@ export function handleCollections(state: SimState, req: RestRequest): RestRespon
   throw notFound();
 }
 
-function writeRecords(state: SimState, req: RestRequest, op: Op): RestResponse {
+/** The body of a Collections write: the records array and the allOrNone flag (forced by a composite). */
+function readWriteBody(req: RestRequest): { records: unknown[]; allOrNone: boolean } {
   const body = asObject(req.body);
   const records = body.records;
   if (!Array.isArray(records)) {
@@ -122,138 +127,188 @@ function writeRecords(state: SimState, req: RestRequest, op: Op): RestResponse {
     );
   }
   if (records.length > MAX_RECORDS) throw tooMany();
-  const allOrNone = body.allOrNone === true || req.forceAllOrNone === true;
+  return { records, allOrNone: body.allOrNone === true || req.forceAllOrNone === true };
+}
 
-  let upsertDef: ObjectDef | undefined;
-  let keyField: FieldDef | undefined;
-  if (op === 'upsert') {
-    upsertDef = objectOrThrow(state, req.segments[2]);
-    const f = upsertKeyField(upsertDef, req.segments[3]);
-    if (!f) {
-      throw httpError(
-        400,
-        'INVALID_FIELD',
-        `Field name provided, ${req.segments[3]} is not an External ID or indexed field for ${upsertDef.name}`,
-      );
-    }
-    keyField = f;
+/** What an upsert writes to: the object and key field named in the URL. */
+interface UpsertTarget {
+  def: ObjectDef;
+  keyField: FieldDef;
+}
+
+function upsertTarget(state: SimState, req: RestRequest): UpsertTarget {
+  const def = objectOrThrow(state, req.segments[2]);
+  const keyField = upsertKeyField(def, req.segments[3]);
+  if (!keyField) {
+    throw httpError(
+      400,
+      'INVALID_FIELD',
+      `Field name provided, ${req.segments[3]} is not an External ID or indexed field for ${def.name}`,
+    );
   }
+  return { def, keyField };
+}
 
-  const rows: Row[] = records.map((raw: unknown) => {
-    const row: Row = {};
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      deserializeFailure(
-        state,
-        row,
-        new SfError('JSON_PARSER_ERROR', 'Cannot deserialize instance of SObject from non-object value'),
-      );
-      return row;
-    }
-    const rec = raw as Record<string, unknown>;
-    const attrs = rec.attributes;
-    const typeName =
-      attrs !== null &&
-      typeof attrs === 'object' &&
-      typeof (attrs as Record<string, unknown>).type === 'string'
-        ? ((attrs as Record<string, unknown>).type as string)
-        : undefined;
-    if (typeName === undefined) {
-      deserializeFailure(state, row, new SfError('INVALID_TYPE', 'Must send a concrete entity type.'));
-      return row;
-    }
-    const def = state.schema.object(typeName);
-    if (!def || (upsertDef && def !== upsertDef)) {
-      const msg = def
-        ? `Record type ${def.name} does not match the upsert object ${upsertDef?.name ?? ''}`
-        : `sObject type '${typeName}' is not supported.`;
-      deserializeFailure(state, row, new SfError('INVALID_TYPE', msg));
-      return row;
-    }
-    row.def = def;
-    const skip = new Set(['attributes']);
-    if (op === 'update') {
-      skip.add('id');
-      row.key = rec.id ?? rec.Id;
-      for (const k of Object.keys(rec)) if (k.toLowerCase() === 'id') row.key = rec[k];
-    }
-    if (op === 'upsert' && keyField) {
-      skip.add(keyField.name.toLowerCase());
-      for (const k of Object.keys(rec)) if (k.toLowerCase() === keyField.name.toLowerCase()) row.key = rec[k];
-    }
-    try {
-      row.prepared = state.dml.prepare(def, rec, op === 'update' ? 'update' : 'create', skip);
-    } catch (e) {
-      if (!(e instanceof DeserializeError)) throw e;
-      deserializeFailure(state, row, e.error);
-    }
+function attributesType(rec: Record<string, unknown>): string | undefined {
+  const attrs = rec.attributes;
+  if (attrs === null || typeof attrs !== 'object') return undefined;
+  const type = (attrs as Record<string, unknown>).type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/** The record's object from `attributes.type`, or the deserialisation error that rejects it. */
+function rowObject(
+  state: SimState,
+  rec: Record<string, unknown>,
+  target: UpsertTarget | undefined,
+): ObjectDef | SfError {
+  const typeName = attributesType(rec);
+  if (typeName === undefined) return new SfError('INVALID_TYPE', 'Must send a concrete entity type.');
+  const def = state.schema.object(typeName);
+  if (def && (!target || def === target.def)) return def;
+  const msg = def
+    ? `Record type ${def.name} does not match the upsert object ${target?.def.name ?? ''}`
+    : `sObject type '${typeName}' is not supported.`;
+  return new SfError('INVALID_TYPE', msg);
+}
+
+/** The value of `name` in the record, matching the key in any letter case. */
+function valueOf(rec: Record<string, unknown>, name: string): unknown {
+  let out: unknown;
+  for (const k of Object.keys(rec)) if (k.toLowerCase() === name.toLowerCase()) out = rec[k];
+  return out;
+}
+
+/** Reads one record: its object, its key (update id / upsert value) and its prepared field values. */
+function readRow(state: SimState, raw: unknown, op: Op, target: UpsertTarget | undefined): Row {
+  const row: Row = {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    const err = new SfError(
+      'JSON_PARSER_ERROR',
+      'Cannot deserialize instance of SObject from non-object value',
+    );
+    deserializeFailure(state, row, err);
     return row;
-  });
+  }
+  const rec = raw as Record<string, unknown>;
+  const def = rowObject(state, rec, target);
+  if (def instanceof SfError) {
+    deserializeFailure(state, row, def);
+    return row;
+  }
+  row.def = def;
+  const skip = new Set(['attributes']);
+  if (op === 'update') {
+    skip.add('id');
+    row.key = valueOf(rec, 'id');
+  }
+  if (target) skip.add(target.keyField.name.toLowerCase());
+  try {
+    row.prepared = state.dml.prepare(def, rec, op === 'update' ? 'update' : 'create', skip);
+  } catch (e) {
+    if (!(e instanceof DeserializeError)) throw e;
+    deserializeFailure(state, row, e.error);
+  }
+  if (target) readUpsertKey(state, row, def, target.keyField, rec);
+  return row;
+}
 
-  if (op !== 'upsert') {
-    let chunks = 0;
-    let last: ObjectDef | undefined;
-    for (const r of rows) {
-      if (r.def && r.def !== last) {
-        chunks++;
-        last = r.def;
-      }
+/** The upsert key: a value of the wrong JSON type is a deserialisation error, like any other field's. */
+function readUpsertKey(
+  state: SimState,
+  row: Row,
+  def: ObjectDef,
+  keyField: FieldDef,
+  rec: Record<string, unknown>,
+): void {
+  row.key = valueOf(rec, keyField.name);
+  if (row.key === undefined || row.key === null || row.key === '') return;
+  try {
+    const v = state.dml.coerce(def, keyField, row.key, false);
+    if (!(v instanceof SfError)) row.keyValue = v;
+  } catch (e) {
+    if (!(e instanceof DeserializeError)) throw e;
+    if (!row.error) deserializeFailure(state, row, e.error);
+  }
+}
+
+/** A new chunk starts each time the record type changes; a request may hold at most 10. */
+function checkChunks(rows: Row[]): void {
+  let chunks = 0;
+  let last: ObjectDef | undefined;
+  for (const r of rows) {
+    if (r.def && r.def !== last) {
+      chunks++;
+      last = r.def;
     }
-    if (chunks > MAX_CHUNKS) {
-      throw httpError(
-        400,
-        'EXCEEDED_MAX_TYPES_LIMIT',
-        'Cannot have more than 10 chunks in a single operation. Please rearrange the data to reduce chunking.',
+  }
+  if (chunks > MAX_CHUNKS) {
+    throw httpError(
+      400,
+      'EXCEEDED_MAX_TYPES_LIMIT',
+      'Cannot have more than 10 chunks in a single operation. Please rearrange the data to reduce chunking.',
+    );
+  }
+}
+
+/** What two rows share when they name the same record: the converted key (so 5 and "5.0" agree), else the raw text. */
+function duplicateKey(r: Row): string | null {
+  if (r.keyValue !== undefined) return indexKey(r.keyValue);
+  if (r.key === undefined || r.key === null || r.key === '' || typeof r.key === 'object') return null;
+  return String(r.key).toLowerCase();
+}
+
+/** Every row of an upsert that shares its external-id value with another row fails with DUPLICATE_VALUE. */
+function markDuplicateKeys(rows: Row[]): void {
+  const seen = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    const k = duplicateKey(r);
+    if (k === null) return;
+    const list = seen.get(k) ?? [];
+    list.push(i);
+    seen.set(k, list);
+  });
+  for (const list of seen.values()) {
+    if (list.length < 2) continue;
+    for (const i of list) {
+      rows[i].error = new SfError(
+        'DUPLICATE_VALUE',
+        `Duplicate external id specified: ${String(rows[i].key)}`,
       );
     }
   }
+}
 
-  if (op === 'upsert') {
-    const seen = new Map<string, number[]>();
-    rows.forEach((r, i) => {
-      if (r.key === undefined || r.key === null || r.key === '' || typeof r.key === 'object') return;
-      const k = String(r.key).toLowerCase();
-      const list = seen.get(k) ?? [];
-      list.push(i);
-      seen.set(k, list);
-    });
-    for (const list of seen.values()) {
-      if (list.length < 2) continue;
-      for (const i of list) {
-        rows[i].error = new SfError(
-          'DUPLICATE_VALUE',
-          `Duplicate external id specified: ${String(rows[i].key)}`,
-        );
-      }
-    }
+function failed(error: SfError): WriteResult {
+  return { success: false, errors: [error] };
+}
+
+function writeRow(state: SimState, row: Row, op: Op, target: UpsertTarget | undefined): WriteResult {
+  if (row.error || !row.prepared || !row.def) {
+    return failed(row.error ?? new SfError('UNKNOWN_EXCEPTION', 'record could not be read'));
   }
+  if (op === 'create') return state.dml.create(row.prepared);
+  if (op === 'update') {
+    if (typeof row.key !== 'string' || row.key === '') {
+      return failed(new SfError('MISSING_ARGUMENT', 'Id not specified in an update call', []));
+    }
+    return state.dml.update(row.prepared, row.key);
+  }
+  if (!target) throw new Error('unreachable: an upsert always has a target');
+  const { keyField } = target;
+  if (row.key === undefined || row.key === null || row.key === '') {
+    return failed(new SfError('MISSING_ARGUMENT', `${keyField.name} not specified`, [keyField.name]));
+  }
+  return state.dml.upsert(row.prepared, keyField, row.key);
+}
 
-  return execute(state, rows.length, allOrNone, op, (i) => {
-    const row = rows[i];
-    if (row.error || !row.prepared || !row.def) {
-      return {
-        success: false,
-        errors: [row.error ?? new SfError('UNKNOWN_EXCEPTION', 'record could not be read')],
-      };
-    }
-    if (op === 'create') return state.dml.create(row.prepared);
-    if (op === 'update') {
-      if (typeof row.key !== 'string' || row.key === '') {
-        return {
-          success: false,
-          errors: [new SfError('MISSING_ARGUMENT', 'Id not specified in an update call', [])],
-        };
-      }
-      return state.dml.update(row.prepared, row.key);
-    }
-    if (!keyField) throw new Error('unreachable');
-    if (row.key === undefined || row.key === null || row.key === '') {
-      return {
-        success: false,
-        errors: [new SfError('MISSING_ARGUMENT', `${keyField.name} not specified`, [keyField.name])],
-      };
-    }
-    return state.dml.upsert(row.prepared, keyField, row.key);
-  });
+function writeRecords(state: SimState, req: RestRequest, op: Op): RestResponse {
+  const { records, allOrNone } = readWriteBody(req);
+  const target = op === 'upsert' ? upsertTarget(state, req) : undefined;
+  const rows = records.map((raw) => readRow(state, raw, op, target));
+  if (op === 'upsert') markDuplicateKeys(rows);
+  else checkChunks(rows);
+  return execute(state, rows.length, allOrNone, op, (i) => writeRow(state, rows[i], op, target));
 }
 
 function deleteRecords(state: SimState, req: RestRequest): RestResponse {

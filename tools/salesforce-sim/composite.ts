@@ -120,81 +120,102 @@ function parseSubs(body: Record<string, unknown>): Sub[] {
   return subs;
 }
 
+/** Resolves `@{ref.path}` against the results of the subrequests that ran before. */
+class References {
+  private readonly done = new Map<string, { status: number; body: unknown }>();
+
+  record(referenceId: string, status: number, body: unknown): void {
+    this.done.set(referenceId, { status, body });
+  }
+
+  private lookup(ref: string, path: string): unknown {
+    const prior = this.done.get(ref);
+    const v = prior && prior.status < 400 ? readPath(prior.body, path) : undefined;
+    if (v === undefined) {
+      throw new UnresolvedReference(
+        `Invalid reference specified. No value for ${ref}${path} found in ${ref}. Provided referenceId ${ref} must match a previously successful subrequest.`,
+      );
+    }
+    return v;
+  }
+
+  /** A string that is one whole reference becomes the referenced value; otherwise references are spliced in. */
+  resolveString(s: string): unknown {
+    const whole = new RegExp(`^${REFERENCE.source}$`).exec(s);
+    if (whole) return this.lookup(whole[1], whole[2]);
+    return s.replace(REFERENCE, (_m, ref: string, path: string) => {
+      const v = this.lookup(ref, path);
+      return typeof v === 'object' ? JSON.stringify(v) : String(v);
+    });
+  }
+
+  resolveJson(v: unknown): unknown {
+    if (typeof v === 'string') return v.includes('@{') ? this.resolveString(v) : v;
+    if (Array.isArray(v)) return v.map((x) => this.resolveJson(x));
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, this.resolveJson(x)]),
+      );
+    }
+    return v;
+  }
+}
+
+/** Runs one subrequest after resolving its references; an unresolvable reference halts only this one. */
+function runResolved(state: SimState, sub: Sub, refs: References, allOrNone: boolean): Entry {
+  try {
+    const url = String(refs.resolveString(sub.url));
+    return runSub(state, sub, url, refs.resolveJson(sub.body), allOrNone);
+  } catch (e) {
+    if (!(e instanceof UnresolvedReference)) throw e;
+    return {
+      body: [{ errorCode: 'PROCESSING_HALTED', message: e.message }],
+      httpHeaders: {},
+      httpStatusCode: 400,
+      referenceId: sub.referenceId,
+    };
+  }
+}
+
+/** A subrequest failed when its status is 400 or more, or a Collections item in its body failed. */
+function entryFailed(entry: Entry): boolean {
+  if (entry.httpStatusCode >= 400) return true;
+  return (
+    Array.isArray(entry.body) &&
+    entry.body.some(
+      (x: unknown) => x !== null && typeof x === 'object' && (x as Record<string, unknown>).success === false,
+    )
+  );
+}
+
+function readAllOrNone(body: Record<string, unknown>): boolean {
+  if (body.allOrNone !== undefined && typeof body.allOrNone !== 'boolean')
+    throw invalid('allOrNone must be a boolean');
+  return body.allOrNone === true;
+}
+
 export function handleComposite(state: SimState, req: RestRequest): RestResponse {
   if (req.depth > 0) throw invalid('Composite requests cannot be nested');
   if (req.method !== 'POST')
     throw httpError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are POST`);
   const body = asObject(req.body);
-  if (body.allOrNone !== undefined && typeof body.allOrNone !== 'boolean')
-    throw invalid('allOrNone must be a boolean');
-  const allOrNone = body.allOrNone === true;
+  const allOrNone = readAllOrNone(body);
   const subs = parseSubs(body);
-
   const sp = state.store.savepoint();
-  const done = new Map<string, { status: number; body: unknown }>();
+  const refs = new References();
   const out: Entry[] = [];
-  let failedAt = -1;
-
-  const resolveString = (s: string): unknown => {
-    const whole = new RegExp(`^${REFERENCE.source}$`).exec(s);
-    const lookup = (ref: string, path: string): unknown => {
-      const prior = done.get(ref);
-      const v = prior && prior.status < 400 ? readPath(prior.body, path) : undefined;
-      if (v === undefined) {
-        throw new UnresolvedReference(
-          `Invalid reference specified. No value for ${ref}${path} found in ${ref}. Provided referenceId ${ref} must match a previously successful subrequest.`,
-        );
-      }
-      return v;
-    };
-    if (whole) return lookup(whole[1], whole[2]);
-    return s.replace(REFERENCE, (_m, ref: string, path: string) => {
-      const v = lookup(ref, path);
-      return typeof v === 'object' ? JSON.stringify(v) : String(v);
-    });
-  };
-  const resolveJson = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.includes('@{') ? resolveString(v) : v;
-    if (Array.isArray(v)) return v.map(resolveJson);
-    if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, resolveJson(x)]),
-      );
-    }
-    return v;
-  };
-
-  for (let i = 0; i < subs.length; i++) {
-    const sub = subs[i];
-    if (allOrNone && failedAt >= 0) {
+  let halting = false;
+  for (const [i, sub] of subs.entries()) {
+    if (halting) {
       out.push(halted(sub.referenceId));
       continue;
     }
-    let entry: Entry;
-    try {
-      const url = String(resolveString(sub.url));
-      const subBody = resolveJson(sub.body);
-      entry = runSub(state, sub, url, subBody, allOrNone);
-    } catch (e) {
-      if (!(e instanceof UnresolvedReference)) throw e;
-      entry = {
-        body: [{ errorCode: 'PROCESSING_HALTED', message: e.message }],
-        httpHeaders: {},
-        httpStatusCode: 400,
-        referenceId: sub.referenceId,
-      };
-    }
-    const failed =
-      entry.httpStatusCode >= 400 ||
-      (Array.isArray(entry.body) &&
-        entry.body.some(
-          (x: unknown) =>
-            x !== null && typeof x === 'object' && (x as Record<string, unknown>).success === false,
-        ));
-    done.set(sub.referenceId, { status: failed ? 400 : entry.httpStatusCode, body: entry.body });
+    const entry = runResolved(state, sub, refs, allOrNone);
+    const failed = entryFailed(entry);
+    refs.record(sub.referenceId, failed ? 400 : entry.httpStatusCode, entry.body);
     out.push(entry);
     if (failed && allOrNone) {
-      failedAt = i;
+      halting = true;
       state.store.rollbackTo(sp);
       for (let j = 0; j < i; j++) out[j] = halted(subs[j].referenceId);
     }

@@ -1,8 +1,10 @@
 /** Record writes: validation, defaults, converted-lead and lock rules, shared by every endpoint. */
+import { type Clock, formatDateTime, parseDateTime } from './clock';
 import { DeserializeError, LOCK_ERROR, SfError } from './errors';
 import { makeId, normalizeId } from './ids';
 import { type FieldDef, type ObjectDef, type Schema, ID_TYPES, NUMBER_TYPES, STRING_TYPES } from './schema';
-import type { RecordStore } from './store';
+import { CreateValues, createRules, requiredFieldsMissing } from './rules';
+import { indexKey, type RecordStore } from './store';
 import type { FieldValue, SimRecord } from './types';
 
 export type WriteResult =
@@ -31,15 +33,16 @@ export interface DmlEnv {
   defaultOwnerId: string;
   lockedIds: () => ReadonlySet<string>;
   lockedEmails: () => ReadonlySet<string>;
+  /** Stamps CreatedDate and LastModifiedDate. */
+  now: Clock;
 }
+
+/** User ids (OwnerId values) start with this key prefix; users are not records of the simulated org. */
+const USER_PREFIX = '005';
 
 const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s.]+$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
-
-export function formatDateTime(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '+0000');
-}
 
 function jsonTypeName(v: unknown): string {
   if (Array.isArray(v)) return 'START_ARRAY';
@@ -59,6 +62,58 @@ function parserError(kind: string, v: unknown): DeserializeError {
   );
 }
 
+function coerceString(f: FieldDef, raw: unknown): FieldValue | SfError {
+  if (typeof raw === 'object') throw parserError('string', raw);
+  const s = String(raw);
+  if (s === '') return null;
+  if (s.length > f.length) {
+    return new SfError('STRING_TOO_LONG', `${f.label}: data value too large: ${s} (max length=${f.length})`, [
+      f.name,
+    ]);
+  }
+  if (f.type === 'email' && !EMAIL_RE.test(s)) {
+    return new SfError('INVALID_EMAIL_ADDRESS', `${f.label}: invalid email address: ${s}`, [f.name]);
+  }
+  return s;
+}
+
+function coerceBoolean(raw: unknown): boolean {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw parserError('boolean', raw);
+}
+
+function coerceNumber(f: FieldDef, raw: unknown): number {
+  const kind = f.type === 'int' ? 'int' : 'double';
+  let n: number;
+  if (typeof raw === 'number') n = raw;
+  else if (typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw))) n = Number(raw);
+  else throw parserError(kind, raw);
+  if (!Number.isFinite(n) || (f.type === 'int' && !Number.isInteger(n))) throw parserError(kind, raw);
+  return n;
+}
+
+function coerceDate(raw: unknown): string {
+  if (typeof raw !== 'string') throw parserError('date', raw);
+  const m = DATE_RE.exec(raw);
+  if (!m || Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) throw parserError('date', raw);
+  return raw;
+}
+
+function coerceDateTime(raw: unknown): string {
+  if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) throw parserError('datetime', raw);
+  const ms = parseDateTime(raw);
+  if (Number.isNaN(ms)) throw parserError('datetime', raw);
+  return formatDateTime(ms);
+}
+
+/** The canonical 18-character form of an id of this object, or MALFORMED_ID. */
+function canonicalId(def: ObjectDef, rawId: string): string | SfError {
+  const id = normalizeId(rawId);
+  if (id !== null && id.startsWith(def.keyPrefix)) return id;
+  return new SfError('MALFORMED_ID', `${def.label} ID: id value of incorrect type: ${rawId}`, ['Id']);
+}
+
 export class Dml {
   constructor(private readonly env: DmlEnv) {}
 
@@ -68,76 +123,51 @@ export class Dml {
    */
   coerce(def: ObjectDef, f: FieldDef, raw: unknown, checkRefs = true): FieldValue | SfError {
     if (raw === null) return null;
-    if (STRING_TYPES.has(f.type)) {
-      if (typeof raw === 'object') throw parserError('string', raw);
-      const s = String(raw);
-      if (s === '') return null;
-      if (s.length > f.length) {
-        return new SfError(
-          'STRING_TOO_LONG',
-          `${f.label}: data value too large: ${s} (max length=${f.length})`,
-          [f.name],
-        );
-      }
-      if (f.type === 'email' && !EMAIL_RE.test(s)) {
-        return new SfError('INVALID_EMAIL_ADDRESS', `${f.label}: invalid email address: ${s}`, [f.name]);
-      }
-      return s;
+    if (STRING_TYPES.has(f.type)) return coerceString(f, raw);
+    if (ID_TYPES.has(f.type)) return this.coerceId(def, f, raw, checkRefs);
+    if (f.type === 'boolean') return coerceBoolean(raw);
+    if (NUMBER_TYPES.has(f.type)) return coerceNumber(f, raw);
+    if (f.type === 'date') return coerceDate(raw);
+    return coerceDateTime(raw);
+  }
+
+  /** The key prefixes an id may carry: the object's own, or one per target of a reference (User ids: 005). */
+  private idPrefixes(def: ObjectDef, f: FieldDef): string[] {
+    if (f.type === 'id' || f.referenceTo.length === 0) return [def.keyPrefix];
+    return f.referenceTo
+      .map((t) => (t === 'User' ? USER_PREFIX : this.env.schema.object(t)?.keyPrefix))
+      .filter((prefix): prefix is string => prefix !== undefined);
+  }
+
+  /**
+   * An id or reference value: well formed and of a target object's key prefix (MALFORMED_ID otherwise), and,
+   * when `checkRefs`, naming a live record (INVALID_CROSS_REFERENCE_KEY otherwise). A polymorphic reference
+   * (WhoId, WhatId) accepts any of its targets.
+   */
+  private coerceId(def: ObjectDef, f: FieldDef, raw: unknown, checkRefs: boolean): FieldValue | SfError {
+    if (typeof raw !== 'string') throw parserError('id', raw);
+    if (raw === '') return null;
+    const id = normalizeId(raw);
+    const prefixes = this.idPrefixes(def, f);
+    if (id === null || (prefixes.length > 0 && !prefixes.some((prefix) => id.startsWith(prefix)))) {
+      return new SfError('MALFORMED_ID', `${f.label}: id value of incorrect type: ${raw}`, [f.name]);
     }
-    if (ID_TYPES.has(f.type)) {
-      if (typeof raw !== 'string') throw parserError('id', raw);
-      if (raw === '') return null;
-      const id = normalizeId(raw);
-      const target = f.referenceTo[0];
-      const expectedPrefix =
-        target === 'User' ? '005' : target ? this.env.schema.object(target)?.keyPrefix : def.keyPrefix;
-      if (id === null || (expectedPrefix !== undefined && !id.startsWith(expectedPrefix))) {
-        return new SfError('MALFORMED_ID', `${f.label}: id value of incorrect type: ${raw}`, [f.name]);
-      }
-      if (!checkRefs) return id;
-      if (target === 'User') {
-        if (!this.env.userIds.has(id)) {
-          return new SfError(
-            'INVALID_CROSS_REFERENCE_KEY',
-            `${f.label}: id value of incorrect type: ${raw}`,
-            [f.name],
-          );
-        }
-      } else if (target) {
-        const tdef = this.env.schema.object(target);
-        const row = tdef ? this.env.store.row(tdef, id) : undefined;
-        if (!row || row.IsDeleted === true) {
-          return new SfError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [f.name]);
-        }
-      }
-      return id;
+    if (!checkRefs || f.type === 'id' || f.referenceTo.length === 0) return id;
+    return this.missingReference(f, id, raw) ?? id;
+  }
+
+  /** INVALID_CROSS_REFERENCE_KEY when the referenced user or record does not exist (or is deleted). */
+  private missingReference(f: FieldDef, id: string, raw: string): SfError | undefined {
+    if (id.startsWith(USER_PREFIX) && f.referenceTo.includes('User')) {
+      if (this.env.userIds.has(id)) return undefined;
+      return new SfError('INVALID_CROSS_REFERENCE_KEY', `${f.label}: id value of incorrect type: ${raw}`, [
+        f.name,
+      ]);
     }
-    if (f.type === 'boolean') {
-      if (typeof raw === 'boolean') return raw;
-      if (raw === 'true' || raw === 'false') return raw === 'true';
-      throw parserError('boolean', raw);
-    }
-    if (NUMBER_TYPES.has(f.type)) {
-      let n: number;
-      if (typeof raw === 'number') n = raw;
-      else if (typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw))) n = Number(raw);
-      else throw parserError(f.type === 'int' ? 'int' : 'double', raw);
-      if (!Number.isFinite(n) || (f.type === 'int' && !Number.isInteger(n))) {
-        throw parserError(f.type === 'int' ? 'int' : 'double', raw);
-      }
-      return n;
-    }
-    if (f.type === 'date') {
-      if (typeof raw !== 'string') throw parserError('date', raw);
-      const m = DATE_RE.exec(raw);
-      if (!m || Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) throw parserError('date', raw);
-      return raw;
-    }
-    // datetime
-    if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) throw parserError('datetime', raw);
-    const ms = Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-    if (Number.isNaN(ms)) throw parserError('datetime', raw);
-    return formatDateTime(ms);
+    const target = this.env.schema.objectByPrefix(id.slice(0, 3));
+    const row = target && f.referenceTo.includes(target.name) ? this.env.store.row(target, id) : undefined;
+    if (row && row.IsDeleted !== true) return undefined;
+    return new SfError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [f.name]);
   }
 
   /**
@@ -200,29 +230,28 @@ export class Dml {
 
   create(p: Prepared): WriteResult {
     if (p.errors.length > 0) return { success: false, errors: p.errors };
-    const { def } = p;
-    const missing = def.fields
-      .filter((f) => f.required && (p.values.get(f) ?? null) === null)
-      .map((f) => f.name);
-    if (missing.length > 0) {
-      return {
-        success: false,
-        errors: [
-          new SfError(
-            'REQUIRED_FIELD_MISSING',
-            `Required fields are missing: [${missing.join(', ')}]`,
-            missing,
-          ),
-        ],
-      };
-    }
-    const emailField = def.fieldMap.get('email');
-    if (this.isLocked(undefined, emailField ? p.values.get(emailField) : undefined)) {
-      return { success: false, errors: [LOCK_ERROR] };
-    }
-    const id = makeId(def.keyPrefix, this.env.store.nextSeq());
-    this.env.store.put(def, this.buildNew(def, id, p.values, Date.now()));
+    const values = new CreateValues(p.def, new Map(p.values));
+    const error = this.createError(values);
+    if (error) return { success: false, errors: [error] };
+    createRules(p.def).derive?.(values);
+    const id = makeId(p.def.keyPrefix, this.env.store.nextSeq());
+    this.env.store.put(p.def, this.buildNew(p.def, id, values.values, this.env.now()));
     return { success: true, id };
+  }
+
+  /** Why a create is refused: required fields missing, a locked row, or a conflict with stored rows. */
+  private createError(v: CreateValues): SfError | undefined {
+    const { def, values } = v;
+    const missing = def.fields
+      .filter((f) => f.required && (values.get(f) ?? null) === null)
+      .map((f) => f.name);
+    if (missing.length > 0) return requiredFieldsMissing(missing);
+    const rules = createRules(def);
+    const invalid = rules.invalid?.(v);
+    if (invalid) return invalid;
+    const emailField = def.fieldMap.get('email');
+    if (this.isLocked(undefined, emailField ? values.get(emailField) : undefined)) return LOCK_ERROR;
+    return rules.conflict?.(v, { liveRowsWhere: (d, f, value) => this.findByKey(d, f, value) });
   }
 
   /** A full new row with defaults; also used by seeding. */
@@ -243,18 +272,8 @@ export class Dml {
 
   /** Resolves a raw id against an object; returns the canonical id or a failed result. */
   resolveId(def: ObjectDef, rawId: string): { id: string } | { fail: WriteResult } {
-    const id = normalizeId(rawId);
-    if (id === null || !id.startsWith(def.keyPrefix)) {
-      return {
-        fail: {
-          success: false,
-          errors: [
-            new SfError('MALFORMED_ID', `${def.label} ID: id value of incorrect type: ${rawId}`, ['Id']),
-          ],
-        },
-      };
-    }
-    return { id };
+    const id = canonicalId(def, rawId);
+    return id instanceof SfError ? { fail: { success: false, errors: [id] } } : { id };
   }
 
   /** The live (not deleted) rows whose `key` field equals `value` (case-insensitive; `Id` by the normalised id). */
@@ -262,13 +281,22 @@ export class Dml {
     const ids =
       key.type === 'id'
         ? new Set(typeof value === 'string' ? [value] : [])
-        : (this.env.store.lookup(def, key.name, value) ?? new Set<string>());
+        : (this.env.store.lookup(def, key.name, value) ?? this.scanIds(def, key, value));
     const out: SimRecord[] = [];
     for (const id of ids) {
       const row = this.env.store.row(def, id);
       if (row && row.IsDeleted !== true) out.push(row);
     }
     return out;
+  }
+
+  /** Ids of the rows whose (not indexed) field equals the value, compared as the index would. */
+  private scanIds(def: ObjectDef, key: FieldDef, value: FieldValue): string[] {
+    const wanted = indexKey(value);
+    if (wanted === null) return [];
+    const ids: string[] = [];
+    for (const row of this.env.store.rows(def)) if (indexKey(row[key.name]) === wanted) ids.push(row.Id);
+    return ids;
   }
 
   /** Update by id; an unknown id is NOT_FOUND (404 for single-record calls). */
@@ -305,19 +333,7 @@ export class Dml {
     const cleared = [...p.values.entries()]
       .filter(([f, v]) => v === null && !f.nillable)
       .map(([f]) => f.name);
-    if (cleared.length > 0) {
-      return {
-        success: false,
-        id,
-        errors: [
-          new SfError(
-            'REQUIRED_FIELD_MISSING',
-            `Required fields are missing: [${cleared.join(', ')}]`,
-            cleared,
-          ),
-        ],
-      };
-    }
+    if (cleared.length > 0) return { success: false, id, errors: [requiredFieldsMissing(cleared)] };
     const emailField = p.def.fieldMap.get('email');
     const newEmail = emailField && p.values.has(emailField) ? p.values.get(emailField) : row.Email;
     if (this.isLocked(id, newEmail) || this.isLocked(undefined, row.Email)) {
@@ -325,9 +341,24 @@ export class Dml {
     }
     const next: SimRecord = { ...row };
     for (const [f, v] of p.values) next[f.name] = v;
-    if ('LastModifiedDate' in next) next.LastModifiedDate = formatDateTime(Date.now());
+    if ('LastModifiedDate' in next) next.LastModifiedDate = formatDateTime(this.env.now());
     this.env.store.put(p.def, next);
     return { success: true, id };
+  }
+
+  /**
+   * The stored form of an upsert or by-key value, from the URL or a record: a canonical id, or the value
+   * converted to the field's type as Salesforce does (so `5.0` in a URL matches a number field holding 5).
+   * A value the type cannot hold is an SfError (MALFORMED_ID, JSON_PARSER_ERROR, INVALID_EMAIL_ADDRESS...).
+   */
+  keyValue(def: ObjectDef, key: FieldDef, raw: unknown): FieldValue | SfError {
+    if (key.type === 'id') return canonicalId(def, String(raw));
+    try {
+      return this.coerce(def, key, raw);
+    } catch (e) {
+      if (e instanceof DeserializeError) return e.error;
+      throw e;
+    }
   }
 
   /**
@@ -335,16 +366,8 @@ export class Dml {
    * from the record itself (collections). Deleted rows never match.
    */
   upsert(p: Prepared, key: FieldDef, rawKey: unknown): WriteResult {
-    let keyValue: FieldValue;
-    if (key.type === 'id') {
-      const r = this.resolveId(p.def, String(rawKey));
-      if ('fail' in r) return r.fail;
-      keyValue = r.id;
-    } else {
-      const v = this.coerce(p.def, key, rawKey);
-      if (v instanceof SfError) return { success: false, errors: [v] };
-      keyValue = v;
-    }
+    const keyValue = this.keyValue(p.def, key, rawKey);
+    if (keyValue instanceof SfError) return { success: false, errors: [keyValue] };
     if (keyValue === null) {
       return {
         success: false,

@@ -21,7 +21,7 @@ import {
   STRING_TYPES,
   upsertKeyField,
 } from './schema';
-import { compileQuery, parseSoql, sortRecords } from './soql';
+import { type CompiledQuery, compileQuery, parseSoql, sortRecords } from './soql';
 import type { SimState } from './state';
 import type { EndpointKind, SimRecord } from './types';
 import { handleCollections, handleCollectionsRetrieve } from './collections';
@@ -119,124 +119,146 @@ function prepareSingle(state: SimState, def: ObjectDef, body: unknown, op: 'crea
 // ----------------------------------------------------------------------------------- sobjects
 
 function handleSobjects(state: SimState, req: RestRequest): RestResponse {
-  const { method, segments, version } = req;
-  const [, objName, third, fourth] = segments;
-  if (segments.length > 4) throw notFound();
-  if (objName === undefined) {
-    if (method !== 'GET') throw methodNotAllowed(method, 'GET,HEAD');
-    return {
-      status: 200,
-      body: {
-        encoding: 'UTF-8',
-        maxBatchSize: 200,
-        sobjects: state.schema.objects().map((o) => describeGlobalEntry(o, version)),
-      },
-    };
-  }
+  const [, objName, third, fourth] = req.segments;
+  if (req.segments.length > 4) throw notFound();
+  if (objName === undefined) return globalDescribe(state, req);
   const def = objectOrThrow(state, objName);
-
-  if (third === undefined) {
-    if (method === 'GET') {
-      const d = describeObject(def, version);
-      delete d.fields;
-      return { status: 200, body: { objectDescribe: d, recentItems: [] } };
-    }
-    if (method === 'POST') return createSingle(state, req, def);
-    throw methodNotAllowed(method, 'GET,HEAD,POST');
-  }
-
+  if (third === undefined) return objectRoot(state, req, def);
   if (fourth === undefined && third === 'describe') {
-    if (method !== 'GET') throw methodNotAllowed(method, 'GET,HEAD');
-    return { status: 200, body: describeObject(def, version) };
+    if (req.method !== 'GET') throw methodNotAllowed(req.method, 'GET,HEAD');
+    return { status: 200, body: describeObject(def, req.version) };
   }
-
-  if (fourth === undefined) {
-    // sobjects/{Obj}/{id}; POST sobjects/{Obj}/Id always creates.
-    if (method === 'POST' && third.toLowerCase() === 'id') return createSingle(state, req, def);
-    if (method === 'GET') {
-      const r = state.dml.resolveId(def, third);
-      if ('fail' in r) return writeResponse(r.fail, () => ({ status: 200 }), req, def);
-      const row = state.store.row(def, r.id);
-      if (!row) throw notFound();
-      if (row.IsDeleted === true) throw httpError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
-      return {
-        status: 200,
-        body: projectRecord(def, row, fieldsParam(def, req.query.get('fields')), version),
-      };
-    }
-    if (method === 'PATCH') {
-      const p = prepareSingle(state, def, req.body, 'update');
-      return writeResponse(state.dml.update(p, third), () => ({ status: 204 }), req, def);
-    }
-    if (method === 'DELETE') {
-      return writeResponse(state.dml.delete(def, third), () => ({ status: 204 }), req, def);
-    }
-    throw methodNotAllowed(method, 'GET,HEAD,PATCH,DELETE');
-  }
-
-  // sobjects/{Obj}/{ExternalIdField}/{value}
+  if (fourth === undefined) return recordById(state, req, def, third);
   const key = upsertKeyField(def, third);
   if (!key) throw notFound();
-  if (method === 'PATCH' || method === 'POST') {
-    const body = asObject(req.body);
-    for (const k of Object.keys(body)) {
-      const lower = k.toLowerCase();
-      if (lower === 'id' || lower === key.name.toLowerCase()) {
-        return {
-          status: 400,
-          body: [
-            new SfError(
-              'INVALID_FIELD',
-              `Field ${lower === 'id' ? 'Id' : key.name} is not allowed in the request body of an upsert by ${key.name}; the external id goes in the URL`,
-              [lower === 'id' ? 'Id' : key.name],
-            ).toSingle(),
-          ],
-        };
-      }
-    }
-    const p = prepareSingle(state, def, body, 'create');
-    // Fields that are createable but not updateable are rejected when the upsert turns into an update.
-    const r = state.dml.upsert(p, key, fourth);
-    const modern = versionNumber(version) >= 46;
-    return writeResponse(
-      r,
-      (id, created) => {
-        if (created) {
-          return {
-            status: 201,
-            body: modern
-              ? { id, success: true, errors: [], created: true }
-              : { id, success: true, errors: [] },
-          };
-        }
-        return modern
-          ? { status: 200, body: { id, success: true, errors: [], created: false } }
-          : { status: 204 };
-      },
-      req,
-      def,
-    );
+  if (req.method === 'PATCH' || req.method === 'POST') return upsertByKey(state, req, def, key, fourth);
+  return recordByKey(state, req, def, key, fourth);
+}
+
+/** GET sobjects: every object's describe-global entry. */
+function globalDescribe(state: SimState, req: RestRequest): RestResponse {
+  if (req.method !== 'GET') throw methodNotAllowed(req.method, 'GET,HEAD');
+  return {
+    status: 200,
+    body: {
+      encoding: 'UTF-8',
+      maxBatchSize: 200,
+      sobjects: state.schema.objects().map((o) => describeGlobalEntry(o, req.version)),
+    },
+  };
+}
+
+/** sobjects/{Obj}: GET is the basic info, POST creates. */
+function objectRoot(state: SimState, req: RestRequest, def: ObjectDef): RestResponse {
+  if (req.method === 'GET') {
+    const d = describeObject(def, req.version);
+    delete d.fields;
+    return { status: 200, body: { objectDescribe: d, recentItems: [] } };
   }
-  // GET / DELETE by external id
-  const matches = matchByKey(state, def, key, fourth);
-  if (matches.length === 0) throw notFound();
-  if (matches.length > 1)
-    return { status: 300, body: matches.map((m) => recordUrl(version, def.name, m.Id)) };
-  if (method === 'GET') {
-    return {
-      status: 200,
-      body: projectRecord(def, matches[0], fieldsParam(def, req.query.get('fields')), version),
-    };
+  if (req.method === 'POST') return createSingle(state, req, def);
+  throw methodNotAllowed(req.method, 'GET,HEAD,POST');
+}
+
+/** sobjects/{Obj}/{id}: GET, PATCH, DELETE; POST sobjects/{Obj}/Id always creates. */
+function recordById(state: SimState, req: RestRequest, def: ObjectDef, rawId: string): RestResponse {
+  const { method } = req;
+  if (method === 'POST' && rawId.toLowerCase() === 'id') return createSingle(state, req, def);
+  if (method === 'GET') return readById(state, req, def, rawId);
+  if (method === 'PATCH') {
+    const p = prepareSingle(state, def, req.body, 'update');
+    return writeResponse(state.dml.update(p, rawId), () => ({ status: 204 }), req, def);
   }
   if (method === 'DELETE') {
-    return writeResponse(state.dml.delete(def, matches[0].Id), () => ({ status: 204 }), req, def);
+    return writeResponse(state.dml.delete(def, rawId), () => ({ status: 204 }), req, def);
   }
   throw methodNotAllowed(method, 'GET,HEAD,PATCH,DELETE');
 }
 
+function readById(state: SimState, req: RestRequest, def: ObjectDef, rawId: string): RestResponse {
+  const r = state.dml.resolveId(def, rawId);
+  if ('fail' in r) return writeResponse(r.fail, () => ({ status: 200 }), req, def);
+  const row = state.store.row(def, r.id);
+  if (!row) throw notFound();
+  if (row.IsDeleted === true) throw httpError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
+  return {
+    status: 200,
+    body: projectRecord(def, row, fieldsParam(def, req.query.get('fields')), req.version),
+  };
+}
+
+/** An upsert body may name neither Id nor the key field: the key goes in the URL. */
+function upsertBodyError(body: Record<string, unknown>, key: FieldDef): RestResponse | undefined {
+  for (const k of Object.keys(body)) {
+    const lower = k.toLowerCase();
+    if (lower !== 'id' && lower !== key.name.toLowerCase()) continue;
+    const field = lower === 'id' ? 'Id' : key.name;
+    const message = `Field ${field} is not allowed in the request body of an upsert by ${key.name}; the external id goes in the URL`;
+    return { status: 400, body: [new SfError('INVALID_FIELD', message, [field]).toSingle()] };
+  }
+  return undefined;
+}
+
+/** 201 on create; on update 200 with `created:false` from v46, 204 before. */
+function upsertAnswer(version: string): (id: string, created: boolean | undefined) => RestResponse {
+  const modern = versionNumber(version) >= 46;
+  return (id, created) => {
+    if (created) {
+      const body = modern
+        ? { id, success: true, errors: [], created: true }
+        : { id, success: true, errors: [] };
+      return { status: 201, body };
+    }
+    return modern
+      ? { status: 200, body: { id, success: true, errors: [], created: false } }
+      : { status: 204 };
+  };
+}
+
+/** PATCH (or POST) sobjects/{Obj}/{ExternalIdField}/{value}. */
+function upsertByKey(
+  state: SimState,
+  req: RestRequest,
+  def: ObjectDef,
+  key: FieldDef,
+  rawKey: string,
+): RestResponse {
+  const body = asObject(req.body);
+  const bodyError = upsertBodyError(body, key);
+  if (bodyError) return bodyError;
+  const p = prepareSingle(state, def, body, 'create');
+  // Fields that are createable but not updateable are rejected when the upsert turns into an update.
+  return writeResponse(state.dml.upsert(p, key, rawKey), upsertAnswer(req.version), req, def);
+}
+
+/** GET / DELETE sobjects/{Obj}/{ExternalIdField}/{value}: 300 when several rows match. */
+function recordByKey(
+  state: SimState,
+  req: RestRequest,
+  def: ObjectDef,
+  key: FieldDef,
+  rawKey: string,
+): RestResponse {
+  const matches = matchByKey(state, def, key, rawKey);
+  if (matches.length === 0) throw notFound();
+  if (matches.length > 1) {
+    return { status: 300, body: matches.map((m) => recordUrl(req.version, def.name, m.Id)) };
+  }
+  if (req.method === 'GET') {
+    return {
+      status: 200,
+      body: projectRecord(def, matches[0], fieldsParam(def, req.query.get('fields')), req.version),
+    };
+  }
+  if (req.method === 'DELETE') {
+    return writeResponse(state.dml.delete(def, matches[0].Id), () => ({ status: 204 }), req, def);
+  }
+  throw methodNotAllowed(req.method, 'GET,HEAD,PATCH,DELETE');
+}
+
+/** The live rows whose key field holds the URL value, converted to the field's type first (none if it cannot be). */
 function matchByKey(state: SimState, def: ObjectDef, key: FieldDef, raw: string): SimRecord[] {
-  const value = key.type === 'id' ? normalizeId(raw) : raw;
-  return value === null ? [] : state.dml.findByKey(def, key, value);
+  const value = state.dml.keyValue(def, key, raw);
+  return value === null || value instanceof SfError ? [] : state.dml.findByKey(def, key, value);
 }
 
 function createSingle(state: SimState, req: RestRequest, def: ObjectDef): RestResponse {
@@ -262,52 +284,42 @@ function handleQuery(state: SimState, req: RestRequest): RestResponse {
   if (req.method !== 'GET') throw methodNotAllowed(req.method, 'GET,HEAD');
   const [kind, locator] = req.segments;
   if (req.segments.length > 2) throw notFound();
-  if (locator !== undefined) {
-    const m = /^(01gSIM[0-9A-Z]+)-(\d+)$/.exec(locator);
-    const cursor = m ? state.cursor(m[1]) : undefined;
-    if (!m || !cursor) throw httpError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
-    return { status: 200, body: queryPage(cursor.rows, Number(m[2]), cursor.batchSize, m[1], req.version) };
-  }
+  if (locator !== undefined) return queryMore(state, req, locator);
   const soql = req.query.get('q');
   if (soql === null || soql.trim() === '')
     throw httpError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
   if (soql.length > 100_000)
     throw httpError(400, 'MALFORMED_QUERY', 'Query string too long (max 100000 characters)');
   const compiled = compileQuery(soql, parseSoql(soql), state.schema);
-  const includeDeleted = kind === 'queryAll';
-  const def = compiled.def;
-  let source: Iterable<SimRecord>;
-  if (compiled.candidates) {
-    const found: SimRecord[] = [];
-    const seen = new Set<string>();
-    for (const v of compiled.candidates.values) {
-      if (v === null) continue;
-      if (compiled.candidates.field === 'Id') {
-        const id = normalizeId(String(v));
-        const row = id ? state.store.row(def, id) : undefined;
-        if (row && !seen.has(row.Id)) {
-          seen.add(row.Id);
-          found.push(row);
-        }
-        continue;
-      }
-      for (const id of state.store.lookup(def, compiled.candidates.field, v) ?? []) {
-        const row = state.store.row(def, id);
-        if (row && !seen.has(id)) {
-          seen.add(id);
-          found.push(row);
-        }
-      }
-    }
-    if (compiled.orderBy.length === 0) {
-      // keep creation order, like a full scan would
-      const { store } = state;
-      found.sort((a, b) => store.insertionOrder(def, a.Id) - store.insertionOrder(def, b.Id));
-    }
-    source = found;
-  } else {
-    source = state.store.rows(def);
+  const rows = matchingRows(state, compiled, kind === 'queryAll');
+  if (compiled.count) return { status: 200, body: { totalSize: rows.length, done: true, records: [] } };
+  const projected = rows.map((r) => projectRecord(compiled.def, r, compiled.fields, req.version));
+  const batchSize = batchSizeOf(req);
+  if (projected.length <= batchSize) {
+    return { status: 200, body: { totalSize: projected.length, done: true, records: projected } };
   }
+  const id = state.saveCursor({
+    objectName: compiled.def.name,
+    rows: projected,
+    version: req.version,
+    batchSize,
+  });
+  return { status: 200, body: queryPage(projected, 0, batchSize, id, req.version) };
+}
+
+/** query/{locator}: the next page of a saved result. */
+function queryMore(state: SimState, req: RestRequest, locator: string): RestResponse {
+  const m = /^(01gSIM[0-9A-Z]+)-(\d+)$/.exec(locator);
+  const cursor = m ? state.cursor(m[1]) : undefined;
+  if (!m || !cursor) throw httpError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+  return { status: 200, body: queryPage(cursor.rows, Number(m[2]), cursor.batchSize, m[1], req.version) };
+}
+
+/** The rows the query returns: filtered, sorted, offset and limited. */
+function matchingRows(state: SimState, compiled: CompiledQuery, includeDeleted: boolean): SimRecord[] {
+  const source = compiled.candidates
+    ? indexedRows(state, compiled, compiled.candidates)
+    : state.store.rows(compiled.def);
   let rows: SimRecord[] = [];
   for (const r of source) {
     if (!includeDeleted && r.IsDeleted === true) continue;
@@ -316,14 +328,35 @@ function handleQuery(state: SimState, req: RestRequest): RestResponse {
   sortRecords(rows, compiled.orderBy);
   if (compiled.offset !== undefined) rows = rows.slice(compiled.offset);
   if (compiled.limit !== undefined) rows = rows.slice(0, compiled.limit);
-  if (compiled.count) return { status: 200, body: { totalSize: rows.length, done: true, records: [] } };
-  const projected = rows.map((r) => projectRecord(def, r, compiled.fields, req.version));
-  const batchSize = batchSizeOf(req);
-  if (projected.length <= batchSize) {
-    return { status: 200, body: { totalSize: projected.length, done: true, records: projected } };
+  return rows;
+}
+
+/** The rows an index finds for an equality or IN, in creation order unless the query sorts them. */
+function indexedRows(
+  state: SimState,
+  compiled: CompiledQuery,
+  candidates: NonNullable<CompiledQuery['candidates']>,
+): SimRecord[] {
+  const { def } = compiled;
+  const { store } = state;
+  const found = new Map<string, SimRecord>();
+  for (const v of candidates.values) {
+    if (v === null) continue;
+    const ids =
+      candidates.field === 'Id'
+        ? [normalizeId(String(v))]
+        : [...(store.lookup(def, candidates.field, v) ?? [])];
+    for (const id of ids) {
+      const row = id ? store.row(def, id) : undefined;
+      if (row && !found.has(row.Id)) found.set(row.Id, row);
+    }
   }
-  const id = state.saveCursor({ objectName: def.name, rows: projected, version: req.version, batchSize });
-  return { status: 200, body: queryPage(projected, 0, batchSize, id, req.version) };
+  const rows = [...found.values()];
+  // Without ORDER BY, keep creation order, as a full scan would.
+  if (compiled.orderBy.length === 0) {
+    rows.sort((a, b) => store.insertionOrder(def, a.Id) - store.insertionOrder(def, b.Id));
+  }
+  return rows;
 }
 
 function queryPage(
@@ -364,7 +397,7 @@ function handleSearch(state: SimState, req: RestRequest): RestResponse {
         })
       : state.schema.objects();
   const overallLimit = Math.min(2000, Number(req.query.get('overallLimit') ?? '2000') || 2000);
-  const now = Date.now();
+  const now = state.now();
   const out: Record<string, unknown>[] = [];
   for (const def of defs) {
     const fieldsRaw = findParam(req.query, `${def.name}.fields`);

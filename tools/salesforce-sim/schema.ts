@@ -1,4 +1,11 @@
-/** The org model: standard Lead/Contact/Account plus configured custom fields and objects. */
+/** The org model: the standard objects plus configured custom fields and objects. */
+import {
+  auditFields,
+  type FieldSpec,
+  STANDARD_OBJECTS,
+  type StandardObjectSpec,
+  systemFields,
+} from './standard-objects';
 import type { FieldType, FieldValue, SimOptions } from './types';
 
 export interface PicklistValue {
@@ -34,6 +41,7 @@ export interface FieldDef {
 export interface ObjectDef {
   name: string;
   label: string;
+  labelPlural: string;
   keyPrefix: string;
   custom: boolean;
   fields: FieldDef[];
@@ -75,22 +83,6 @@ const DEFAULT_LENGTH: Record<FieldType, number> = {
   datetime: 0,
 };
 
-interface FieldSpec {
-  type: FieldType;
-  length?: number;
-  label?: string;
-  required?: boolean;
-  system?: boolean; // neither createable nor updateable
-  createOnly?: boolean;
-  defaultValue?: FieldValue;
-  defaulted?: boolean;
-  idLookup?: boolean;
-  nillable?: boolean;
-  referenceTo?: string[];
-  picklist?: string[];
-  picklistDefault?: string;
-}
-
 function labelOf(name: string): string {
   const base = name.replace(/__c$/, '').replace(/_/g, ' ');
   return base.replace(/([a-z])([A-Z])/g, '$1 $2');
@@ -122,147 +114,86 @@ function makeField(name: string, spec: FieldSpec, custom: boolean): FieldDef {
     defaultValue: spec.defaultValue ?? (spec.type === 'boolean' ? false : undefined),
     referenceTo: spec.referenceTo ?? [],
     picklistValues,
-    indexed: spec.idLookup === true || spec.type === 'id',
+    indexed: spec.indexed === true || spec.idLookup === true || spec.type === 'id',
   };
 }
 
-const SALUTATIONS = ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.'];
-const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'];
-const INDUSTRIES = [
-  'Agriculture',
-  'Banking',
-  'Education',
-  'Finance',
-  'Healthcare',
-  'Retail',
-  'Technology',
-  'Other',
-];
-const LEAD_STATUSES = [
-  'Open - Not Contacted',
-  'Working - Contacted',
-  'Closed - Converted',
-  'Closed - Not Converted',
-];
-
-function systemFields(): [string, FieldSpec][] {
-  return [
-    ['Id', { type: 'id', system: true, label: 'Record ID' }],
-    ['IsDeleted', { type: 'boolean', system: true, label: 'Deleted' }],
-  ];
-}
-
-function auditFields(): [string, FieldSpec][] {
-  return [
-    [
-      'OwnerId',
-      { type: 'reference', referenceTo: ['User'], defaulted: true, nillable: false, label: 'Owner ID' },
-    ],
-    ['CreatedDate', { type: 'datetime', system: true, defaulted: true, nillable: false }],
-    ['LastModifiedDate', { type: 'datetime', system: true, defaulted: true, nillable: false }],
-  ];
-}
-
-const STANDARD: Record<string, { label: string; keyPrefix: string; fields: [string, FieldSpec][] }> = {
-  Lead: {
-    label: 'Lead',
-    keyPrefix: '00Q',
-    fields: [
-      ...systemFields(),
-      ['Salutation', { type: 'picklist', length: 40, picklist: SALUTATIONS }],
-      ['FirstName', { type: 'string', length: 40 }],
-      ['LastName', { type: 'string', length: 80, required: true }],
-      ['Company', { type: 'string', length: 255, required: true }],
-      ['Title', { type: 'string', length: 128 }],
-      ['Street', { type: 'textarea', length: 255 }],
-      ['City', { type: 'string', length: 40 }],
-      ['State', { type: 'string', length: 80 }],
-      ['PostalCode', { type: 'string', length: 20 }],
-      ['Country', { type: 'string', length: 80 }],
-      ['Phone', { type: 'phone' }],
-      ['MobilePhone', { type: 'phone' }],
-      ['Email', { type: 'email', idLookup: true }],
-      ['Website', { type: 'url' }],
-      ['Description', { type: 'textarea', length: 32000 }],
-      ['LeadSource', { type: 'picklist', picklist: LEAD_SOURCES }],
-      [
-        'Status',
-        {
-          type: 'picklist',
-          picklist: LEAD_STATUSES,
-          picklistDefault: 'Open - Not Contacted',
-          defaultValue: 'Open - Not Contacted',
-          nillable: false,
-        },
-      ],
-      ['Industry', { type: 'picklist', picklist: INDUSTRIES }],
-      ['Rating', { type: 'picklist', picklist: ['Hot', 'Warm', 'Cold'] }],
-      ['AnnualRevenue', { type: 'currency' }],
-      ['NumberOfEmployees', { type: 'int' }],
-      ['IsConverted', { type: 'boolean', system: true, label: 'Converted' }],
-      ['ConvertedDate', { type: 'date', system: true }],
-      ['ConvertedAccountId', { type: 'reference', system: true, referenceTo: ['Account'] }],
-      ['ConvertedContactId', { type: 'reference', system: true, referenceTo: ['Contact'] }],
-      ...auditFields(),
-    ],
-  },
-  Contact: {
-    label: 'Contact',
-    keyPrefix: '003',
-    fields: [
-      ...systemFields(),
-      ['AccountId', { type: 'reference', referenceTo: ['Account'], label: 'Account ID' }],
-      ['Salutation', { type: 'picklist', length: 40, picklist: SALUTATIONS }],
-      ['FirstName', { type: 'string', length: 40 }],
-      ['LastName', { type: 'string', length: 80, required: true }],
-      ['MailingStreet', { type: 'textarea', length: 255 }],
-      ['MailingCity', { type: 'string', length: 40 }],
-      ['MailingState', { type: 'string', length: 80 }],
-      ['MailingPostalCode', { type: 'string', length: 20 }],
-      ['MailingCountry', { type: 'string', length: 80 }],
-      ['Phone', { type: 'phone' }],
-      ['MobilePhone', { type: 'phone' }],
-      ['Email', { type: 'email', idLookup: true }],
-      ['Title', { type: 'string', length: 128 }],
-      ['Department', { type: 'string', length: 80 }],
-      ['Birthdate', { type: 'date' }],
-      ['Description', { type: 'textarea', length: 32000 }],
-      ['LeadSource', { type: 'picklist', picklist: LEAD_SOURCES }],
-      ...auditFields(),
-    ],
-  },
-  Account: {
-    label: 'Account',
-    keyPrefix: '001',
-    fields: [
-      ...systemFields(),
-      ['Name', { type: 'string', length: 255, required: true, label: 'Account Name' }],
-      ['Industry', { type: 'picklist', picklist: INDUSTRIES }],
-      ['Website', { type: 'url' }],
-      ['Phone', { type: 'phone' }],
-      ['BillingStreet', { type: 'textarea', length: 255 }],
-      ['BillingCity', { type: 'string', length: 40 }],
-      ['BillingState', { type: 'string', length: 80 }],
-      ['BillingPostalCode', { type: 'string', length: 20 }],
-      ['BillingCountry', { type: 'string', length: 80 }],
-      ['Description', { type: 'textarea', length: 32000 }],
-      ['NumberOfEmployees', { type: 'int' }],
-      ['AnnualRevenue', { type: 'currency' }],
-      ...auditFields(),
-    ],
-  },
-};
-
 function finishObject(
   name: string,
-  label: string,
+  labels: { label: string; labelPlural: string },
   keyPrefix: string,
   custom: boolean,
   fields: FieldDef[],
 ): ObjectDef {
   const fieldMap = new Map<string, FieldDef>();
   for (const f of fields) fieldMap.set(f.name.toLowerCase(), f);
-  return { name, label, keyPrefix, custom, fields, fieldMap };
+  return { name, ...labels, keyPrefix, custom, fields, fieldMap };
+}
+
+/** Adds configured fields the object does not have yet (names compare in any case). */
+function addFields(fields: FieldDef[], extra: Record<string, FieldType> | undefined): void {
+  for (const [fname, type] of Object.entries(extra ?? {})) {
+    if (fields.some((f) => f.name.toLowerCase() === fname.toLowerCase())) continue;
+    fields.push(makeField(fname, { type }, fname.endsWith('__c')));
+  }
+}
+
+function standardObject(name: string, std: StandardObjectSpec, options: SimOptions): ObjectDef {
+  const fields = std.fields.map(([n, spec]) => makeField(n, spec, false));
+  addFields(fields, findKey(options.customFields, name));
+  return finishObject(name, std, std.keyPrefix, false, fields);
+}
+
+const CUSTOM_PREFIX_DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** A custom object: Id, IsDeleted, Name (defaulted to the Id), the configured fields, then the audit fields. */
+function customObject(name: string, spec: Record<string, FieldType>, index: number): ObjectDef {
+  if (findKey(STANDARD_OBJECTS, name)) throw new Error(`customObjects: ${name} is a standard object`);
+  if (index >= CUSTOM_PREFIX_DIGITS.length) throw new Error('customObjects: at most 36 custom objects');
+  const nameSpec: FieldSpec = { type: 'string', length: 80, defaulted: true, label: `${labelOf(name)} Name` };
+  // A configured Name only changes the type; the rest of the standard Name field stays.
+  const nameType = Object.entries(spec)
+    .filter(([fname]) => fname.toLowerCase() === 'name')
+    .map(([, type]) => type)
+    .pop();
+  const nameField = makeField('Name', nameSpec, false);
+  const fields: FieldDef[] = [
+    ...systemFields().map(([n, s]) => makeField(n, s, false)),
+    nameType ? { ...nameField, type: nameType } : nameField,
+  ];
+  addFields(fields, spec);
+  fields.push(...auditFields().map(([n, s]) => makeField(n, s, false)));
+  const label = labelOf(name);
+  const keyPrefix = `a0${CUSTOM_PREFIX_DIGITS.charAt(index)}`;
+  return finishObject(name, { label, labelPlural: `${label}s` }, keyPrefix, true, fields);
+}
+
+/** Marks the configured external-id fields (text, email or number), which also makes them upsert keys. */
+function applyExternalIds(defs: ObjectDef[], externalIdFields: Record<string, string[]> | undefined): void {
+  for (const [objName, extFields] of Object.entries(externalIdFields ?? {})) {
+    const def = defs.find((d) => d.name.toLowerCase() === objName.toLowerCase());
+    if (!def) throw new Error(`externalIdFields: unknown object ${objName}`);
+    for (const fname of extFields) {
+      const f = def.fieldMap.get(fname.toLowerCase());
+      if (!f) throw new Error(`externalIdFields: unknown field ${objName}.${fname}`);
+      if (!STRING_TYPES.has(f.type) && f.type !== 'int' && f.type !== 'double') {
+        throw new Error(`externalIdFields: ${objName}.${fname} must be a text, email or number field`);
+      }
+      f.externalId = true;
+      f.idLookup = true;
+      f.indexed = true;
+    }
+  }
+}
+
+/** Every object of the org the options describe: the standard ones, then the custom ones. */
+export function buildObjects(options: SimOptions): ObjectDef[] {
+  const defs = Object.entries(STANDARD_OBJECTS).map(([name, std]) => standardObject(name, std, options));
+  Object.entries(options.customObjects ?? {}).forEach(([name, spec], i) =>
+    defs.push(customObject(name, spec, i)),
+  );
+  applyExternalIds(defs, options.externalIdFields);
+  return defs;
 }
 
 export class Schema {
@@ -270,58 +201,7 @@ export class Schema {
   private readonly byPrefix = new Map<string, ObjectDef>();
 
   constructor(options: SimOptions) {
-    const defs: ObjectDef[] = [];
-    for (const [name, std] of Object.entries(STANDARD)) {
-      const fields = std.fields.map(([n, spec]) => makeField(n, spec, false));
-      const extra = findKey(options.customFields, name);
-      if (extra) {
-        for (const [fname, type] of Object.entries(extra)) {
-          if (fields.some((f) => f.name.toLowerCase() === fname.toLowerCase())) continue;
-          fields.push(makeField(fname, { type }, fname.endsWith('__c')));
-        }
-      }
-      defs.push(finishObject(name, std.label, std.keyPrefix, false, fields));
-    }
-    let customIndex = 0;
-    for (const [name, spec] of Object.entries(options.customObjects ?? {})) {
-      if (findKey(STANDARD, name)) throw new Error(`customObjects: ${name} is a standard object`);
-      const fields: FieldDef[] = [
-        ...systemFields().map(([n, s]) => makeField(n, s, false)),
-        makeField(
-          'Name',
-          { type: 'string', length: 80, defaulted: true, label: `${labelOf(name)} Name` },
-          false,
-        ),
-      ];
-      for (const [fname, type] of Object.entries(spec)) {
-        if (fname.toLowerCase() === 'name') {
-          fields[2] = { ...fields[2], type };
-          continue;
-        }
-        if (fields.some((f) => f.name.toLowerCase() === fname.toLowerCase())) continue;
-        fields.push(makeField(fname, { type }, fname.endsWith('__c')));
-      }
-      fields.push(...auditFields().map(([n, s]) => makeField(n, s, false)));
-      const keyPrefix = `a0${'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'.charAt(customIndex % 36)}`;
-      if (customIndex >= 36) throw new Error('customObjects: at most 36 custom objects');
-      customIndex++;
-      defs.push(finishObject(name, labelOf(name), keyPrefix, true, fields));
-    }
-    for (const [objName, extFields] of Object.entries(options.externalIdFields ?? {})) {
-      const def = defs.find((d) => d.name.toLowerCase() === objName.toLowerCase());
-      if (!def) throw new Error(`externalIdFields: unknown object ${objName}`);
-      for (const fname of extFields) {
-        const f = def.fieldMap.get(fname.toLowerCase());
-        if (!f) throw new Error(`externalIdFields: unknown field ${objName}.${fname}`);
-        if (!STRING_TYPES.has(f.type) && f.type !== 'int' && f.type !== 'double') {
-          throw new Error(`externalIdFields: ${objName}.${fname} must be a text, email or number field`);
-        }
-        f.externalId = true;
-        f.idLookup = true;
-        f.indexed = true;
-      }
-    }
-    for (const d of defs) {
+    for (const d of buildObjects(options)) {
       this.byName.set(d.name.toLowerCase(), d);
       this.byPrefix.set(d.keyPrefix, d);
     }
@@ -395,6 +275,7 @@ export function describeField(f: FieldDef): Record<string, unknown> {
     calculated: false,
     referenceTo: f.referenceTo,
     relationshipName: f.type === 'reference' ? f.name.replace(/Id$/, '') : null,
+    polymorphicForeignKey: f.referenceTo.length > 1,
     picklistValues: f.picklistValues,
     restrictedPicklist: false,
   };
@@ -410,7 +291,7 @@ export function describeGlobalEntry(o: ObjectDef, version: string): Record<strin
   return {
     name: o.name,
     label: o.label,
-    labelPlural: `${o.label}s`,
+    labelPlural: o.labelPlural,
     keyPrefix: o.keyPrefix,
     custom: o.custom,
     createable: true,

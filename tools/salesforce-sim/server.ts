@@ -6,6 +6,7 @@ import { NOT_FOUND_MESSAGE, HttpError } from './errors';
 import { handleToken } from './oauth';
 import { classify, handleRest, versionSupported, versionsList } from './rest';
 import { SimState } from './state';
+import type { RestRequest } from './common';
 import type { Faults, SimOptions } from './types';
 
 export interface Simulator {
@@ -42,8 +43,31 @@ function errorBody(errorCode: string, message: string): { message: string; error
   return [{ message, errorCode }];
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Injected latency (real time, so client timeouts can be tested). `close()` cancels the waits still running, so
+ * a delayed request never runs after the simulator has stopped and no timer keeps the process alive.
+ */
+class Delays {
+  private readonly pending = new Map<NodeJS.Timeout, (finished: boolean) => void>();
+
+  /** Resolves true after `ms`, or false if cancelled first. */
+  wait(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(timer);
+        resolve(true);
+      }, ms);
+      this.pending.set(timer, resolve);
+    });
+  }
+
+  cancelAll(): void {
+    for (const [timer, resolve] of this.pending) {
+      clearTimeout(timer);
+      resolve(false);
+    }
+    this.pending.clear();
+  }
 }
 
 function parseJson(raw: string): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -79,6 +103,7 @@ function bearer(req: http.IncomingMessage): string | undefined {
 
 // ------------------------------------------------------------------------------------ REST
 
+/** Every REST answer, errors included, carries Sforce-Limit-Info with the usage after this call. */
 function handleRestHttp(
   state: SimState,
   req: http.IncomingMessage,
@@ -87,40 +112,59 @@ function handleRestHttp(
   restPath: string,
   raw: string,
 ): Reply {
-  const limitHeader = (): Record<string, string> => {
-    const { used, max } = state.apiUsage();
-    return { 'Sforce-Limit-Info': `api-usage=${used}/${max}` };
-  };
-  if (!versionSupported(version)) {
-    return { status: 404, body: errorBody('NOT_FOUND', NOT_FOUND_MESSAGE), headers: limitHeader() };
-  }
-  const token = bearer(req);
-  const session = token ? state.tokenEntry(token) : undefined;
-  if (!session) {
-    return {
-      status: 401,
-      body: errorBody('INVALID_SESSION_ID', 'Session expired or invalid'),
-      headers: limitHeader(),
-    };
-  }
-  if (state.limitExceeded()) {
-    return {
-      status: 403,
-      body: errorBody('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'),
-      headers: limitHeader(),
-    };
-  }
+  const reply = restReply(state, req, url, version, restPath, raw);
+  const { used, max } = state.apiUsage();
+  return { ...reply, headers: { ...(reply.headers ?? {}), 'Sforce-Limit-Info': `api-usage=${used}/${max}` } };
+}
+
+function restReply(
+  state: SimState,
+  req: http.IncomingMessage,
+  url: URL,
+  version: string,
+  restPath: string,
+  raw: string,
+): Reply {
+  const refused = refusal(state, req, version);
+  if (refused) return refused;
   const segments = decodeSegments(restPath);
   let method = (req.method ?? 'GET').toUpperCase();
   const override = url.searchParams.get('_HttpMethod');
   if (method === 'POST' && override) method = override.toUpperCase();
   state.count(segments ? classify(method, segments) : 'other', true);
+  const fault = injectedFault(state);
+  if (fault) return fault;
+  if (!segments) return { status: 404, body: errorBody('NOT_FOUND', NOT_FOUND_MESSAGE) };
+  let body: unknown;
+  if (raw.trim() !== '') {
+    const parsed = parseJson(raw);
+    if (!parsed.ok) {
+      return { status: 400, body: errorBody('JSON_PARSER_ERROR', `Unexpected character: ${parsed.message}`) };
+    }
+    body = parsed.value;
+  }
+  const query = url.searchParams;
+  return runRest(state, { method, segments, query, body, version, headers: headerMap(req), depth: 0 });
+}
 
+/** Calls refused before they are metered: an unknown version, a bad token, a spent allocation. */
+function refusal(state: SimState, req: http.IncomingMessage, version: string): Reply | undefined {
+  if (!versionSupported(version)) return { status: 404, body: errorBody('NOT_FOUND', NOT_FOUND_MESSAGE) };
+  const token = bearer(req);
+  const session = token ? state.tokenEntry(token) : undefined;
+  if (!session) return { status: 401, body: errorBody('INVALID_SESSION_ID', 'Session expired or invalid') };
+  if (state.limitExceeded()) {
+    return { status: 403, body: errorBody('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.') };
+  }
+  return undefined;
+}
+
+/** The counted faults that answer a metered call without processing it. */
+function injectedFault(state: SimState): Reply | undefined {
   if (state.takeFault('status503')) {
     return {
       status: 503,
       body: errorBody('SERVER_UNAVAILABLE', 'Server is temporarily unavailable. Please try again later.'),
-      headers: limitHeader(),
     };
   }
   if (state.takeFault('status500')) {
@@ -130,44 +174,20 @@ function handleRestHttp(
         'UNKNOWN_EXCEPTION',
         'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)',
       ),
-      headers: limitHeader(),
     };
   }
   if (state.takeFault('malformedBodies')) {
-    return {
-      status: 200,
-      raw: '{"totalSize":1,"done":true,"records":[{"attributes":',
-      headers: limitHeader(),
-    };
+    return { status: 200, raw: '{"totalSize":1,"done":true,"records":[{"attributes":' };
   }
-  if (!segments)
-    return { status: 404, body: errorBody('NOT_FOUND', NOT_FOUND_MESSAGE), headers: limitHeader() };
+  return undefined;
+}
 
-  let body: unknown;
-  if (raw.trim() !== '') {
-    const parsed = parseJson(raw);
-    if (!parsed.ok) {
-      return {
-        status: 400,
-        body: errorBody('JSON_PARSER_ERROR', `Unexpected character: ${parsed.message}`),
-        headers: limitHeader(),
-      };
-    }
-    body = parsed.value;
-  }
+function runRest(state: SimState, request: RestRequest): Reply {
   try {
-    const r = handleRest(state, {
-      method,
-      segments,
-      query: url.searchParams,
-      body,
-      version,
-      headers: headerMap(req),
-      depth: 0,
-    });
-    return { status: r.status, body: r.body, headers: { ...(r.headers ?? {}), ...limitHeader() } };
+    const r = handleRest(state, request);
+    return { status: r.status, body: r.body, headers: r.headers };
   } catch (e) {
-    if (e instanceof HttpError) return { status: e.status, body: e.body, headers: limitHeader() };
+    if (e instanceof HttpError) return { status: e.status, body: e.body };
     throw e;
   } finally {
     state.store.commit();
@@ -176,72 +196,82 @@ function handleRestHttp(
 
 // ------------------------------------------------------------------------------------ admin
 
+type AdminRoute = (state: SimState, segments: string[], body: unknown) => Reply;
+
+const OK: Reply = { status: 200, body: { ok: true } };
+
+function adminRecords(state: SimState, segments: string[]): Reply {
+  const [, , objectType, id] = segments;
+  if (!objectType) return { status: 400, body: { error: 'object type required' } };
+  if (!id) return { status: 200, body: state.records(objectType) };
+  const rec = state.get(objectType, id);
+  return rec ? { status: 200, body: rec } : { status: 404, body: { error: 'record not found' } };
+}
+
+function adminSeed(state: SimState, segments: string[], body: unknown): Reply {
+  const objectType = segments[2];
+  if (!objectType) return { status: 400, body: { error: 'object type required' } };
+  const seedOne = (fields: unknown): string =>
+    state.seed(objectType, (fields ?? {}) as Record<string, unknown>);
+  if (Array.isArray(body)) return { status: 201, body: { ids: body.map(seedOne) } };
+  return { status: 201, body: { id: seedOne(body) } };
+}
+
+function adminRefreshToken(state: SimState, _segments: string[], body: unknown): Reply {
+  const username = (body as { username?: unknown } | undefined)?.username;
+  const refreshToken = state.issueRefreshToken(typeof username === 'string' ? username : undefined);
+  return { status: 200, body: { refresh_token: refreshToken } };
+}
+
+function adminApiUsage(state: SimState, _segments: string[], body: unknown): Reply {
+  const used = (body as { used?: unknown } | undefined)?.used;
+  if (typeof used !== 'number') return { status: 400, body: { error: 'body must be {"used": number}' } };
+  state.setApiUsage(used);
+  return { status: 200, body: state.apiUsage() };
+}
+
+/** `METHOD action` → route; the action is the path segment after /__admin/. */
+const ADMIN_ROUTES: Record<string, AdminRoute> = {
+  'GET records': adminRecords,
+  'POST seed': adminSeed,
+  'GET counters': (state) => ({ status: 200, body: { ...state.counters(), apiUsage: state.apiUsage() } }),
+  'POST reset-counters': (state) => {
+    state.resetCounters();
+    return OK;
+  },
+  'POST reset': (state) => {
+    state.reset();
+    return OK;
+  },
+  'GET faults': (state) => ({ status: 200, body: state.faults() }),
+  'POST faults': (state, _segments, body) => {
+    state.setFaults((body ?? {}) as Faults);
+    return { status: 200, body: state.faults() };
+  },
+  'DELETE faults': (state) => {
+    state.clearFaults();
+    return { status: 200, body: state.faults() };
+  },
+  'POST expire-tokens': (state) => {
+    state.expireTokens();
+    return OK;
+  },
+  'POST refresh-token': adminRefreshToken,
+  'POST api-usage': adminApiUsage,
+};
+
 function handleAdmin(state: SimState, method: string, segments: string[], raw: string): Reply {
-  const [, action, arg] = segments;
   let body: unknown;
   if (raw.trim() !== '') {
     const parsed = parseJson(raw);
     if (!parsed.ok) return { status: 400, body: { error: `invalid JSON: ${parsed.message}` } };
     body = parsed.value;
   }
+  const routeKey = `${method} ${segments[1] ?? ''}`;
+  const route = Object.hasOwn(ADMIN_ROUTES, routeKey) ? ADMIN_ROUTES[routeKey] : undefined;
+  if (!route) return { status: 404, body: { error: `unknown admin route ${method} /${segments.join('/')}` } };
   try {
-    switch (`${method} ${action ?? ''}`) {
-      case 'GET records': {
-        if (!arg) return { status: 400, body: { error: 'object type required' } };
-        if (segments[3]) {
-          const rec = state.get(arg, segments[3]);
-          return rec ? { status: 200, body: rec } : { status: 404, body: { error: 'record not found' } };
-        }
-        return { status: 200, body: state.records(arg) };
-      }
-      case 'POST seed': {
-        if (!arg) return { status: 400, body: { error: 'object type required' } };
-        if (Array.isArray(body)) {
-          return {
-            status: 201,
-            body: { ids: body.map((f: unknown) => state.seed(arg, (f ?? {}) as Record<string, unknown>)) },
-          };
-        }
-        return { status: 201, body: { id: state.seed(arg, (body ?? {}) as Record<string, unknown>) } };
-      }
-      case 'GET counters':
-        return { status: 200, body: { ...state.counters(), apiUsage: state.apiUsage() } };
-      case 'POST reset-counters':
-        state.resetCounters();
-        return { status: 200, body: { ok: true } };
-      case 'POST reset':
-        state.reset();
-        return { status: 200, body: { ok: true } };
-      case 'GET faults':
-        return { status: 200, body: state.faults() };
-      case 'POST faults':
-        state.setFaults((body ?? {}) as Faults);
-        return { status: 200, body: state.faults() };
-      case 'DELETE faults':
-        state.clearFaults();
-        return { status: 200, body: state.faults() };
-      case 'POST expire-tokens':
-        state.expireTokens();
-        return { status: 200, body: { ok: true } };
-      case 'POST refresh-token': {
-        const username = (body as { username?: unknown } | undefined)?.username;
-        return {
-          status: 200,
-          body: {
-            refresh_token: state.issueRefreshToken(typeof username === 'string' ? username : undefined),
-          },
-        };
-      }
-      case 'POST api-usage': {
-        const used = (body as { used?: unknown } | undefined)?.used;
-        if (typeof used !== 'number')
-          return { status: 400, body: { error: 'body must be {"used": number}' } };
-        state.setApiUsage(used);
-        return { status: 200, body: state.apiUsage() };
-      }
-      default:
-        return { status: 404, body: { error: `unknown admin route ${method} /${segments.join('/')}` } };
-    }
+    return route(state, segments, body);
   } catch (e) {
     return { status: 400, body: { error: e instanceof Error ? e.message : String(e) } };
   }
@@ -249,16 +279,92 @@ function handleAdmin(state: SimState, method: string, segments: string[], raw: s
 
 // ------------------------------------------------------------------------------------ dispatch
 
-async function handle(state: SimState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  let buf = Buffer.concat(chunks);
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const path = url.pathname;
-  const method = (req.method ?? 'GET').toUpperCase();
+  return Buffer.concat(chunks);
+}
 
-  if (path.startsWith('/__admin/')) {
-    send(res, handleAdmin(state, method, decodeSegments(path) ?? [], buf.toString('utf8')));
+/** The body as text after gzip/deflate decoding, or undefined when it cannot be decompressed. */
+function decodeBody(req: http.IncomingMessage, buf: Buffer): string | undefined {
+  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase();
+  try {
+    if (encoding === 'gzip') return gunzipSync(buf).toString('utf8');
+    if (encoding === 'deflate') return inflateSync(buf).toString('utf8');
+    return buf.toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function tokenRoute(
+  state: SimState,
+  req: http.IncomingMessage,
+  url: URL,
+  method: string,
+  raw: string,
+): Reply {
+  state.count('token', false);
+  const r = handleToken(state, method, url.searchParams, raw, req.headers.authorization);
+  return {
+    status: r.status,
+    body: r.body,
+    headers: { 'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private' },
+  };
+}
+
+function versionsRoute(method: string): Reply {
+  if (method === 'GET') return { status: 200, body: versionsList() };
+  return {
+    status: 405,
+    body: errorBody('METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET,HEAD`),
+  };
+}
+
+/** The identity URL (`id` in the token response): not metered. */
+function identityRoute(state: SimState, req: http.IncomingMessage): Reply {
+  const token = bearer(req);
+  const session = token ? state.tokenEntry(token) : undefined;
+  if (!session) return { status: 403, raw: 'Bad_OAuth_Token' };
+  state.count('identity', false);
+  return {
+    status: 200,
+    body: {
+      id: `${state.url}/id/${state.orgId}/${session.user.userId}`,
+      user_id: session.user.userId,
+      organization_id: state.orgId,
+      username: session.user.username,
+      active: true,
+      urls: {
+        rest: `${state.url}/services/data/v{version}/`,
+        query: `${state.url}/services/data/v{version}/query/`,
+      },
+    },
+  };
+}
+
+/** Token, versions, identity and REST calls, once faults and latency have been applied. */
+function route(state: SimState, req: http.IncomingMessage, url: URL, method: string, raw: string): Reply {
+  const path = url.pathname;
+  if (path === '/services/oauth2/token') return tokenRoute(state, req, url, method, raw);
+  if (path === '/services/data' || path === '/services/data/') return versionsRoute(method);
+  if (/^\/id\/([^/]+)\/([^/]+)\/?$/.test(path)) return identityRoute(state, req);
+  const rest = /^\/services\/data\/v([^/]+)(\/.*)?$/.exec(path);
+  if (rest) return handleRestHttp(state, req, url, rest[1], rest[2] ?? '', raw);
+  return { status: 404, body: errorBody('NOT_FOUND', NOT_FOUND_MESSAGE) };
+}
+
+async function handle(
+  state: SimState,
+  delays: Delays,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const buf = await readBody(req);
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (url.pathname.startsWith('/__admin/')) {
+    send(res, handleAdmin(state, method, decodeSegments(url.pathname) ?? [], buf.toString('utf8')));
     return;
   }
   if (state.takeFault('dropConnections')) {
@@ -266,83 +372,26 @@ async function handle(state: SimState, req: http.IncomingMessage, res: http.Serv
     return;
   }
   const latency = state.latencyMs();
-  if (latency > 0) await sleep(latency);
-
-  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase();
-  try {
-    if (encoding === 'gzip') buf = gunzipSync(buf);
-    else if (encoding === 'deflate') buf = inflateSync(buf);
-  } catch {
+  if (latency > 0 && !(await delays.wait(latency))) {
+    req.socket.destroy();
+    return;
+  }
+  const raw = decodeBody(req, buf);
+  if (raw === undefined) {
     send(res, {
       status: 400,
       body: errorBody('JSON_PARSER_ERROR', 'Request body could not be decompressed'),
     });
     return;
   }
-  const raw = buf.toString('utf8');
-
-  if (path === '/services/oauth2/token') {
-    state.count('token', false);
-    const r = handleToken(state, method, url.searchParams, raw, req.headers.authorization);
-    send(res, {
-      status: r.status,
-      body: r.body,
-      headers: { 'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private' },
-    });
-    return;
-  }
-  if (path === '/services/data' || path === '/services/data/') {
-    send(
-      res,
-      method === 'GET'
-        ? { status: 200, body: versionsList() }
-        : {
-            status: 405,
-            body: errorBody(
-              'METHOD_NOT_ALLOWED',
-              `HTTP Method '${method}' not allowed. Allowed are GET,HEAD`,
-            ),
-          },
-    );
-    return;
-  }
-  const idMatch = /^\/id\/([^/]+)\/([^/]+)\/?$/.exec(path);
-  if (idMatch) {
-    const token = bearer(req);
-    const session = token ? state.tokenEntry(token) : undefined;
-    if (!session) {
-      send(res, { status: 403, raw: 'Bad_OAuth_Token' });
-      return;
-    }
-    state.count('identity', false);
-    send(res, {
-      status: 200,
-      body: {
-        id: `${state.url}/id/${state.orgId}/${session.user.userId}`,
-        user_id: session.user.userId,
-        organization_id: state.orgId,
-        username: session.user.username,
-        active: true,
-        urls: {
-          rest: `${state.url}/services/data/v{version}/`,
-          query: `${state.url}/services/data/v{version}/query/`,
-        },
-      },
-    });
-    return;
-  }
-  const rest = /^\/services\/data\/v([^/]+)(\/.*)?$/.exec(path);
-  if (rest) {
-    send(res, handleRestHttp(state, req, url, rest[1], rest[2] ?? '', raw));
-    return;
-  }
-  send(res, { status: 404, body: errorBody('NOT_FOUND', NOT_FOUND_MESSAGE) });
+  send(res, route(state, req, url, method, raw));
 }
 
 export async function startSimulator(options: SimOptions = {}): Promise<Simulator> {
   const state = new SimState(options);
+  const delays = new Delays();
   const server = http.createServer((req, res) => {
-    handle(state, req, res).catch((e: unknown) => {
+    handle(state, delays, req, res).catch((e: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
@@ -370,6 +419,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       if (!closed) {
         closed = new Promise<void>((resolve, reject) => {
           server.close((err) => (err ? reject(err) : resolve()));
+          delays.cancelAll();
           server.closeAllConnections();
         });
       }

@@ -7,6 +7,7 @@
  *   term := NOT term | '(' cond ')' | field op literal | field [NOT] IN '(' literal, ... ')' | field LIKE 'pattern'
  *   op   := = != <> < <= > >=
  */
+import { parseDateTime } from './clock';
 import { noSuchColumn } from './common';
 import { httpError, type HttpError } from './errors';
 import { normalizeId } from './ids';
@@ -112,110 +113,103 @@ function escapeRegex(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
+interface StringParts {
+  value: string;
+  likeRegex: string;
+  likeOnly: boolean;
+}
+
+/** Reads the backslash escape at `soql[i]` into `out`; returns the index after it. */
+function readEscape(soql: string, i: number, out: StringParts): number {
+  const e = soql.charAt(i + 1);
+  if (e === 'u') {
+    const hex = soql.slice(i + 2, i + 6);
+    if (!/^[0-9a-fA-F]{4}$/.test(hex))
+      throw malformed(soql, i, `Invalid string literal '\\${e}${hex}'. Illegal unicode escape sequence.`);
+    const chr = String.fromCharCode(parseInt(hex, 16));
+    out.value += chr;
+    out.likeRegex += escapeRegex(chr);
+    return i + 6;
+  }
+  if (e === '%' || e === '_') {
+    out.value += e;
+    out.likeRegex += escapeRegex(e);
+    out.likeOnly = true;
+    return i + 2;
+  }
+  const lower = e.toLowerCase();
+  const mapped = ESCAPES[e] ?? ESCAPES[lower];
+  if (mapped === undefined || (e !== lower && !'NRTBF'.includes(e))) {
+    throw malformed(
+      soql,
+      i,
+      `Invalid string literal '\\${e}'. Illegal character sequence '\\${e}' in string literal.`,
+    );
+  }
+  out.value += mapped;
+  out.likeRegex += escapeRegex(mapped);
+  return i + 2;
+}
+
+/** Reads the quoted literal starting at `soql[start]`; returns the token and the index after it. */
+function readString(soql: string, start: number): { token: Token; end: number } {
+  const out: StringParts = { value: '', likeRegex: '', likeOnly: false };
+  let i = start + 1;
+  while (i < soql.length) {
+    const ch = soql.charAt(i);
+    if (ch === "'") return { token: { kind: 'string', ...out, pos: start }, end: i + 1 };
+    if (ch === '\\') {
+      if (i + 1 >= soql.length) break;
+      i = readEscape(soql, i, out);
+      continue;
+    }
+    out.value += ch;
+    out.likeRegex += ch === '%' ? '.*' : ch === '_' ? '.' : escapeRegex(ch);
+    i++;
+  }
+  throw malformed(soql, start, `unterminated string literal`);
+}
+
+type PlainToken = Extract<Token, { text: string }>;
+
+/** Reads a date/datetime, number, identifier, operator or punctuation token at `soql[i]`. */
+function readPlain(soql: string, i: number): PlainToken {
+  const c = soql.charAt(i);
+  const rest = soql.slice(i);
+  const dt = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2}))?(?![\w.])/.exec(rest);
+  if (dt) return { kind: 'datetime', text: dt[0], pos: i };
+  const num = /^-?(\d+(\.\d+)?|\.\d+)(?![\w.])/.exec(rest);
+  if (num && (c !== '-' || /^-[\d.]/.test(rest))) {
+    return { kind: 'number', value: Number(num[0]), text: num[0], pos: i };
+  }
+  const id = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(rest);
+  if (id) return { kind: 'ident', text: id[0], pos: i };
+  const op = /^(!=|<>|<=|>=|=|<|>)/.exec(rest);
+  if (op) return { kind: 'op', text: op[0], pos: i };
+  if (c === '(' || c === ')' || c === ',') return { kind: 'punct', text: c, pos: i };
+  throw malformed(soql, i, `unexpected token: '${c}'`);
+}
+
 export function tokenize(soql: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
-  const n = soql.length;
-  while (i < n) {
+  while (i < soql.length) {
     const c = soql.charAt(i);
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
       i++;
-      continue;
+    } else if (c === "'") {
+      const { token, end } = readString(soql, i);
+      tokens.push(token);
+      i = end;
+    } else if (c === '"') {
+      throw malformed(soql, i, `unexpected token: '"'`);
+    } else {
+      const token = readPlain(soql, i);
+      tokens.push(token);
+      i += token.text.length;
     }
-    const start = i;
-    if (c === "'") {
-      i++;
-      let value = '';
-      let likeRegex = '';
-      let likeOnly = false;
-      let closed = false;
-      while (i < n) {
-        const ch = soql.charAt(i);
-        if (ch === "'") {
-          closed = true;
-          i++;
-          break;
-        }
-        if (ch === '\\') {
-          const e = soql.charAt(i + 1);
-          if (e === '') break;
-          const lower = e.toLowerCase();
-          if (e === 'u') {
-            const hex = soql.slice(i + 2, i + 6);
-            if (!/^[0-9a-fA-F]{4}$/.test(hex))
-              throw malformed(
-                soql,
-                i,
-                `Invalid string literal '\\${e}${hex}'. Illegal unicode escape sequence.`,
-              );
-            const chr = String.fromCharCode(parseInt(hex, 16));
-            value += chr;
-            likeRegex += escapeRegex(chr);
-            i += 6;
-            continue;
-          }
-          if (e === '%' || e === '_') {
-            value += e;
-            likeRegex += escapeRegex(e);
-            likeOnly = true;
-            i += 2;
-            continue;
-          }
-          const mapped = ESCAPES[e] ?? ESCAPES[lower];
-          if (mapped === undefined || (e !== lower && !'NRTBF'.includes(e))) {
-            throw malformed(
-              soql,
-              i,
-              `Invalid string literal '\\${e}'. Illegal character sequence '\\${e}' in string literal.`,
-            );
-          }
-          value += mapped;
-          likeRegex += escapeRegex(mapped);
-          i += 2;
-          continue;
-        }
-        value += ch;
-        likeRegex += ch === '%' ? '.*' : ch === '_' ? '.' : escapeRegex(ch);
-        i++;
-      }
-      if (!closed) throw malformed(soql, start, `unterminated string literal`);
-      tokens.push({ kind: 'string', value, likeRegex, likeOnly, pos: start });
-      continue;
-    }
-    if (c === '"') throw malformed(soql, i, `unexpected token: '"'`);
-    const rest = soql.slice(i);
-    const dt = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2}))?(?![\w.])/.exec(rest);
-    if (dt) {
-      tokens.push({ kind: 'datetime', text: dt[0], pos: start });
-      i += dt[0].length;
-      continue;
-    }
-    const num = /^-?(\d+(\.\d+)?|\.\d+)(?![\w.])/.exec(rest);
-    if (num && (c !== '-' || /^-[\d.]/.test(rest))) {
-      tokens.push({ kind: 'number', value: Number(num[0]), text: num[0], pos: start });
-      i += num[0].length;
-      continue;
-    }
-    const id = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(rest);
-    if (id) {
-      tokens.push({ kind: 'ident', text: id[0], pos: start });
-      i += id[0].length;
-      continue;
-    }
-    const op = /^(!=|<>|<=|>=|=|<|>)/.exec(rest);
-    if (op) {
-      tokens.push({ kind: 'op', text: op[0], pos: start });
-      i += op[0].length;
-      continue;
-    }
-    if (c === '(' || c === ')' || c === ',') {
-      tokens.push({ kind: 'punct', text: c, pos: start });
-      i++;
-      continue;
-    }
-    throw malformed(soql, i, `unexpected token: '${c}'`);
   }
-  tokens.push({ kind: 'eof', pos: n });
+  tokens.push({ kind: 'eof', pos: soql.length });
   return tokens;
 }
 
@@ -456,178 +450,208 @@ function typeName(f: FieldDef): string {
 function fieldCmp(f: FieldDef, v: FieldValue): Cmp {
   if (v === null || v === undefined) return null;
   if (STRING_TYPES.has(f.type)) return String(v).toLowerCase();
-  if (f.type === 'datetime') return Date.parse(String(v).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  if (f.type === 'datetime') return parseDateTime(String(v));
   return v;
 }
 
-export function compileQuery(soql: string, q: Query, schema: Schema): CompiledQuery {
+/** What compiling one query needs: its text (for error positions) and its object. */
+interface CompileCtx {
+  soql: string;
+  def: ObjectDef;
+}
+
+function resolveObject(soql: string, q: Query, schema: Schema): ObjectDef {
   const def = schema.object(q.object.name);
-  if (!def) {
-    throw httpError(
-      400,
-      'INVALID_TYPE',
-      located(
-        soql,
-        q.object.pos,
-        `sObject type '${q.object.name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
-      ),
-    );
-  }
-  const field = (ref: FieldRef): FieldDef => {
-    const f = def.fieldMap.get(ref.name.toLowerCase());
-    if (!f) throw invalidField(soql, ref.pos, ref.name, def.name);
-    return f;
-  };
+  if (def) return def;
+  throw httpError(
+    400,
+    'INVALID_TYPE',
+    located(
+      soql,
+      q.object.pos,
+      `sObject type '${q.object.name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
+    ),
+  );
+}
+
+function fieldOf(ctx: CompileCtx, ref: FieldRef): FieldDef {
+  const f = ctx.def.fieldMap.get(ref.name.toLowerCase());
+  if (!f) throw invalidField(ctx.soql, ref.pos, ref.name, ctx.def.name);
+  return f;
+}
+
+function selectedFields(ctx: CompileCtx, refs: FieldRef[]): FieldDef[] {
   const fields: FieldDef[] = [];
-  for (const ref of q.fields) {
-    const f = field(ref);
-    if (fields.includes(f)) throw malformed(soql, ref.pos, `duplicate field selected: ${f.name}`);
+  for (const ref of refs) {
+    const f = fieldOf(ctx, ref);
+    if (fields.includes(f)) throw malformed(ctx.soql, ref.pos, `duplicate field selected: ${f.name}`);
     fields.push(f);
   }
+  return fields;
+}
 
-  const literalValue = (f: FieldDef, lit: Literal, pos: number, op: string): Cmp => {
-    const wrongType = (): HttpError => {
-      const t = typeName(f);
-      const quoted = t === 'string' || t === 'id';
-      return invalidFieldAt(
-        soql,
-        pos,
-        `value of filter criterion for field '${f.name}' must be of type ${t} and ${quoted ? 'should be enclosed in quotes' : 'should not be enclosed in quotes'}`,
+function wrongLiteralType(ctx: CompileCtx, f: FieldDef, pos: number): HttpError {
+  const t = typeName(f);
+  const quoted = t === 'string' || t === 'id';
+  return invalidFieldAt(
+    ctx.soql,
+    pos,
+    `value of filter criterion for field '${f.name}' must be of type ${t} and ${quoted ? 'should be enclosed in quotes' : 'should not be enclosed in quotes'}`,
+  );
+}
+
+/** The comparison value of a non-null literal against a field of the given type; type mismatches throw. */
+function typedLiteral(
+  ctx: CompileCtx,
+  f: FieldDef,
+  lit: Exclude<Literal, { kind: 'null' }>,
+  pos: number,
+): Cmp {
+  const wrong = (): HttpError => wrongLiteralType(ctx, f, pos);
+  if (STRING_TYPES.has(f.type)) {
+    if (lit.kind !== 'string') throw wrong();
+    return lit.value.toLowerCase();
+  }
+  if (ID_TYPES.has(f.type)) {
+    if (lit.kind !== 'string') throw wrong();
+    const id = normalizeId(lit.value);
+    if (id === null) {
+      throw httpError(
+        400,
+        'INVALID_QUERY_FILTER_OPERATOR',
+        located(ctx.soql, pos, `invalid ID field: ${lit.value}`),
       );
-    };
-    if (lit.kind === 'null') {
-      if (op !== '=' && op !== '!=' && op !== '<>' && op !== 'IN')
-        throw malformed(soql, pos, `unexpected token: 'null'`);
-      return null;
     }
-    if (lit.kind === 'string' && lit.likeOnly) {
-      throw malformed(
-        soql,
-        pos,
-        `Invalid string literal. Illegal character sequence '\\%' or '\\_' outside LIKE.`,
-      );
-    }
-    if (STRING_TYPES.has(f.type)) {
-      if (lit.kind !== 'string') throw wrongType();
-      return lit.value.toLowerCase();
-    }
-    if (ID_TYPES.has(f.type)) {
-      if (lit.kind !== 'string') throw wrongType();
-      const id = normalizeId(lit.value);
-      if (id === null)
-        throw httpError(
-          400,
-          'INVALID_QUERY_FILTER_OPERATOR',
-          located(soql, pos, `invalid ID field: ${lit.value}`),
-        );
-      return id;
-    }
-    if (NUMBER_TYPES.has(f.type)) {
-      if (lit.kind !== 'number') throw wrongType();
-      return lit.value;
-    }
-    if (f.type === 'boolean') {
-      if (lit.kind !== 'boolean') throw wrongType();
-      return lit.value;
-    }
-    if (lit.kind !== 'datetime') throw wrongType();
-    if (f.type === 'date') {
-      if (lit.text.length !== 10) throw wrongType();
-      return lit.text;
-    }
-    if (lit.text.length === 10) throw wrongType();
-    return Date.parse(lit.text);
+    return id;
+  }
+  if (NUMBER_TYPES.has(f.type)) {
+    if (lit.kind !== 'number') throw wrong();
+    return lit.value;
+  }
+  if (f.type === 'boolean') {
+    if (lit.kind !== 'boolean') throw wrong();
+    return lit.value;
+  }
+  if (lit.kind !== 'datetime') throw wrong();
+  const dateOnly = lit.text.length === 10;
+  if (dateOnly !== (f.type === 'date')) throw wrong();
+  return dateOnly ? lit.text : Date.parse(lit.text);
+}
+
+function literalValue(ctx: CompileCtx, f: FieldDef, lit: Literal, pos: number, op: string): Cmp {
+  if (lit.kind === 'null') {
+    if (op !== '=' && op !== '!=' && op !== '<>' && op !== 'IN')
+      throw malformed(ctx.soql, pos, `unexpected token: 'null'`);
+    return null;
+  }
+  if (lit.kind === 'string' && lit.likeOnly) {
+    throw malformed(
+      ctx.soql,
+      pos,
+      `Invalid string literal. Illegal character sequence '\\%' or '\\_' outside LIKE.`,
+    );
+  }
+  return typedLiteral(ctx, f, lit, pos);
+}
+
+function compileLike(ctx: CompileCtx, c: Extract<Cond, { kind: 'like' }>): Pred {
+  const f = fieldOf(ctx, c.field);
+  if (!STRING_TYPES.has(f.type) && !ID_TYPES.has(f.type)) {
+    throw invalidFieldAt(ctx.soql, c.pos, `invalid operator on ${f.type} field: LIKE`);
+  }
+  if (c.value.kind !== 'string') throw malformed(ctx.soql, c.pos, 'unexpected token');
+  const re = new RegExp(`^${c.value.likeRegex}$`, 'is');
+  return (r) => {
+    const v = r[f.name];
+    return v !== null && v !== undefined && re.test(String(v));
   };
+}
 
-  const compile = (c: Cond): Pred => {
-    switch (c.kind) {
-      case 'and': {
-        const ps = c.items.map(compile);
-        return (r) => ps.every((p) => p(r));
-      }
-      case 'or': {
-        const ps = c.items.map(compile);
-        return (r) => ps.some((p) => p(r));
-      }
-      case 'not': {
-        const p = compile(c.item);
-        return (r) => !p(r);
-      }
-      case 'like': {
-        const f = field(c.field);
-        if (!STRING_TYPES.has(f.type) && !ID_TYPES.has(f.type)) {
-          throw invalidFieldAt(soql, c.pos, `invalid operator on ${f.type} field: LIKE`);
-        }
-        if (c.value.kind !== 'string') throw malformed(soql, c.pos, 'unexpected token');
-        const re = new RegExp(`^${c.value.likeRegex}$`, 'is');
-        return (r) => {
-          const v = r[f.name];
-          return v !== null && v !== undefined && re.test(String(v));
-        };
-      }
-      case 'in': {
-        const f = field(c.field);
-        const set = new Set<Cmp>(c.values.map((v) => literalValue(f, v, c.pos, 'IN')));
-        return c.negated ? (r) => !set.has(fieldCmp(f, r[f.name])) : (r) => set.has(fieldCmp(f, r[f.name]));
-      }
-      case 'cmp': {
-        const f = field(c.field);
-        const v = literalValue(f, c.value, c.pos, c.op);
-        switch (c.op) {
-          case '=':
-            return (r) => fieldCmp(f, r[f.name]) === v;
-          case '!=':
-          case '<>':
-            return (r) => fieldCmp(f, r[f.name]) !== v;
-          default: {
-            if (typeof v === 'boolean' || v === null)
-              throw malformed(soql, c.pos, `invalid operator on boolean field: ${c.op}`);
-            const op = c.op;
-            return (r) => {
-              const a = fieldCmp(f, r[f.name]);
-              if (a === null || typeof a === 'boolean') return false;
-              if (op === '<') return a < v;
-              if (op === '<=') return a <= v;
-              if (op === '>') return a > v;
-              return a >= v;
-            };
-          }
-        }
-      }
-    }
+function compileIn(ctx: CompileCtx, c: Extract<Cond, { kind: 'in' }>): Pred {
+  const f = fieldOf(ctx, c.field);
+  const set = new Set<Cmp>(c.values.map((v) => literalValue(ctx, f, v, c.pos, 'IN')));
+  return c.negated ? (r) => !set.has(fieldCmp(f, r[f.name])) : (r) => set.has(fieldCmp(f, r[f.name]));
+}
+
+function compileCmp(ctx: CompileCtx, c: Extract<Cond, { kind: 'cmp' }>): Pred {
+  const f = fieldOf(ctx, c.field);
+  const v = literalValue(ctx, f, c.value, c.pos, c.op);
+  if (c.op === '=') return (r) => fieldCmp(f, r[f.name]) === v;
+  if (c.op === '!=' || c.op === '<>') return (r) => fieldCmp(f, r[f.name]) !== v;
+  if (typeof v === 'boolean' || v === null)
+    throw malformed(ctx.soql, c.pos, `invalid operator on boolean field: ${c.op}`);
+  const op = c.op;
+  return (r) => {
+    const a = fieldCmp(f, r[f.name]);
+    if (a === null || typeof a === 'boolean') return false;
+    if (op === '<') return a < v;
+    if (op === '<=') return a <= v;
+    if (op === '>') return a > v;
+    return a >= v;
   };
+}
 
-  const predicate: Pred = q.where ? compile(q.where) : () => true;
+function compileCond(ctx: CompileCtx, c: Cond): Pred {
+  switch (c.kind) {
+    case 'and': {
+      const ps = c.items.map((item) => compileCond(ctx, item));
+      return (r) => ps.every((p) => p(r));
+    }
+    case 'or': {
+      const ps = c.items.map((item) => compileCond(ctx, item));
+      return (r) => ps.some((p) => p(r));
+    }
+    case 'not': {
+      const p = compileCond(ctx, c.item);
+      return (r) => !p(r);
+    }
+    case 'like':
+      return compileLike(ctx, c);
+    case 'in':
+      return compileIn(ctx, c);
+    case 'cmp':
+      return compileCmp(ctx, c);
+  }
+}
 
-  // Index use: a top-level (or top-level AND member) equality / IN on an indexed field.
-  let candidates: CompiledQuery['candidates'];
-  const pick = (c: Cond): CompiledQuery['candidates'] => {
-    if (c.kind === 'cmp' && c.op === '=' && c.value.kind === 'string') {
-      const f = def.fieldMap.get(c.field.name.toLowerCase());
-      if (f && f.indexed) return { field: f.name, values: [c.value.value] };
-    }
-    if (c.kind === 'in' && !c.negated && c.values.every((v) => v.kind === 'string')) {
-      const f = def.fieldMap.get(c.field.name.toLowerCase());
-      if (f && f.indexed)
-        return { field: f.name, values: c.values.map((v) => (v.kind === 'string' ? v.value : null)) };
-    }
-    if (c.kind === 'and') {
-      for (const item of c.items) {
-        const p = pick(item);
-        if (p) return p;
-      }
-    }
-    return undefined;
-  };
-  if (q.where) candidates = pick(q.where);
+/** The value an index holds for a literal: ids in their canonical 18-character form. */
+function indexValue(f: FieldDef, literal: string): FieldValue {
+  return ID_TYPES.has(f.type) ? normalizeId(literal) : literal;
+}
 
+/** Index use: a top-level (or top-level AND member) equality / IN with string literals on an indexed field. */
+function indexCandidates(def: ObjectDef, c: Cond): CompiledQuery['candidates'] {
+  if (c.kind === 'cmp' && c.op === '=' && c.value.kind === 'string') {
+    const f = def.fieldMap.get(c.field.name.toLowerCase());
+    if (f && f.indexed) return { field: f.name, values: [indexValue(f, c.value.value)] };
+  }
+  if (c.kind === 'in' && !c.negated) {
+    const f = def.fieldMap.get(c.field.name.toLowerCase());
+    const literals = c.values.flatMap((v) => (v.kind === 'string' ? [v.value] : []));
+    if (f && f.indexed && literals.length === c.values.length) {
+      return { field: f.name, values: literals.map((v) => indexValue(f, v)) };
+    }
+  }
+  if (c.kind === 'and') {
+    for (const item of c.items) {
+      const p = indexCandidates(def, item);
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
+export function compileQuery(soql: string, q: Query, schema: Schema): CompiledQuery {
+  const ctx: CompileCtx = { soql, def: resolveObject(soql, q, schema) };
+  const fields = selectedFields(ctx, q.fields);
+  const predicate: Pred = q.where ? compileCond(ctx, q.where) : () => true;
   return {
-    def,
+    def: ctx.def,
     count: q.count,
     fields,
     predicate,
-    candidates,
-    orderBy: q.orderBy.map((o) => ({ field: field(o.field), desc: o.desc, nullsLast: o.nullsLast })),
+    candidates: q.where ? indexCandidates(ctx.def, q.where) : undefined,
+    orderBy: q.orderBy.map((o) => ({ field: fieldOf(ctx, o.field), desc: o.desc, nullsLast: o.nullsLast })),
     limit: q.limit,
     offset: q.offset,
   };

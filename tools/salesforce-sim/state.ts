@@ -1,5 +1,6 @@
 /** Org state: schema, records, tokens, metering, faults. Exposed to tests as `sim.state`. */
 import { randomBytes } from 'node:crypto';
+import type { Clock } from './clock';
 import { Dml } from './dml';
 import { DeserializeError, SfError } from './errors';
 import { makeId, normalizeId } from './ids';
@@ -57,6 +58,8 @@ export class SimState {
   readonly dailyApiLimit: number;
   readonly collectionsDeserializeErrors: 'request' | 'record';
   readonly searchIndexLagMs: number;
+  /** The simulator's clock (`SimOptions.now`, default `Date.now`): ms since the epoch. */
+  readonly now: Clock;
   /** Base URL, set once the server listens. */
   url = '';
 
@@ -71,8 +74,9 @@ export class SimState {
   private cursorSeq = 0;
 
   constructor(options: SimOptions = {}) {
+    this.now = options.now ?? Date.now;
     this.schema = new Schema(options);
-    this.store = new RecordStore(this.schema);
+    this.store = new RecordStore(this.schema, this.now);
     this.orgId = makeId('00D', 1);
     const users = options.users && options.users.length > 0 ? options.users : DEFAULT_USERS;
     this.users = users.map((u, i) => ({ ...u, userId: makeId('005', i + 1) }));
@@ -89,6 +93,7 @@ export class SimState {
       defaultOwnerId: this.users[0].userId,
       lockedIds: () => this.lockedIdSet,
       lockedEmails: () => this.lockedEmailSet,
+      now: this.now,
     });
   }
 
@@ -146,7 +151,7 @@ export class SimState {
       values.set(f, v);
     }
     const recordId = id ?? makeId(def.keyPrefix, this.store.nextSeq());
-    this.store.put(def, this.dml.buildNew(def, recordId, values, Date.now()), 0);
+    this.store.put(def, this.dml.buildNew(def, recordId, values, this.now()), 0);
     this.store.commit();
     return recordId;
   }
@@ -217,14 +222,14 @@ export class SimState {
 
   issueToken(user: UserEntry, clientId: string | undefined): string {
     const token = `${this.orgId.slice(0, 15)}!AQ${randomBytes(48).toString('base64url')}`;
-    this.tokens.set(token, { user, clientId, expiresAt: Date.now() + this.tokenTtlMs });
+    this.tokens.set(token, { user, clientId, expiresAt: this.now() + this.tokenTtlMs });
     return token;
   }
 
   tokenEntry(token: string): TokenEntry | undefined {
     const e = this.tokens.get(token);
     if (!e) return undefined;
-    if (Date.now() >= e.expiresAt) {
+    if (this.now() >= e.expiresAt) {
       this.tokens.delete(token);
       return undefined;
     }

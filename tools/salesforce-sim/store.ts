@@ -1,4 +1,5 @@
 /** In-memory record storage with exact-match indexes and an undo journal for rollbacks. */
+import type { Clock } from './clock';
 import type { ObjectDef, Schema } from './schema';
 import type { FieldValue, SimRecord } from './types';
 
@@ -31,7 +32,10 @@ export class RecordStore {
   private seq = 0;
   private insertions = 0;
 
-  constructor(private readonly schema: Schema) {
+  constructor(
+    private readonly schema: Schema,
+    private readonly now: Clock,
+  ) {
     this.clear();
   }
 
@@ -83,7 +87,7 @@ export class RecordStore {
   }
 
   /** Inserts or replaces a row, journaling the previous state. */
-  put(def: ObjectDef, rec: SimRecord, writtenAt = Date.now()): void {
+  put(def: ObjectDef, rec: SimRecord, writtenAt = this.now()): void {
     const t = this.table(def);
     const before = t.rows.get(rec.Id);
     this.journal.push({ object: def, id: rec.Id, before, beforeWrittenAt: t.writtenAt.get(rec.Id) });

@@ -59,6 +59,12 @@ export interface SimOptions {
   collectionsDeserializeErrors?: 'request' | 'record';
   /** parameterizedSearch ignores records written less than this many ms ago (index lag). Default 0. */
   searchIndexLagMs?: number;
+  /**
+   * The clock (ms since the epoch) behind token expiry, JWT `exp`, `issued_at`, CreatedDate/LastModifiedDate
+   * and the search-index lag. Default `Date.now`; tests pass `manualClock().now` to move time without
+   * waiting. Injected latency (`Faults.latencyMs`) stays real time.
+   */
+  now?: () => number;
 }
 
 export interface Faults {

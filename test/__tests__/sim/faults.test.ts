@@ -1,4 +1,12 @@
-import { call, type ErrorItem, type ItemResult, type Session, useSession } from './helpers';
+import {
+  API,
+  call,
+  type ErrorItem,
+  type ItemResult,
+  type Session,
+  startSession,
+  useSession,
+} from './helpers';
 
 describe('salesforce-sim fault injection', () => {
   let s: Session;
@@ -6,12 +14,21 @@ describe('salesforce-sim fault injection', () => {
     s = started;
   });
 
-  it('latencyMs delays responses', async () => {
-    s.sim.state.setFaults({ latencyMs: 120 });
-    const t0 = Date.now();
-    const r = await s.api('GET', '/limits');
-    expect(r.status).toBe(200);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
+  it('latencyMs holds the answer back, so a shorter client timeout fires first', async () => {
+    // Its own simulator: closing it cancels the request still held back, so nothing runs after the test.
+    const slow = await startSession();
+    try {
+      slow.sim.state.setFaults({ latencyMs: 600_000 });
+      const held = call(`${slow.sim.url}${API}/limits`, {
+        headers: { authorization: `Bearer ${slow.token}` },
+        signal: AbortSignal.timeout(50),
+      });
+      await expect(held).rejects.toMatchObject({ name: 'TimeoutError' });
+      slow.sim.state.clearFaults();
+      expect((await slow.api('GET', '/limits')).status).toBe(200);
+    } finally {
+      await slow.sim.close();
+    }
   });
 
   it('status503: the next N calls answer 503 SERVER_UNAVAILABLE, then the API recovers', async () => {

@@ -25,6 +25,7 @@ export async function call<T = unknown>(
     headers?: Record<string, string>;
     body?: unknown;
     form?: Record<string, string>;
+    signal?: AbortSignal;
   } = {},
 ): Promise<Res<T>> {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
@@ -36,7 +37,7 @@ export async function call<T = unknown>(
     headers['content-type'] = 'application/json';
     body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
   }
-  const r = await fetch(url, { method: init.method ?? 'GET', headers, body });
+  const r = await fetch(url, { method: init.method ?? 'GET', headers, body, signal: init.signal });
   const text = await r.text();
   let parsed: unknown = undefined;
   if (text !== '') {

@@ -121,8 +121,7 @@ describe('salesforce-sim metering', () => {
     expect((await s.api('GET', '/limits')).status).toBe(403);
   });
 
-  it('handles 10,000 upserts through Composite + Collections in 10 metered calls, quickly', async () => {
-    const t0 = Date.now();
+  it('handles 10,000 upserts through Composite + Collections in 10 metered calls', async () => {
     for (let c = 0; c < 10; c++) {
       const compositeRequest = Array.from({ length: 5 }, (_, k) => ({
         method: 'PATCH',
@@ -149,8 +148,7 @@ describe('salesforce-sim metering', () => {
     const q = await s.query(`SELECT Id, Email FROM Lead WHERE Email IN (${emails})`);
     expect(q.body.totalSize).toBe(200);
     expect(s.sim.state.records('Lead')).toHaveLength(10_000);
-    expect(s.sim.state.counters().total).toBe(11);
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(s.sim.state.counters()).toEqual({ total: 11, byEndpoint: { composite: 10, query: 1 } });
   });
 });
 

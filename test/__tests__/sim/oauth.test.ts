@@ -1,4 +1,4 @@
-import { startSimulator, type Simulator } from '../../../tools/salesforce-sim';
+import { manualClock, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
 import { API, call, CLIENT, DEMO } from './helpers';
 
 type TokenBody = Record<string, string>;
@@ -8,14 +8,17 @@ function jwt(payload: Record<string, unknown>): string {
   return `${enc({ alg: 'RS256' })}.${enc(payload)}.c2lnbmF0dXJl`;
 }
 
+const TOKEN_TTL_MS = 60_000;
+
 describe('salesforce-sim OAuth token endpoint', () => {
   let sim: Simulator;
+  const clock = manualClock();
   const tokenUrl = (): string => `${sim.url}/services/oauth2/token`;
   const post = (form: Record<string, string>): ReturnType<typeof call<TokenBody>> =>
     call<TokenBody>(tokenUrl(), { method: 'POST', form });
 
   beforeAll(async () => {
-    sim = await startSimulator({ tokenTtlMs: 300 });
+    sim = await startSimulator({ tokenTtlMs: TOKEN_TTL_MS, now: clock.now });
   });
   afterAll(() => sim.close());
   beforeEach(() => sim.state.reset());
@@ -183,33 +186,61 @@ describe('salesforce-sim OAuth token endpoint', () => {
     expect(sim.state.counters()).toEqual({ total: 0, byEndpoint: { token: 2 } });
   });
 
-  it('tokens expire after tokenTtlMs and on expireTokens(), answering 401 INVALID_SESSION_ID', async () => {
-    const get = (token: string): ReturnType<typeof call> =>
-      call(`${sim.url}${API}/limits`, { headers: { authorization: `Bearer ${token}` } });
-    const t1 = (
+  const clientCredentialsToken = async (): Promise<string> =>
+    (
       await post({
         grant_type: 'client_credentials',
         client_id: CLIENT.clientId,
         client_secret: CLIENT.clientSecret,
       })
     ).body.access_token;
-    expect((await get(t1)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 350));
-    const expired = await get(t1);
+  const getLimits = (token: string): ReturnType<typeof call> =>
+    call(`${sim.url}${API}/limits`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('tokens expire once the clock reaches tokenTtlMs, answering 401 INVALID_SESSION_ID', async () => {
+    const token = await clientCredentialsToken();
+    expect((await getLimits(token)).status).toBe(200);
+    clock.advance(TOKEN_TTL_MS - 1);
+    expect((await getLimits(token)).status).toBe(200);
+    clock.advance(1);
+    const expired = await getLimits(token);
     expect(expired.status).toBe(401);
     expect(expired.body).toEqual([
       { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' },
     ]);
+    // Expired is expired: turning the clock back does not revive the token.
+    clock.set(clock.now() - TOKEN_TTL_MS);
+    expect((await getLimits(token)).status).toBe(401);
+  });
 
-    const t2 = (
-      await post({
-        grant_type: 'client_credentials',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-      })
-    ).body.access_token;
+  it('expireTokens() invalidates every issued token at once', async () => {
+    const token = await clientCredentialsToken();
+    expect((await getLimits(token)).status).toBe(200);
     sim.state.expireTokens();
-    expect((await get(t2)).status).toBe(401);
+    expect((await getLimits(token)).status).toBe(401);
+    expect((await getLimits(await clientCredentialsToken())).status).toBe(200);
+  });
+
+  it('issued_at is the simulator clock in milliseconds', async () => {
+    clock.set(Date.UTC(2030, 5, 15, 12, 0, 0));
+    const r = await post({
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    });
+    expect(r.body.issued_at).toBe(String(Date.UTC(2030, 5, 15, 12, 0, 0)));
+  });
+
+  it('a JWT exp is checked against the simulator clock', async () => {
+    const grant_type = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+    clock.set(Date.UTC(2030, 0, 1));
+    const expSeconds = Date.UTC(2030, 0, 1, 0, 3) / 1000;
+    const assertion = jwt({ iss: CLIENT.clientId, sub: DEMO.username, exp: expSeconds });
+    expect((await post({ grant_type, assertion })).status).toBe(200);
+    clock.advance(3 * 60_000 + 1);
+    const late = await post({ grant_type, assertion });
+    expect(late.status).toBe(400);
+    expect(late.body).toEqual({ error: 'invalid_grant', error_description: 'invalid assertion' });
   });
 
   it('missing or unknown bearer token is 401 and not metered', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { parseSoql, tokenize } from '../../../tools/salesforce-sim/soql';
 import { HttpError } from '../../../tools/salesforce-sim/errors';
+import { manualClock } from '../../../tools/salesforce-sim';
 import { API, type ErrorItem, type Session, startSession, useSession } from './helpers';
 
 /** Reference SOQL string-literal escaper following the documented escape set. */
@@ -346,17 +347,20 @@ describe('salesforce-sim parameterizedSearch', () => {
     expect(s.sim.state.counters().byEndpoint.search).toBe(2);
   });
 
-  it('simulates index lag when configured', async () => {
-    const lagged = await startSession({ searchIndexLagMs: 60_000 });
+  it('simulates index lag when configured: a row becomes searchable once the lag has passed', async () => {
+    const clock = manualClock();
+    const lagged = await startSession({ searchIndexLagMs: 60_000, now: clock.now });
     try {
       await lagged.api('POST', '/sobjects/Lead', { LastName: 'Fresh', Company: 'C', Email: 'fresh@x.com' });
-      const r = await lagged.api<{ searchRecords: unknown[] }>(
-        'GET',
-        '/parameterizedSearch/?q=fresh@x.com&sobject=Lead',
-      );
-      expect(r.body.searchRecords).toEqual([]);
+      const search = (): ReturnType<typeof lagged.api<{ searchRecords: unknown[] }>> =>
+        lagged.api<{ searchRecords: unknown[] }>('GET', '/parameterizedSearch/?q=fresh@x.com&sobject=Lead');
+      expect((await search()).body.searchRecords).toEqual([]);
       const soql = await lagged.query("SELECT Id FROM Lead WHERE Email = 'fresh@x.com'");
       expect(soql.body.totalSize).toBe(1);
+      clock.advance(59_999);
+      expect((await search()).body.searchRecords).toEqual([]);
+      clock.advance(1);
+      expect((await search()).body.searchRecords).toHaveLength(1);
     } finally {
       await lagged.sim.close();
     }
