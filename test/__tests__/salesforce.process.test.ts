@@ -5,7 +5,7 @@
 import { toErrorObject } from '../../src/framework/errors';
 import { createSalesforceDestination } from '../../src/v0/destinations/salesforce/transform';
 import { processorCases } from './data/processorCases';
-import { destination as defaultDestination, INSTANCE, normalise, SECRETS } from './helpers/salesforceMocks';
+import { destination as defaultDestination, INSTANCE, normalise, SECRETS } from '../__mocks__/salesforce';
 
 describe('process(event): named cases', () => {
   it.each(processorCases.map((c) => [c.id, c] as const))('%s', async (_id, testCase) => {

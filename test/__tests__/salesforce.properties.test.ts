@@ -15,8 +15,8 @@ import type {
   RouterSuccessOutput,
 } from '../../src/framework/types';
 import { createSalesforceDestination, createV1Handler } from '../../src/v0/destinations/salesforce/index';
-import { FakeClient } from './helpers/fakeClient';
-import { destination, identify, input } from './helpers/salesforceMocks';
+import { FakeClient } from '../__mocks__/fakeClient';
+import { destination, identify, input } from '../__mocks__/salesforce';
 
 const EMAILS = ['ann@acme.com', 'bob@acme.com', 'cat@acme.com', 'dan@acme.com', 'eve@acme.com'];
 const EXISTING = new Set(['bob@acme.com', 'dan@acme.com']);

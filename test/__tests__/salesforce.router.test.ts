@@ -5,8 +5,8 @@
 import { ConfigurationError, RetryableError } from '../../src/framework/errors';
 import type { RouterInput, RouterOutput, RouterSuccessOutput } from '../../src/framework/types';
 import { createSalesforceDestination } from '../../src/v0/destinations/salesforce/transform';
-import { FakeClient } from './helpers/fakeClient';
-import { destination, identify, input, normalise } from './helpers/salesforceMocks';
+import { FakeClient } from '../__mocks__/fakeClient';
+import { destination, identify, input, normalise } from '../__mocks__/salesforce';
 
 const leadRecord = (Id: string, Email: string, extra: Record<string, unknown> = {}) => ({
   Id,

@@ -18,7 +18,7 @@ import {
   mockQuery,
   mockQueryError,
   SANDBOX_HOST,
-} from '../helpers/salesforceMocks';
+} from '../../__mocks__/salesforce';
 import { createVerify, generateKeyPairSync } from 'node:crypto';
 import nock from 'nock';
 import type { SalesforceRuntime } from '../../../src/v0/destinations/salesforce/runtime';

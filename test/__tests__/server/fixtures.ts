@@ -10,7 +10,7 @@ import type {
   SObjectRecord,
 } from '../../../src/v0/destinations/salesforce/client';
 import { createSalesforceDestination } from '../../../src/v0/destinations/salesforce/transform';
-import { destination as baseDestination } from '../helpers/salesforceMocks';
+import { destination as baseDestination } from '../../__mocks__/salesforce';
 
 export const INSTANCE = 'https://initech.my.salesforce.com';
 export const API = '/services/data/v62.0';

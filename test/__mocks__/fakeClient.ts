@@ -2,13 +2,13 @@
  * An in-memory SalesforceClient for planner tests: answers SOQL lookups from a list of records by parsing the
  * `WHERE <field> = | IN (...)` clause the destination writes. It counts calls so tests can assert the API budget.
  */
-import type { AuthInfo } from '../../../src/v0/destinations/salesforce/auth';
+import type { AuthInfo } from '../../src/v0/destinations/salesforce/auth';
 import type {
   ObjectDescription,
   SalesforceClient,
   SessionContext,
   SObjectRecord,
-} from '../../../src/v0/destinations/salesforce/client';
+} from '../../src/v0/destinations/salesforce/client';
 
 export class FakeClient implements SalesforceClient {
   queries: string[] = [];

@@ -3,9 +3,9 @@
  * the case tables. Every mock must be used: test/setup.ts fails a test that leaves one pending.
  */
 import nock from 'nock';
-import type { Destination, RouterInput } from '../../../src/framework/types';
-import leadMapping from '../../../src/v0/destinations/salesforce/data/SFIdentifyLeadConfig.json';
-import contactMapping from '../../../src/v0/destinations/salesforce/data/SFIdentifyContactConfig.json';
+import type { Destination, RouterInput } from '../../src/framework/types';
+import leadMapping from '../../src/v0/destinations/salesforce/data/SFIdentifyLeadConfig.json';
+import contactMapping from '../../src/v0/destinations/salesforce/data/SFIdentifyContactConfig.json';
 
 export const LOGIN_HOST = 'https://login.salesforce.com';
 export const SANDBOX_HOST = 'https://test.salesforce.com';
