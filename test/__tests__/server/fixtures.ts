@@ -33,7 +33,7 @@ const config = {
   clientSecret: SECRETS.clientSecret,
 };
 
-/** The shared test destination (helpers/salesforceMocks.ts) with this suite's credentials. */
+/** The shared test destination (test/__mocks__/salesforce.ts) with this suite's credentials. */
 export function destination(
   overrides: Record<string, unknown> = {},
   name = 'SALESFORCE',
