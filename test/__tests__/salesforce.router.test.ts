@@ -352,3 +352,46 @@ describe('processRouterDest, collections mode', () => {
     expect(outputs[0].batched).toBe(false);
   });
 });
+
+describe('input shape: deep nesting and prototype keys cost only their own job', () => {
+  /** An array nested `depth` levels deep, built without recursion. */
+  const nested = (depth: number): unknown => {
+    let value: unknown = 'x';
+    for (let i = 0; i < depth; i += 1) value = [value];
+    return value;
+  };
+
+  it('a 5,000-deep trait and a __proto__ key each get their own 400; the good event is written', async () => {
+    const dest = destination();
+    const outputs = await createSalesforceDestination({ client: new FakeClient() }).processRouterDest([
+      input(identify({ email: 'deep@acme.com', title: nested(5000) }), dest, { jobId: 1, userId: 'u1' }),
+      input(identify(JSON.parse('{"email": "p@acme.com", "__proto__": {"admin": true}}')), dest, {
+        jobId: 2,
+        userId: 'u2',
+      }),
+      input(identify({ email: 'good@acme.com', lastName: 'G' }), dest, { jobId: 3, userId: 'u3' }),
+    ]);
+    expect(jobIds(outputs)).toEqual([[1], [2], [3]]);
+    expect(outputs.map((o) => o.statusCode)).toEqual([400, 400, 200]);
+    expect('error' in outputs[0] && outputs[0].error).toMatch(
+      /^Invalid event: message\.traits\.title(\[0\])+ is nested more than 64 levels deep/,
+    );
+    expect('error' in outputs[1] && outputs[1].error).toBe(
+      "Invalid event: message.traits.__proto__ is a key that could change an object's prototype; rename it",
+    );
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('a destination config with a constructor.prototype key is a configuration error', async () => {
+    const dest = destination(JSON.parse('{"constructor": {"prototype": {"x": 1}}}'));
+    const [output] = await createSalesforceDestination({ client: new FakeClient() }).processRouterDest([
+      input(identify({ email: 'a@acme.com' }), dest, { jobId: 1 }),
+    ]);
+    expect(output).toMatchObject({
+      statusCode: 400,
+      error:
+        "Invalid Salesforce destination config: Config.constructor.prototype is a key that could change an object's prototype; rename it",
+      statTags: { errorCategory: 'dataValidation', errorType: 'configuration' },
+    });
+  });
+});

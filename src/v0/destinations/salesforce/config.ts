@@ -6,6 +6,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ConfigurationError } from '../../../framework/errors';
+import { describeShapeProblem, shapeProblem } from '../../../framework/shape';
 import { compileValidator } from '../../../framework/validate';
 import type { Destination } from '../../../framework/types';
 import type { SalesforceSettings } from './settings';
@@ -236,6 +237,8 @@ function checkCombinations(input: SalesforceConfigInput, writeMode: WriteMode): 
  * ConfigurationError naming the key. The input is not changed (the host may deep-freeze it).
  */
 export function parseConfig(destination: Destination, settings: SalesforceSettings): SalesforceConfig {
+  const problem = shapeProblem(destination.Config, 'Config');
+  if (problem) throw new ConfigurationError(`${PREFIX} ${describeShapeProblem(problem)}`);
   const input = validateConfig(structuredClone(destination.Config));
   const writeMode = input.writeMode ?? defaultWriteMode(settings);
   checkCombinations(input, writeMode);

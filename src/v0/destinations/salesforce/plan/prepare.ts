@@ -3,6 +3,8 @@
  * secret is missing is a platform fault, reported before anything about the event itself, as the reference does),
  * the opt-in rule, and the records it asks for. A bad event settles as its own error and never fails the batch.
  */
+import { InstrumentationError, PlatformError } from '../../../../framework/errors';
+import { describeShapeProblem, shapeProblem } from '../../../../framework/shape';
 import type { Destination, RouterInput } from '../../../../framework/types';
 import { hostSession, tokenOwnerAtTransform } from '../auth';
 import type { SalesforceConfig } from '../config';
@@ -14,9 +16,18 @@ export type Prepared =
   | { kind: 'failed'; destination: Destination; states: FinalState[] }
   | { kind: 'prepared'; destination: Destination; config: SalesforceConfig; states: JobState[] };
 
+/** An event nested too deep or carrying a prototype key is refused before anything reads it. */
+function checkShape({ message, metadata }: RouterInput): void {
+  const inMessage = shapeProblem(message, 'message');
+  if (inMessage) throw new InstrumentationError(`Invalid event: ${describeShapeProblem(inMessage)}`);
+  const inMetadata = shapeProblem(metadata, 'metadata');
+  if (inMetadata) throw new PlatformError(`Invalid job metadata: ${describeShapeProblem(inMetadata)}`);
+}
+
 function prepareJob(input: RouterInput, config: SalesforceConfig): JobState {
-  if (input.message.statusCode) return { kind: 'passthrough' };
   try {
+    checkShape(input);
+    if (input.message.statusCode) return { kind: 'passthrough' };
     const { destination, metadata, message } = input;
     if (tokenOwnerAtTransform(destination, metadata, config) === 'host') hostSession(metadata);
     checkEvent(message, config, destination);

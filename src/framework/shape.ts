@@ -1,0 +1,58 @@
+/**
+ * A check of an input's shape before anything else touches it: nesting deeper than a limit (deep enough input makes
+ * every recursive reader — JSON.stringify, schema validators, loggers — overflow the stack), and keys that could
+ * reach an object's prototype (`__proto__`, or `prototype` under `constructor`). The walk is iterative, so the check
+ * itself can never overflow, whatever the input.
+ */
+
+/** Deeper than any real event: a Rudder event nests a few levels (context.traits.address.city...). */
+export const MAX_INPUT_DEPTH = 64;
+
+export interface ShapeProblem {
+  kind: 'depth' | 'prototypeKey';
+  /** Where it is, as a dotted path from the checked value (`message.traits.title[0][0]`). */
+  path: string;
+}
+
+function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+/** The first problem found in `value`, or undefined. `root` prefixes the paths. */
+export function shapeProblem(
+  value: unknown,
+  root = '',
+  maxDepth = MAX_INPUT_DEPTH,
+): ShapeProblem | undefined {
+  const stack: { value: unknown; path: string; depth: number; parentKey?: string }[] = [
+    { value, path: root, depth: 0 },
+  ];
+  while (stack.length) {
+    const item = stack.pop() as (typeof stack)[number];
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth >= maxDepth) return { kind: 'depth', path: item.path };
+    if (Array.isArray(item.value)) {
+      item.value.forEach((child, i) =>
+        stack.push({ value: child, path: childPath(item.path, i), depth: item.depth + 1 }),
+      );
+      continue;
+    }
+    for (const key of Object.keys(item.value)) {
+      const path = childPath(item.path, key);
+      if (key === '__proto__' || (key === 'prototype' && item.parentKey === 'constructor')) {
+        return { kind: 'prototypeKey', path };
+      }
+      const child = (item.value as Record<string, unknown>)[key];
+      stack.push({ value: child, path, depth: item.depth + 1, parentKey: key });
+    }
+  }
+  return undefined;
+}
+
+/** The problem as a sentence naming the path and the fix. */
+export function describeShapeProblem(problem: ShapeProblem): string {
+  return problem.kind === 'depth'
+    ? `${problem.path || 'the input'} is nested more than ${MAX_INPUT_DEPTH} levels deep; flatten it (no event needs that depth)`
+    : `${problem.path} is a key that could change an object's prototype; rename it`;
+}
