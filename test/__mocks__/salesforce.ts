@@ -4,8 +4,7 @@
  */
 import nock from 'nock';
 import type { Destination, RouterInput } from '../../src/framework/types';
-import leadMapping from '../../src/v0/destinations/salesforce/data/SFIdentifyLeadConfig.json';
-import contactMapping from '../../src/v0/destinations/salesforce/data/SFIdentifyContactConfig.json';
+import { objectSchema } from '../../tools/salesforce-sim';
 
 export const LOGIN_HOST = 'https://login.salesforce.com';
 export const SANDBOX_HOST = 'https://test.salesforce.com';
@@ -147,16 +146,6 @@ export function normalise<T>(value: T): T {
   return JSON.parse(JSON.stringify(value).split(ACCESS_TOKEN).join('<access-token>')) as T;
 }
 
-/** Field names of the standard objects as the mappings write them, plus the system fields describe lists. */
-const STANDARD_FIELDS: Record<string, string[]> = {
-  Lead: [...leadMapping.map((e) => e.destKey), 'Id', 'OwnerId'],
-  Contact: [...contactMapping.map((e) => e.destKey), 'Id'],
-  Account: ['Id', 'Name', 'Industry', 'Website', 'Phone'],
-};
-const READ_ONLY: Record<string, string[]> = {
-  Lead: ['IsConverted', 'ConvertedContactId', 'IsDeleted', 'CreatedDate'],
-};
-
 export interface DescribeOptions {
   extra?: string[];
   externalIds?: string[];
@@ -164,28 +153,50 @@ export interface DescribeOptions {
   only?: string[];
 }
 
-/** `GET /sobjects/<Object>/describe` with the object's fields (standard ones for Lead, Contact and Account). */
+interface DescribedField {
+  name: string;
+  type: string;
+  createable: boolean;
+  updateable: boolean;
+  externalId: boolean;
+}
+
+/** The object's fields as the simulated org describes them (the same schema the simulator serves). */
+function standardFields(object: string): DescribedField[] {
+  const schema = objectSchema(object);
+  if (!schema) return [{ name: 'Id', type: 'id', createable: false, updateable: false, externalId: false }];
+  return schema.fields.map(({ name, type, createable, updateable, externalId }) => ({
+    name,
+    type,
+    createable,
+    updateable,
+    externalId,
+  }));
+}
+
+/** A writable field the test adds (a custom field), or one of `only`. */
+const writable = (name: string, externalIds: string[] = []): DescribedField => ({
+  name,
+  type: 'string',
+  createable: name !== 'Id',
+  updateable: name !== 'Id',
+  externalId: externalIds.includes(name),
+});
+
+/** `GET /sobjects/<Object>/describe`: the simulated org's fields of the object, plus `extra` custom fields. */
 export function mockDescribe(
   object: string,
   options: DescribeOptions = {},
   version = '62.0',
   instance = INSTANCE,
 ) {
-  const writable = [...(options.only ?? STANDARD_FIELDS[object] ?? ['Id', 'Name']), ...(options.extra ?? [])];
-  const fields = [
-    ...writable.map((name) => ({
-      name,
-      createable: name !== 'Id',
-      updateable: name !== 'Id',
-      externalId: options.externalIds?.includes(name) ?? false,
-    })),
-    ...(READ_ONLY[object] ?? []).map((name) => ({
-      name,
-      createable: false,
-      updateable: false,
-      externalId: false,
-    })),
-  ];
+  const base = options.only
+    ? options.only.map((name) => writable(name, options.externalIds))
+    : standardFields(object).map((f) => ({
+        ...f,
+        externalId: f.externalId || (options.externalIds ?? []).includes(f.name),
+      }));
+  const fields = [...base, ...(options.extra ?? []).map((name) => writable(name, options.externalIds))];
   return nock(instance)
     .get(`/services/data/v${version}/sobjects/${object}/describe`)
     .reply(200, { name: object, custom: object.endsWith('__c'), fields });
