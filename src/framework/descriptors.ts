@@ -1,5 +1,5 @@
 /**
- * Builders for request descriptors (spec A.1.3) and for processor and router output elements (spec A.1.4, A.2.2),
+ * Builders for request descriptors (rudder-contract.md A.1.3) and for processor and router output elements (rudder-contract.md A.1.4, A.2.2),
  * so every destination emits exactly the shapes rudder-server decodes (rudder-server.md 1.2, 5).
  */
 import { toErrorObject, type StatTags } from './errors';
@@ -44,7 +44,7 @@ export function buildJsonRequest(request: JsonRequest): RequestDescriptor {
   return descriptor;
 }
 
-/** Which body slot carries data: the last non-empty one, as the proxy picks it (spec A.1.3). */
+/** Which body slot carries data: the last non-empty one, as the proxy picks it (rudder-contract.md A.1.3). */
 export function payloadOf(descriptor: Pick<RequestDescriptor, 'body'>): unknown {
   const isEmpty = (v: unknown) =>
     v === undefined || v === null || (typeof v === 'object' && Object.keys(v as object).length === 0);
@@ -90,7 +90,7 @@ export function routerSuccess(
   return { batchedRequest: request, metadata, batched, statusCode: 200, destination };
 }
 
-/** One error element for the given jobs; carries `authErrorCategory` when the error has one (spec A.2.2). */
+/** One error element for the given jobs; carries `authErrorCategory` when the error has one (rudder-contract.md A.2.2). */
 export function routerError(
   error: unknown,
   metadata: Metadata[],

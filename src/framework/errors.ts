@@ -1,5 +1,5 @@
 /**
- * The contract's errors (spec rudder-contract.md A.3) are `@rudderstack/integrations-lib`'s own classes, so a host
+ * The contract's errors (rudder-contract.md A.3) are `@rudderstack/integrations-lib`'s own classes, so a host
  * such as rudder-transformer recognises them (`instanceof BaseError`) and keeps their status, stat tags, destination
  * response and auth category. Anything thrown that is not one of them is a bug: hosts answer it as a bare 500
  * transformation error (A.3.4).
@@ -34,14 +34,14 @@ export {
 export const ERROR_CATEGORIES = ['dataValidation', 'network', 'platform', 'transformation'] as const;
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
-/** rudder-server acts on these for OAuth destinations (spec A.3.3, rudder-server.md 2.6). */
+/** rudder-server acts on these for OAuth destinations (rudder-contract.md A.3.3, rudder-server.md 2.6). */
 export const AUTH_ERROR_CATEGORIES = ['REFRESH_TOKEN', 'AUTH_STATUS_INACTIVE'] as const;
 export type AuthErrorCategory = (typeof AUTH_ERROR_CATEGORIES)[number] | '';
 
 /** Stat tags: `errorCategory` / `errorType` / `meta`, plus the host's own (destType, feature...). Values are strings. */
 export type StatTags = Record<string, string | undefined>;
 
-/** What a destination answered (the processed response of spec A.5.2), kept for diagnosis. */
+/** What a destination answered (the processed response of rudder-contract.md A.5.2), kept for diagnosis. */
 export interface DestinationResponse {
   status: number;
   response: unknown;
@@ -64,7 +64,7 @@ export function isContractError(value: unknown): value is BaseError {
   return value instanceof BaseError;
 }
 
-/** The plain error object the host serialises (spec A.3.4 `generateErrorObject`). */
+/** The plain error object the host serialises (rudder-contract.md A.3.4 `generateErrorObject`). */
 export interface ErrorObject {
   message: string;
   status: number;
@@ -84,7 +84,7 @@ function fieldsOf(error: BaseError): Omit<ErrorObject, 'message'> {
 }
 
 /**
- * Normalise anything thrown into an {@link ErrorObject}, as the reference host does (spec A.3.4). A non-contract
+ * Normalise anything thrown into an {@link ErrorObject}, as the reference host does (rudder-contract.md A.3.4). A non-contract
  * error (TypeError, plain Error) becomes a 500 transformation error: the job is retried and the bug is visible in
  * stats. With `enrich`, the destination response is folded into the message (processor and router outputs).
  */

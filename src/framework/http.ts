@@ -2,7 +2,7 @@
  * The HTTP transport: requests go through an axios-like client, by default the `axios` package's default export, so
  * a host's axios mocks, interceptors and metrics see them (rudder-transformer's component tests mock the default
  * axios). Each request carries our own keep-alive agents, timeout and response handling; the outcome is normalised as
- * in spec A.5.2 (`processAxiosResponse`), so callers see `{status, response, headers}` whatever happened, including
+ * in rudder-contract.md A.5.2 (`processAxiosResponse`), so callers see `{status, response, headers}` whatever happened, including
  * timeouts and resets. Sending never throws.
  */
 import http from 'node:http';
@@ -116,7 +116,7 @@ export function createHttpTransport(options: TransportOptions): HttpTransport {
   };
 }
 
-/** A request descriptor as the transformer proxy sends it (spec A.5.2 `prepareProxyRequest`). */
+/** A request descriptor as the transformer proxy sends it (rudder-contract.md A.5.2 `prepareProxyRequest`). */
 export function descriptorRequest(descriptor: RequestDescriptor, timeoutMs?: number): HttpRequest {
   const params = descriptor.params && Object.keys(descriptor.params).length ? descriptor.params : undefined;
   const form = descriptor.body.FORM;

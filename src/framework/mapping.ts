@@ -1,5 +1,5 @@
 /**
- * The mapping engine for `data/*.json` configs (spec rudder-contract.md A.4).
+ * The mapping engine for `data/*.json` configs (rudder-contract.md A.4).
  *
  * A mapping config is data: an array of `{destKey, sourceKeys, required?, metadata?}` entries. It is validated
  * against {@link MappingConfigSchema} when loaded, so a contributor who mistypes a key gets an error naming the
@@ -76,7 +76,7 @@ export function loadMappingConfig(name: string, raw: unknown): MappingConfig {
   return config;
 }
 
-/** The values the reference treats as present: anything truthy, plus `0` and `false` (spec A.4.2). */
+/** The values the reference treats as present: anything truthy, plus `0` and `false` (rudder-contract.md A.4.2). */
 export function isPresent(value: unknown): boolean {
   return Boolean(value) || value === 0 || value === false;
 }
@@ -96,7 +96,7 @@ function readPath(source: unknown, path: string[]): unknown {
 
 /**
  * The value at the first of `paths` that holds a present value; with `single`, the one path's value as it is
- * (spec A.4.2: a string sourceKeys returns its raw value, a list skips "", null and NaN and ends with null).
+ * (rudder-contract.md A.4.2: a string sourceKeys returns its raw value, a list skips "", null and NaN and ends with null).
  */
 function firstPresent(source: unknown, paths: string[][], single: boolean): unknown {
   if (single) return readPath(source, paths[0]);
@@ -105,16 +105,6 @@ function firstPresent(source: unknown, paths: string[][], single: boolean): unkn
     if (isWritable(value)) return value;
   }
   return null;
-}
-
-/** First present value among the source paths (a string path returns its value as it is, spec A.4.2). */
-export function getValue(source: unknown, sourceKeys: string | string[]): unknown {
-  const keys = typeof sourceKeys === 'string' ? [sourceKeys] : sourceKeys;
-  return firstPresent(
-    source,
-    keys.map((k) => k.split('.')),
-    typeof sourceKeys === 'string',
-  );
 }
 
 function convert(value: unknown, type: ValueType): unknown {
@@ -142,8 +132,6 @@ function convert(value: unknown, type: ValueType): unknown {
       return Boolean(value);
   }
 }
-
-export type MappingMode = 'create' | 'update';
 
 /** A mapping entry prepared once: paths split, conversions listed. */
 interface CompiledEntry {
@@ -255,20 +243,6 @@ export function constructPayloadWithDefaults(
     }
   }
   return { payload, createDefaults };
-}
-
-/**
- * Build a destination payload from `source` with a validated mapping. Returns a fresh object; `source` is never
- * mutated. In `update` mode, `defaultOnCreate` values are not applied, so an update never overwrites a real value
- * with a placeholder.
- */
-export function constructPayload(
-  source: unknown,
-  mapping: MappingConfig,
-  mode: MappingMode = 'create',
-): Record<string, unknown> {
-  const { payload, createDefaults } = constructPayloadWithDefaults(source, mapping);
-  return mode === 'create' ? { ...payload, ...createDefaults } : payload;
 }
 
 /** The top-level source keys a mapping consumes (`company.name` → `company`). */

@@ -1,5 +1,5 @@
 /**
- * The destination contract as schemas and types (spec rudder-contract.md A.1, A.2, A.5).
+ * The destination contract as schemas and types (rudder-contract.md A.1, A.2, A.5).
  * Each schema is a JSON Schema (TypeBox) that ajv enforces at the boundary; each type is derived from it, so the
  * runtime check and the compile-time type cannot drift apart. Objects are open (`additionalProperties`) where
  * the contract is passthrough.
@@ -96,7 +96,7 @@ export const RequestBodySchema = Type.Object(
   { additionalProperties: true },
 );
 
-/** A request descriptor (spec A.1.3): what the host, or rudder-server, sends to Salesforce. */
+/** A request descriptor (rudder-contract.md A.1.3): what the host, or rudder-server, sends to Salesforce. */
 export const RequestDescriptorSchema = Type.Object(
   {
     version: Type.Optional(Type.String()),
@@ -114,7 +114,7 @@ export const RequestDescriptorSchema = Type.Object(
 );
 export type RequestDescriptor = Static<typeof RequestDescriptorSchema>;
 
-/** Proxy request (spec A.5.3 / A.5.4): a descriptor plus the jobs' metadata (v1: an array) and config. */
+/** Proxy request (rudder-contract.md A.5.3 / A.5.4): a descriptor plus the jobs' metadata (v1: an array) and config. */
 export const ProxyV0RequestSchema = Type.Intersect([
   RequestDescriptorSchema,
   Type.Object({ metadata: Type.Optional(MetadataSchema), destinationConfig: Type.Optional(JsonObject) }),
@@ -126,12 +126,12 @@ export const ProxyV1RequestSchema = Type.Intersect([
 ]);
 export type ProxyV1Request = Static<typeof ProxyV1RequestSchema>;
 
-/** Processor output element (spec A.1.4). */
+/** Processor output element (rudder-contract.md A.1.4). */
 export type ProcessorOutput =
   | { output: RequestDescriptor & { userId: string }; metadata?: Metadata; statusCode: 200 }
   | { metadata?: Metadata; statusCode: number; error: string; statTags: StatTags };
 
-/** Router output element (spec A.2.2); one descriptor object per element, never an array, where we choose. */
+/** Router output element (rudder-contract.md A.2.2); one descriptor object per element, never an array, where we choose. */
 export interface RouterSuccessOutput {
   batchedRequest: RequestDescriptor | RequestDescriptor[];
   metadata: Metadata[];
@@ -156,14 +156,14 @@ export interface RequestMetadata {
   features?: Record<string, unknown>;
 }
 
-/** The processed HTTP response handed to network handlers (spec A.5.2 `processAxiosResponse`). */
+/** The processed HTTP response handed to network handlers (rudder-contract.md A.5.2 `processAxiosResponse`). */
 export interface ProcessedResponse {
   status: number;
   response: unknown;
   headers?: Record<string, string>;
 }
 
-/** Proxy v0 handler result (spec A.5.3). */
+/** Proxy v0 handler result (rudder-contract.md A.5.3). */
 export interface DeliveryV0Result {
   status: number;
   message: string;
@@ -171,7 +171,7 @@ export interface DeliveryV0Result {
   authErrorCategory?: AuthErrorCategory;
 }
 
-/** Proxy v1 per-job entry and result (spec A.5.4, rudder-server.md 2.3). */
+/** Proxy v1 per-job entry and result (rudder-contract.md A.5.4, rudder-server.md 2.3). */
 export interface DeliveryJobResult {
   statusCode: number;
   metadata: Metadata;

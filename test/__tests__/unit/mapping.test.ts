@@ -1,21 +1,27 @@
 /**
  * The mapping engine (src/framework/mapping.ts, spec rudder-contract.md A.4): configs validated when loaded, with
  * fixture files under test/__tests__/data/mapping-fixtures/{valid,invalid}, the real data/*.json configs, and
- * `constructPayload` semantics.
+ * `constructPayloadWithDefaults` semantics (a record's fields, and apart the placeholders only a create sends).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { InstrumentationError, PlatformError } from '../../../src/framework/errors';
 import {
-  constructPayload,
-  getValue,
+  constructPayloadWithDefaults,
   isPresent,
   loadMappingConfig,
   sourceRoots,
   type MappingConfig,
-  type MappingMode,
 } from '../../../src/framework/mapping';
 import { thrownBy } from '../helpers/thrown';
+
+type MappingMode = 'create' | 'update';
+
+/** What a create (placeholders under real values) or an update (real values only) sends. */
+function constructPayload(source: unknown, mapping: MappingConfig, mode: MappingMode = 'create') {
+  const { payload, createDefaults } = constructPayloadWithDefaults(source, mapping);
+  return mode === 'create' ? { ...createDefaults, ...payload } : payload;
+}
 
 const FIXTURES = path.join(__dirname, '..', 'data', 'mapping-fixtures');
 const DATA = path.join(__dirname, '..', '..', '..', 'src', 'v0', 'destinations', 'salesforce', 'data');
@@ -141,7 +147,7 @@ describe('the destination data files', () => {
   });
 });
 
-describe('getValue and isPresent', () => {
+describe('source values and isPresent', () => {
   it.each<[unknown, boolean]>([
     ['x', true],
     [0, true],
@@ -155,10 +161,10 @@ describe('getValue and isPresent', () => {
     expect(isPresent(value)).toBe(expected);
   });
 
-  it('returns a string path raw, and null when no array path has a value', () => {
-    expect(getValue({ a: '' }, 'a')).toBe('');
-    expect(getValue({}, 'a')).toBeUndefined();
-    expect(getValue({ a: '', b: null, c: Number.NaN }, ['a', 'b', 'c', 'd'])).toBeNull();
+  it('skips "", null and NaN in a list of sources, takes the first present one', () => {
+    const mapping = loadMappingConfig('test', [{ destKey: 'X', sourceKeys: ['a', 'b', 'c', 'd'] }]);
+    expect(constructPayload({ a: '', b: null, c: Number.NaN, d: 0 }, mapping)).toEqual({ X: 0 });
+    expect(constructPayload({ a: '', b: null, c: Number.NaN }, mapping)).toEqual({});
   });
 });
 

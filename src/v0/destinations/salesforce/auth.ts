@@ -2,11 +2,12 @@
  * Where an access token comes from, who owns it, and how the ones we obtain are cached.
  *
  * - Host OAuth (`metadata.secret`, SALESFORCE_OAUTH*): rudder-server owns the token; an expired one is reported with
- *   REFRESH_TOKEN so the server refreshes it (spec rudder-contract.md B.2 item 11, rudder-server.md 2.6).
+ *   REFRESH_TOKEN so the server refreshes it (rudder-contract.md B.2 item 11, rudder-server.md 2.6).
  * - Logins we perform (config `authFlow`): the password grant (legacy SALESFORCE; retired by Salesforce on
  *   2027-02-20), the client-credentials grant against the org's My Domain, and the JWT bearer grant (a private key
- *   in the config, signed with Node's crypto). Credentials travel in the form body, never in the URL (fixes W13).
- *   Tokens are cached per destination and credentials with a TTL (fixes W11), one login at a time per key
+ *   in the config, signed with Node's crypto). Credentials travel in the form body, never in the URL, and
+ *   tokens are cached per destination and credentials with a TTL (the reference's weaknesses W13 and W11,
+ *   rudder-contract.md B.10), one login at a time per key
  *   (concurrent callers share it), and evicted when Salesforce says the session is invalid.
  *
  * This module does no HTTP: the login call itself is made by client.ts.
@@ -62,7 +63,7 @@ export function carriesHostSecret(metadata: Metadata | undefined): boolean {
 
 /**
  * The one rule for who owns the token. A job with the host's secret uses it. SALESFORCE_OAUTH_SANDBOX always uses the
- * host's token (spec rudder-contract.md B.2 item 10). SALESFORCE_OAUTH uses it unless the destination has credentials
+ * host's token (rudder-contract.md B.2 item 10). SALESFORCE_OAUTH uses it unless the destination has credentials
  * of its own to sign in with (the reference falls back to the password grant there). Other definitions sign in.
  */
 function tokenOwner(
@@ -96,7 +97,7 @@ export function tokenOwnerAtDelivery(destType: string, metadata: Metadata | unde
   return tokenOwner(destType, metadata, true);
 }
 
-/** The host's OAuth session from a job's secret; an OAuthSecretError naming the missing field otherwise (spec B.2). */
+/** The host's OAuth session from a job's secret; an OAuthSecretError naming the missing field otherwise (rudder-contract.md B.2). */
 export function hostSession(metadata: Metadata | undefined): AuthInfo {
   const secret = metadata?.secret;
   if (!isObject(secret)) {
@@ -300,7 +301,7 @@ export class TokenCache extends TtlCache<AuthInfo> {
     this.delete(key, (auth) => rejectedToken === undefined || auth.accessToken === rejectedToken);
   }
 
-  /** Evict every token of a destination (the proxy knows only the destination id, spec A.2.4). */
+  /** Evict every token of a destination (the proxy knows only the destination id, rudder-contract.md A.2.4). */
   evictDestination(destinationId: string): void {
     this.deleteWhere((key) => key.startsWith(`${destinationId}:`));
   }

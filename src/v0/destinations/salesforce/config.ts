@@ -2,7 +2,7 @@
  * Salesforce protocol constants (each with its source), the destination configuration schema, and the normalised
  * configuration the code works with. The input type is derived from the schema and the normalised type from the
  * input type, so a key the code reads cannot be missing from the schema (the reference's `mapProperty` /
- * `mapProperties` drift, spec rudder-contract.md B.0 item 5).
+ * `mapProperties` drift, rudder-contract.md B.0 item 5).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ConfigurationError } from '../../../framework/errors';
@@ -39,14 +39,6 @@ export const MAX_ENCODED_SOQL_LENGTH = 12_000;
 export const LOGIN_URL = 'https://login.salesforce.com';
 export const SANDBOX_LOGIN_URL = 'https://test.salesforce.com';
 export const TOKEN_PATH = '/services/oauth2/token';
-
-/** Definition names that share this code base (spec B.0). */
-export const OAUTH_DEFINITION_NAMES = ['SALESFORCE_OAUTH', 'SALESFORCE_OAUTH_SANDBOX'] as const;
-
-/** Whether a definition name (any case) is one of the OAuth definitions, whose token rudder-server manages. */
-export function isOAuthDefinition(name: string): boolean {
-  return (OAUTH_DEFINITION_NAMES as readonly string[]).includes(name.toUpperCase());
-}
 
 export const WRITE_MODES = ['record', 'collections'] as const;
 export type WriteMode = (typeof WRITE_MODES)[number];

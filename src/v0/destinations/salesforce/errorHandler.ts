@@ -2,8 +2,8 @@
  * Salesforce answer → what the host must do with the job. A pure rule table: no cache eviction, no logging; the
  * caller acts on the result. Rows are evaluated in order and the first match wins; every row has a test.
  *
- * Sources: spec rudder-contract.md B.8 (the reference table, with its dead lock-row branch fixed, W7, and 502/504
- * retried, W9) and salesforce-api.md section 7 (status and error codes).
+ * Sources: rudder-contract.md B.8 (the reference table, with its dead lock-row branch fixed and 502/504
+ * retried: weaknesses W7 and W9 of B.10) and salesforce-api.md section 7 (status and error codes).
  */
 import {
   AbortedError,

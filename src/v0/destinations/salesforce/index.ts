@@ -2,7 +2,7 @@
  * The destination's public API for hosts that embed it (our HTTP service and CLI, or any other): runtimes, the
  * transform entry points, the network handlers, and what a host needs to know (its definition names, the config keys
  * that hold secrets, an explanation of what an event becomes). rudder-transformer loads `transform.ts` and the
- * `networkHandler.ts` files directly instead (spec rudder-contract.md A.6).
+ * `networkHandler.ts` files directly instead (rudder-contract.md A.6).
  */
 export { createRuntime, SalesforceRuntime, type RuntimeOptions, type HostRequire } from './runtime';
 export { createSalesforceDestination, type SalesforceDestination } from './transform';
@@ -14,5 +14,5 @@ export type { SalesforceClient, SessionContext, SObjectRecord, ObjectDescription
 export type { AuthInfo } from './auth';
 export { destInfoOf, type SalesforceDestInfo, type RecordRef } from './destInfo';
 
-/** The definition names this destination serves, lower-cased as the routes use them (spec B.0). */
+/** The definition names this destination serves, lower-cased as the routes use them (rudder-contract.md B.0). */
 export const SALESFORCE_NAMES = ['salesforce', 'salesforce_oauth', 'salesforce_oauth_sandbox'] as const;

@@ -1,5 +1,5 @@
 /**
- * Proxy v0 network handler (spec rudder-contract.md A.5.2, A.5.3): one status for the whole request.
+ * Proxy v0 network handler (rudder-contract.md A.5.2, A.5.3): one status for the whole request.
  * Reference-compatible for single-record requests. A collections answer is HTTP 200 even when records failed, so
  * here any failed record fails the request with that record's classification (the worst one): the jobs are retried
  * or aborted, never silently marked delivered. Per-job statuses need proxy v1 (src/v1/destinations/salesforce).
@@ -49,7 +49,7 @@ function recordsVerdict(c: Classification, response: ProcessedResponse, request:
   return jobVerdict(subs, refs).classification;
 }
 
-/** What the proxy receives: a descriptor plus the jobs' metadata and the destination config (spec A.5.3). */
+/** What the proxy receives: a descriptor plus the jobs' metadata and the destination config (rudder-contract.md A.5.3). */
 export type ProxyRequest = RequestDescriptor & {
   metadata?: Metadata | Metadata[];
   destinationConfig?: Record<string, unknown>;
@@ -106,7 +106,7 @@ export function createV0Handler(runtime: SalesforceRuntime): V0Handler {
   return { ...proxySide(runtime), responseHandler };
 }
 
-/** The network handler rudder-transformer instantiates with `new` (spec A.5.2), on the default runtime. */
+/** The network handler rudder-transformer instantiates with `new` (rudder-contract.md A.5.2), on the default runtime. */
 export class NetworkHandler {
   responseHandler: V0Handler['responseHandler'];
   proxy: V0Handler['proxy'];

@@ -2,7 +2,7 @@
  * Traits → Salesforce fields. Lead and Contact go through their mapping configs (data/*.json); every other trait
  * becomes a custom field `<trait>__c`, exactly as cased (product description). Other objects get the traits as
  * they are. Placeholders (`n/a` LastName and Company) are kept apart as `createDefaults`, so a create gets them and
- * an update never overwrites a real value with them (fixes W14).
+ * an update never overwrites a real value with them (fixes the reference's W14, rudder-contract.md B.10).
  */
 import { InstrumentationError } from '../../../framework/errors';
 import {
@@ -53,7 +53,7 @@ export interface RecordFields {
 
 const CUSTOM_FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
-/** `firstName` / `lastName` from `name` ("Peter Gibbons" → Peter, Gibbons), as the reference (spec A.4.5). */
+/** `firstName` / `lastName` from `name` ("Peter Gibbons" → Peter, Gibbons), as the reference (rudder-contract.md A.4.5). */
 function withNames(traits: Record<string, unknown>): Record<string, unknown> {
   if (typeof traits.name !== 'string' || !traits.name || (traits.firstName && traits.lastName)) return traits;
   const name = traits.name.trim().split(/\s+/);

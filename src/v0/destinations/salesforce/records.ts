@@ -5,7 +5,7 @@
  * - `context.externalId` entries typed `Salesforce-<Object>`: update `<Object>` by id, or create one without an id,
  *   with the traits as they are; several entries give several records (product description).
  * - Reverse ETL (`context.mappedToDestination`): the first Salesforce external id names the object and how to find
- *   the record: by `Id`, or by the `identifierType` field (spec B.3).
+ *   the record: by `Id`, or by the `identifierType` field (rudder-contract.md B.3).
  */
 import { FilteredEventsError, InstrumentationError } from '../../../framework/errors';
 import type { Destination, RudderMessage } from '../../../framework/types';

@@ -218,7 +218,7 @@ export async function routeBatches(
   return results.flat();
 }
 
-/** Adds `destInfo.authKey` (the destination id) to every job, as the reference does (spec A.2.4). */
+/** Adds `destInfo.authKey` (the destination id) to every job, as the reference does (rudder-contract.md A.2.4). */
 export function processMetadataForRouter(output: {
   metadata: Metadata[];
   destination?: { ID: string };

@@ -1,5 +1,5 @@
 /**
- * The Salesforce destination's entry points, as rudder-transformer loads them (spec rudder-contract.md A.6):
+ * The Salesforce destination's entry points, as rudder-transformer loads them (rudder-contract.md A.6):
  * `process`, `processRouterDest` and `processMetadataForRouter`, on the default runtime.
  * `createSalesforceDestination` builds the same entry points on a runtime of the caller's (its own HTTP client,
  * clock and caches: tests, the simulator, a host).
@@ -34,7 +34,7 @@ export interface SalesforceDestination {
   readonly runtime: SalesforceRuntime;
 }
 
-/** One event through the batched plan, as a batch of one: the reference's processor output (spec B.1). */
+/** One event through the batched plan, as a batch of one: the reference's processor output (rudder-contract.md B.1). */
 async function processEvent(event: ProcessorEvent, runtime: SalesforceRuntime): Promise<RequestDescriptor[]> {
   const plan = await planBatch([event], runtime);
   const [state] = plan.states;

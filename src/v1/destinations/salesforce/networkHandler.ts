@@ -1,5 +1,5 @@
 /**
- * Proxy v1 network handler (spec rudder-contract.md A.5.4, rudder-server.md 2.3): one entry per job of the request.
+ * Proxy v1 network handler (rudder-contract.md A.5.4, rudder-server.md 2.3): one entry per job of the request.
  *
  * - A whole-request failure (401, 403 limit, 5xx, timeouts) is thrown as the contract error, as rudder-transformer's
  *   own handlers do: the host gives every job its status and stat tags, and an expired host-owned session carries
@@ -41,7 +41,7 @@ function errorText(detail: unknown, fallback: string): string {
   return typeof detail === 'string' ? detail : JSON.stringify(detail);
 }
 
-/** The tags a failed job's entry carries, as rudder-transformer's delivery errors carry them (spec A.5.3). */
+/** The tags a failed job's entry carries, as rudder-transformer's delivery errors carry them (rudder-contract.md A.5.3). */
 function jobTags(c: Classification, destType: string, metadata: Metadata): StatTags {
   const asTag = (v: unknown) =>
     v === undefined || v === null || v === '' ? 'Non-determininable' : String(v);
@@ -137,7 +137,7 @@ export function createV1Handler(runtime: SalesforceRuntime): V1Handler {
   return { ...proxySide(runtime), responseHandler };
 }
 
-/** The network handler rudder-transformer instantiates with `new` (spec A.5.2), on the default runtime. */
+/** The network handler rudder-transformer instantiates with `new` (rudder-contract.md A.5.2), on the default runtime. */
 export class NetworkHandler {
   responseHandler: V1Handler['responseHandler'];
   proxy: V1Handler['proxy'];
