@@ -30,6 +30,8 @@ export interface JobStatus {
   error: string;
   /** Top-level category of a proxy v1 answer (whole-call auth failures only). */
   authErrorCategory?: string;
+  /** The proxy v1 answer asked for this job to be retried on its own (rudder-server saves it for the retry). */
+  dontBatch?: boolean;
 }
 
 export type JobStatuses = Map<number, JobStatus>;
@@ -72,6 +74,7 @@ async function proxyV1(
     authErrorCategory = result.authErrorCategory || undefined;
     for (const entry of result.response) {
       const status: JobStatus = { statusCode: entry.statusCode, error: entry.error };
+      if (entry.metadata.dontBatch === true) status.dontBatch = true;
       if (authErrorCategory) status.authErrorCategory = authErrorCategory;
       out.set(jobIdOf(entry.metadata), status);
     }

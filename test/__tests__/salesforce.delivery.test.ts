@@ -416,3 +416,56 @@ describe('dropped fields (unknownFieldPolicy drop) are reported with the deliver
     });
   });
 });
+
+describe('a refusal one record can cause, of a request carrying several jobs, is retried job by job', () => {
+  const refusal = [
+    { errorCode: 'JSON_PARSER_ERROR', message: 'Cannot deserialize instance of string from START_OBJECT' },
+  ];
+
+  it('a whole collections request refused with 400: every job 500 with dontBatch, none aborted', () => {
+    const result = v1({
+      destinationResponse: { status: 400, response: refusal },
+      rudderJobMetadata: [meta(1, [{ sub: 0, rec: 0 }]), meta(2, [{ sub: 0, rec: 1 }])],
+      destType: 'salesforce',
+    });
+    expect(result.response.map((r) => [r.metadata.jobId, r.statusCode, r.metadata.dontBatch])).toEqual([
+      [1, 500, true],
+      [2, 500, true],
+    ]);
+    expect(result.response[0].statTags).toMatchObject({ errorType: 'retryable', feature: 'dataDelivery' });
+  });
+
+  it('the same refusal of a request for one job aborts it (it is the one at fault)', () => {
+    const error = thrownFor(v1, {
+      destinationResponse: { status: 400, response: refusal },
+      rudderJobMetadata: [meta(1, [{ sub: 0, rec: 0 }])],
+      destType: 'salesforce',
+    });
+    expect(error).toBeInstanceOf(AbortedError);
+  });
+
+  it('a Composite subrequest refused whole: its jobs are retried alone, the other subrequest is read as usual', () => {
+    const result = v1({
+      destinationResponse: {
+        status: 200,
+        response: {
+          compositeResponse: [
+            { httpStatusCode: 400, body: refusal },
+            { httpStatusCode: 200, body: [{ id: '00Q3', success: true, errors: [] }] },
+          ],
+        },
+      },
+      rudderJobMetadata: [
+        meta(1, [{ sub: 0, rec: 0 }]),
+        meta(2, [{ sub: 0, rec: 1 }]),
+        meta(3, [{ sub: 1, rec: 0 }]),
+      ],
+      destType: 'salesforce',
+    });
+    expect(result.response.map((r) => [r.metadata.jobId, r.statusCode, r.metadata.dontBatch])).toEqual([
+      [1, 500, true],
+      [2, 500, true],
+      [3, 200, undefined],
+    ]);
+  });
+});

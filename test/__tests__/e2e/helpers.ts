@@ -128,10 +128,17 @@ export function failedInputs(
   });
 }
 
-/** The same event as a retry: attemptNum + 1, everything else unchanged. */
-export function asRetry(inputs: RouterInput[]): RouterInput[] {
-  return inputs.map((input) => ({
-    ...input,
-    metadata: { ...input.metadata, attemptNum: Number(input.metadata?.attemptNum ?? 0) + 1 },
-  }));
+/**
+ * The same event as a retry: attemptNum + 1, and `dontBatch` when the delivery asked for it (rudder-server saves it
+ * from the proxy answer and sends it back, rudder-server.md 2.5); everything else unchanged.
+ */
+export function asRetry(
+  inputs: RouterInput[],
+  statuses?: ReadonlyMap<number, { dontBatch?: boolean }>,
+): RouterInput[] {
+  return inputs.map((input) => {
+    const metadata = { ...input.metadata, attemptNum: Number(input.metadata?.attemptNum ?? 0) + 1 };
+    if (statuses?.get(input.metadata?.jobId as number)?.dontBatch) metadata.dontBatch = true;
+    return { ...input, metadata };
+  });
 }

@@ -116,6 +116,8 @@ export interface JobVerdict {
   detail: unknown;
   /** The job's result could not be found: retry it alone (`dontBatch`, rudder-server.md 2.5). */
   unattributed?: boolean;
+  /** Subrequests of the job's records that Salesforce refused whole, without per-record results. */
+  refused?: number[];
 }
 
 /** One record's outcome; `unattributed` when its result cannot be read. */
@@ -125,8 +127,10 @@ function recordVerdict(subs: SubrequestResult[], { sub, rec }: RecordRef): JobVe
     const c = classify(500, 'Salesforce returned no result for this subrequest', DELIVERY_SUFFIX);
     return { classification: c, detail: null, unattributed: true };
   }
-  if (!entry.results)
-    return { classification: classify(entry.status, entry.body, DELIVERY_SUFFIX), detail: entry.body };
+  if (!entry.results) {
+    const c = classify(entry.status, entry.body, DELIVERY_SUFFIX);
+    return { classification: c, detail: entry.body, refused: [sub] };
+  }
   const result = entry.results[rec];
   if (!isSaveResult(result)) {
     const c = classify(500, 'Salesforce returned no result for this record', DELIVERY_SUFFIX);
@@ -140,12 +144,36 @@ function recordVerdict(subs: SubrequestResult[], { sub, rec }: RecordRef): JobVe
 export function jobVerdict(subs: SubrequestResult[], refs: RecordRef[]): JobVerdict {
   let worst: Classification = classify(200, undefined);
   const details: unknown[] = [];
+  const refused: number[] = [];
   let unattributed = false;
   for (const ref of refs) {
     const verdict = recordVerdict(subs, ref);
     details.push(verdict.detail);
     unattributed ||= verdict.unattributed === true;
+    refused.push(...(verdict.refused ?? []));
     if (SEVERITY[verdict.classification.outcome] > SEVERITY[worst.outcome]) worst = verdict.classification;
   }
-  return { classification: worst, detail: details.length === 1 ? details[0] : details, unattributed };
+  return {
+    classification: worst,
+    detail: details.length === 1 ? details[0] : details,
+    unattributed,
+    refused,
+  };
+}
+
+/**
+ * A refusal of a whole collections request (or Composite subrequest) that one record can cause — a value Salesforce
+ * could not read (JSON_PARSER_ERROR), a type it does not take, any 400 without per-record results — when it carried
+ * the records of several jobs: no job can be blamed, so each is retried on its own (`dontBatch`, rudder-server.md
+ * 2.5) and only the one at fault ends aborted.
+ */
+export function isolateRefusal(c: Classification): Classification {
+  const isolated: Classification = {
+    outcome: 'retryable',
+    status: 500,
+    rule: 'isolate-refusal',
+    message: `Salesforce refused the whole request, which carried several jobs' records, for a reason one record can cause; this job is retried on its own to find the record at fault. ${c.message}`,
+  };
+  if (c.errorCode) isolated.errorCode = c.errorCode;
+  return isolated;
 }

@@ -21,12 +21,20 @@ import type { StatTags } from '../../../framework/errors';
 import {
   classifyAnswer,
   collectionResults,
+  isolateRefusal,
   jobVerdict,
   observeDelivery,
+  type JobVerdict,
   unreadableCollections,
   type SubrequestResult,
 } from '../../../v0/destinations/salesforce/delivery';
-import { destInfoOf, droppedNote, heldBack, orderKeyOf } from '../../../v0/destinations/salesforce/destInfo';
+import {
+  destInfoOf,
+  droppedNote,
+  heldBack,
+  orderKeyOf,
+  type RecordRef,
+} from '../../../v0/destinations/salesforce/destInfo';
 import { toContractError, type Classification } from '../../../v0/destinations/salesforce/errorHandler';
 import { proxySide, type ProxySide } from '../../../v0/destinations/salesforce/networkHandler';
 import {
@@ -56,13 +64,36 @@ function jobTags(c: Classification, destType: string, metadata: Metadata): StatT
   };
 }
 
-/** Per-job entries of a successful (2xx) answer; `held` collects users whose later jobs must wait. */
-function jobEntry(
-  metadata: Metadata,
-  subs: SubrequestResult[] | undefined,
-  held: Set<string>,
-  answer: ProcessedResponse,
-): { entry: DeliveryJobResult; c?: Classification } {
+/** What a successful (2xx) answer says, read once for all its jobs. */
+interface Answer {
+  response: ProcessedResponse;
+  subs: SubrequestResult[] | undefined;
+  /** How many jobs have records in each subrequest. */
+  jobsPerSub: Map<number, number>;
+  /** Users whose later jobs must wait: an earlier job of theirs will be retried. */
+  held: Set<string>;
+}
+
+function jobsPerSubrequest(jobs: Metadata[]): Map<number, number> {
+  const count = new Map<number, number>();
+  for (const metadata of jobs) {
+    const subs = new Set((destInfoOf(metadata).records ?? []).map((r) => r.sub));
+    for (const sub of subs) count.set(sub, (count.get(sub) ?? 0) + 1);
+  }
+  return count;
+}
+
+/** A job's verdict from its records; a refusal of a subrequest shared with other jobs is retried alone. */
+function verdictOf(refs: RecordRef[], answer: Answer): JobVerdict {
+  const verdict = jobVerdict(answer.subs as SubrequestResult[], refs);
+  const shared = (verdict.refused ?? []).some((sub) => (answer.jobsPerSub.get(sub) ?? 0) > 1);
+  if (verdict.classification.outcome !== 'aborted' || !shared) return verdict;
+  return { ...verdict, classification: isolateRefusal(verdict.classification), unattributed: true };
+}
+
+/** A job's entry in a successful (2xx) answer. */
+function jobEntry(metadata: Metadata, answer: Answer): { entry: DeliveryJobResult; c?: Classification } {
+  const { subs, held } = answer;
   const refs = destInfoOf(metadata).records;
   const user = orderKeyOf(metadata);
   if (Array.isArray(refs) && refs.length > 0 && !subs) {
@@ -79,11 +110,11 @@ function jobEntry(
       entry: {
         statusCode: 200,
         metadata,
-        error: errorText(answer.response, 'success') + droppedNote(metadata),
+        error: errorText(answer.response.response, 'success') + droppedNote(metadata),
       },
     };
   }
-  const verdict = jobVerdict(subs, refs);
+  const verdict = verdictOf(refs, answer);
   const c = verdict.classification;
   if (c.outcome === 'success' && user && held.has(user)) {
     const wait = heldBack('request');
@@ -101,6 +132,33 @@ function jobEntry(
   return { entry, c };
 }
 
+/** A refusal of a whole collections request that carried several jobs, which one record can cause (4xx). */
+function isolates(c: Classification, jobs: Metadata[]): boolean {
+  const collections = jobs.some((m) => (destInfoOf(m).records ?? []).length > 0);
+  return c.outcome === 'aborted' && collections && jobs.length > 1;
+}
+
+/** Every job retried on its own (`dontBatch`), so only the one at fault ends aborted. */
+function isolated(
+  c: Classification,
+  jobs: Metadata[],
+  destType: string,
+  destinationResponse: ProcessedResponse,
+): DeliveryV1Result {
+  const retry = isolateRefusal(c);
+  return {
+    status: 200,
+    message: `Request for destination: ${destType} refused whole; its ${jobs.length} jobs are retried one by one`,
+    destinationResponse,
+    response: jobs.map((metadata) => ({
+      statusCode: retry.status,
+      metadata: { ...metadata, dontBatch: true },
+      error: errorText(destinationResponse.response, retry.message),
+      statTags: jobTags(retry, destType, metadata),
+    })),
+  };
+}
+
 export interface V1Handler extends ProxySide {
   responseHandler(input: ResponseHandlerInput): DeliveryV1Result;
 }
@@ -113,14 +171,20 @@ export function createV1Handler(runtime: SalesforceRuntime): V1Handler {
     const whole = classifyAnswer(destinationResponse, destType, jobs[0]);
     observeDelivery(runtime, destinationResponse, jobs[0], whole.classification);
     if (whole.classification.outcome !== 'success') {
+      if (isolates(whole.classification, jobs))
+        return isolated(whole.classification, jobs, destType, destinationResponse);
       throw runtime.forHost(
         toContractError(whole.classification, destinationResponse, whole.hostToken ? 'host' : 'us'),
       );
     }
-    const subs = collectionResults(destinationResponse.response);
-    const held = new Set<string>();
+    const answer: Answer = {
+      response: destinationResponse,
+      subs: collectionResults(destinationResponse.response),
+      jobsPerSub: jobsPerSubrequest(jobs),
+      held: new Set(),
+    };
     const response = jobs.map((metadata) => {
-      const { entry, c } = jobEntry(metadata, subs, held, destinationResponse);
+      const { entry, c } = jobEntry(metadata, answer);
       if (c && entry.statusCode !== 200) entry.statTags = jobTags(c, destType, metadata);
       return entry;
     });

@@ -9,6 +9,7 @@ import type { RouterInput } from '../../../../framework/types';
 import type { SalesforceConfig } from '../config';
 import { heldBack, orderKey } from '../destInfo';
 import { checkFields, type WriteKind } from '../fieldCheck';
+import { checkValues } from '../fieldValues';
 import { descriptionOf, type Descriptions } from './describe';
 import { settled, type FinalState, type JobState, type PlannedWrite, type ResolvedWrite } from './state';
 
@@ -19,7 +20,10 @@ function isRetryable(error: unknown): boolean {
 
 const writeKind = (r: ResolvedWrite): WriteKind => (r.upsert ? 'upsert' : r.id ? 'update' : 'create');
 
-/** The records' fields checked against describe; the names of dropped fields (`Object.Field`) collected. */
+/**
+ * The records' fields checked against describe (names, then values against their types); the names of dropped fields
+ * (`Object.Field`) collected.
+ */
 function checked(
   writes: ResolvedWrite[],
   descriptions: Descriptions,
@@ -31,7 +35,9 @@ function checked(
     if (!description) return r;
     const result = checkFields(r.object, r.fields, description, writeKind(r), config.unknownFieldPolicy);
     dropped.push(...result.dropped.map((f) => `${r.object}.${f}`));
-    return { ...r, fields: result };
+    const fields = checkValues(r.object, result.fields, description);
+    const createDefaults = checkValues(r.object, result.createDefaults, description);
+    return { ...r, fields: { fields, createDefaults } };
   });
   return { writes: out, dropped };
 }
