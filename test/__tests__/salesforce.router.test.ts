@@ -395,3 +395,35 @@ describe('input shape: deep nesting and prototype keys cost only their own job',
     });
   });
 });
+
+describe('processRouterDest called directly with malformed inputs', () => {
+  it('gives each malformed input its own error element and plans the rest', async () => {
+    const dest = destination();
+    const inputs = [
+      null,
+      { message: identify({ email: 'x@acme.com' }), metadata: { jobId: 2 } },
+      input(identify({ email: 'ok@acme.com', lastName: 'Ok' }), dest, { jobId: 3, userId: 'u3' }),
+      { message: 'text', destination: dest, metadata: { jobId: 4 } },
+    ] as unknown as RouterInput[];
+    const outputs = await createSalesforceDestination({ client: new FakeClient() }).processRouterDest(inputs);
+    expect(jobIds(outputs).flat().sort()).toEqual([2, 3, 4]);
+    const byJob = (id: number) => outputs.find((o) => o.metadata.some((m) => m.jobId === id));
+    expect(byJob(2)).toMatchObject({
+      statusCode: 400,
+      error: 'Invalid router input: input[1].destination must be an object with an ID and a Config',
+      statTags: { errorCategory: 'platform' },
+    });
+    expect(byJob(4)).toMatchObject({
+      statusCode: 400,
+      error: 'Invalid router input: input[3].message must be an object (the event)',
+    });
+    expect(byJob(3)?.statusCode).toBe(200);
+    const nullElement = outputs.find(
+      (o) => o.metadata.length === 1 && Object.keys(o.metadata[0]).length === 0,
+    );
+    expect(nullElement).toMatchObject({
+      statusCode: 400,
+      error: 'Invalid router input: input[0] must be an object with message and destination',
+    });
+  });
+});

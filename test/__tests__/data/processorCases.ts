@@ -452,14 +452,39 @@ export const processorCases: ProcessorCase[] = [
   },
   {
     id: 'soql-escaping',
-    scenario: 'DEVIATION (W1): an email with an apostrophe and a backslash',
-    successCriteria: 'The lookup escapes both, so the query stays one equality on Email',
-    message: identify({ email: "o'brien\\x@acme.com" }),
-    mocks: noLead("o'brien\\x@acme.com"),
+    scenario: "DEVIATION (W1): an email with an apostrophe (O'Brien)",
+    successCriteria: 'The lookup escapes it, so the query stays one equality on Email',
+    message: identify({ email: "o'brien@acme.com" }),
+    mocks: noLead("o'brien@acme.com"),
     expected: {
-      requests: [{ method: 'POST', path: '/sobjects/Lead', body: { Email: "o'brien\\x@acme.com" } }],
+      requests: [{ method: 'POST', path: '/sobjects/Lead', body: { Email: "o'brien@acme.com" } }],
     },
   },
+  ...(
+    [
+      ['hostile-email-injection', "x' OR Email != '", 'it contains a space or a control character'],
+      ['hostile-email-percent', '%', 'it has no @'],
+      ['hostile-email-blank', ' ', 'it is empty'],
+      [
+        'hostile-email-backslash',
+        'o\\brien@acme.com',
+        'it has a character an address cannot have before the @',
+      ],
+      ['hostile-email-no-domain', 'ann@localhost', 'it has no dot in its domain "localhost"'],
+    ] as const
+  ).map(([id, email, rule]): ProcessorCase => ({
+    id,
+    scenario: `An email Salesforce would refuse: ${JSON.stringify(email)}`,
+    successCriteria: 'A 400 at transform time naming the rule it broke, with no API call spent',
+    message: identify({ email }),
+    expected: {
+      error: {
+        status: 400,
+        message: `traits.email ${JSON.stringify(email)} is not an email address Salesforce accepts: ${rule}. Send the person's address, for example name@example.com`,
+        statTags: { errorCategory: 'dataValidation', errorType: 'instrumentation' },
+      },
+    },
+  })),
   {
     id: 'retl-by-id',
     scenario: 'Reverse ETL with identifierType Id',

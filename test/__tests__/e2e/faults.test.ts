@@ -97,15 +97,16 @@ describe.each(MODES)('e2e faults, %s mode', (mode) => {
     const batch = [
       ...inputs,
       ...events(destination, [
-        { jobId: 6, userId: 'u6', traits: { email: 'not-an-email', lastName: 'X' } },
+        // A value only Salesforce knows it refuses (Title holds 128 characters): a per-record failure at delivery.
+        { jobId: 6, userId: 'u6', traits: { email: 'g@example.com', lastName: 'X', title: 'x'.repeat(200) } },
         { jobId: 7, userId: 'u6', traits: { email: 'f@example.com', lastName: 'F' } },
       ]),
     ];
     const { statuses } = await routeAndDeliver(freshDestination(), batch);
     expect(codes(statuses)).toEqual({ 1: 200, 2: 200, 3: 200, 4: 200, 5: 200, 6: 400, 7: 200 });
-    expect(statuses.get(6)?.error).toContain('INVALID_EMAIL_ADDRESS');
+    expect(statuses.get(6)?.error).toContain('STRING_TOO_LONG');
     expect(leadEmails(sim)).toEqual([...ALL_EMAILS, 'f@example.com']);
-    expect(liveRecords(sim, 'Lead').some((l) => l.Email === 'not-an-email')).toBe(false);
+    expect(liveRecords(sim, 'Lead').some((l) => l.Email === 'g@example.com')).toBe(false);
   });
 
   it('token expiry between transform and delivery: every job 500 without a refresh category; the next transform logs in again', async () => {

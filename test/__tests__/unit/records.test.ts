@@ -51,10 +51,17 @@ describe('checkEvent', () => {
   const dest = destination();
   const config = configOf(dest);
 
+  it.each([undefined, null, '', '  '])('says an event without a type (%p) has none', (type) => {
+    const error = thrownBy(() => checkEvent({ ...identify(), type }, config, dest));
+    expect(error).toBeInstanceOf(InstrumentationError);
+    expect((error as Error).message).toBe(
+      'The event has no type (message.type): Salesforce accepts identify events only',
+    );
+  });
+
   it.each<[string, unknown, string]>([
     ['track', 'track', '"track"'],
     ['page', 'page', '"page"'],
-    ['a missing type', undefined, 'null'],
     ['a numeric type', 7, '7'],
   ])('rejects %s with an InstrumentationError naming the type', (_name, type, named) => {
     const error = thrownBy(() => checkEvent({ ...identify(), type }, config, dest));
@@ -136,14 +143,15 @@ describe('toIntents', () => {
   it('looks a Lead up by traits.email, its fields mapped, placeholders only for a create', () => {
     const intents = toIntents(identify({ traits: { email: ' a@b.com ', name: 'A' } }), config);
     expect(intents.map(targetOf)).toEqual([leadByEmail('a@b.com')]);
+    // The record carries the address it is found by, trimmed.
     expect(intents[0].fields).toEqual({
-      fields: { Email: ' a@b.com ', FirstName: 'A' },
+      fields: { Email: 'a@b.com', FirstName: 'A' },
       createDefaults: { Company: 'n/a', LastName: 'n/a' },
     });
     expect(intents[0].multipleMessage).toBe("Multiple lead records found with email 'a@b.com'");
     // The converted Lead's Contact gets the Contact mapping of the same traits.
     expect(intents[0].contactFields?.()).toEqual({
-      fields: { Email: ' a@b.com ', FirstName: 'A' },
+      fields: { Email: 'a@b.com', FirstName: 'A' },
       createDefaults: { LastName: 'n/a' },
     });
   });
@@ -163,6 +171,8 @@ describe('toIntents', () => {
       config,
     );
     expect(intents.map(targetOf)).toEqual([leadByEmail('prop@b.com')]);
+    // A Lead created from it must be found by it next time: the address is written too.
+    expect(intents[0].fields.fields).toEqual({ Email: 'prop@b.com', Title: 'CEO' });
   });
 
   it('uses mapProperty from the config: off, the traits are sent as they are', () => {

@@ -11,7 +11,8 @@ import { FilteredEventsError, InstrumentationError } from '../../../framework/er
 import type { Destination, RudderMessage } from '../../../framework/types';
 import { isObject } from '../../../framework/validate';
 import type { SalesforceConfig } from './config';
-import { buildFields } from './payload';
+import { emailProblem } from './email';
+import { buildFields, type RecordFields } from './payload';
 import type { Intent } from './plan/state';
 import { assertIdentifier } from './soql';
 
@@ -57,6 +58,11 @@ function optIn(message: RudderMessage, destination: Destination): 'enabled' | 'd
  */
 export function checkEvent(message: RudderMessage, config: SalesforceConfig, destination: Destination): void {
   const type = typeof message.type === 'string' ? message.type.trim().toLowerCase() : message.type;
+  if (type === undefined || type === null || type === '') {
+    throw new InstrumentationError(
+      'The event has no type (message.type): Salesforce accepts identify events only',
+    );
+  }
   if (type !== 'identify') {
     throw new InstrumentationError(
       `message type ${JSON.stringify(message.type ?? null)} is not supported: Salesforce accepts identify events only`,
@@ -148,16 +154,30 @@ function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown
   };
 }
 
+/** The person's email address: the first given of traits.email, context.traits.email, properties.email. */
 function emailOf(message: RudderMessage, traits: Record<string, unknown>): string {
-  const properties = isObject(message.properties) ? (message.properties as Record<string, unknown>) : {};
-  const contextTraits = isObject(message.context?.traits)
-    ? (message.context?.traits as Record<string, unknown>)
-    : {};
-  for (const value of [traits.email, contextTraits.email, properties.email]) {
-    if (typeof value === 'string' && value.trim()) return value.trim();
-    if (value !== undefined && value !== null && value !== '') {
-      throw new InstrumentationError(`traits.email must be a string to find the Lead; got ${typeof value}`);
+  const properties = isObject(message.properties) ? message.properties : {};
+  const contextTraits = isObject(message.context?.traits) ? message.context.traits : {};
+  const sources: [string, unknown][] = [
+    ['traits.email', traits.email],
+    ['context.traits.email', contextTraits.email],
+    ['properties.email', properties.email],
+  ];
+  for (const [path, value] of sources) {
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string') {
+      throw new InstrumentationError(
+        `${path} must be a string (an email address) to find the Lead; got ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}`,
+      );
     }
+    const address = value.trim();
+    const problem = emailProblem(address);
+    if (problem) {
+      throw new InstrumentationError(
+        `${path} ${JSON.stringify(value)} is not an email address Salesforce accepts: ${problem}. Send the person's address, for example name@example.com`,
+      );
+    }
+    return address;
   }
   throw new InstrumentationError(
     'Invalid Email address for Lead Object: add traits.email, or a context.externalId entry typed Salesforce-<Object> to write another object',
@@ -166,12 +186,18 @@ function emailOf(message: RudderMessage, traits: Record<string, unknown>): strin
 
 /** A Lead found by email: updated when found (its Contact when converted, with useContactId), created when not. */
 function leadByEmail(email: string, traits: Record<string, unknown>, mapped: boolean): Intent {
+  // A mapped record carries the address it is found by (trimmed, wherever the event gave it), so a Lead created
+  // now is found next time.
+  const withEmail = (fields: RecordFields): RecordFields => {
+    if (mapped) fields.fields.Email = email;
+    return fields;
+  };
   return {
     object: 'Lead',
     operation: 'upsert',
     find: { kind: 'match', fields: [{ field: 'Email', value: email }] },
-    fields: buildFields('Lead', traits, mapped),
-    contactFields: () => buildFields('Contact', traits, mapped),
+    fields: withEmail(buildFields('Lead', traits, mapped)),
+    contactFields: () => withEmail(buildFields('Contact', traits, mapped)),
     multipleMessage: `Multiple lead records found with email '${email}'`,
   };
 }

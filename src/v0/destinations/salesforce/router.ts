@@ -4,6 +4,8 @@
  * we choose, `dontBatch` jobs on their own.
  */
 import { routerError, routerSuccess } from '../../../framework/descriptors';
+import { PlatformError } from '../../../framework/errors';
+import { isObject } from '../../../framework/validate';
 import type {
   Destination,
   Metadata,
@@ -189,33 +191,46 @@ export function planOutputs(inputs: RouterInput[], plan: BatchPlan): RouterOutpu
   return placed.sort((a, b) => a.first - b.first).map((p) => p.output);
 }
 
+/** Why a router input cannot be planned at all (not an object, no message, no destination with an ID). */
+function malformed(input: unknown, index: number): string | undefined {
+  if (!isObject(input)) return `input[${index}] must be an object with message and destination`;
+  if (!isObject(input.message)) return `input[${index}].message must be an object (the event)`;
+  const { destination } = input;
+  if (!isObject(destination) || typeof destination.ID !== 'string' || !isObject(destination.Config)) {
+    return `input[${index}].destination must be an object with an ID and a Config`;
+  }
+  return undefined;
+}
+
 /**
  * Router transform. Inputs are grouped by destination (a host may mix destinations in one call under workspace
- * isolation, rudder-server.md 1.1); each group is planned as one batch.
+ * isolation, rudder-server.md 1.1); each group is planned as one batch. An input that is not even shaped like one
+ * gets its own error element.
  */
-export async function routeBatches(
-  inputs: RouterInput[],
-  runtime: SalesforceRuntime,
-): Promise<RouterOutput[]> {
+export async function routeBatches(inputs: unknown[], runtime: SalesforceRuntime): Promise<RouterOutput[]> {
+  const outputs: RouterOutput[] = [];
   const byDestination = new Map<string, RouterInput[]>();
-  for (const input of inputs) {
-    const id = input.destination.ID;
-    const list = byDestination.get(id);
-    if (list) list.push(input);
-    else byDestination.set(id, [input]);
-  }
+  inputs.forEach((input, index) => {
+    const problem = malformed(input, index);
+    if (problem) {
+      const metadata = isObject(input) && isObject(input.metadata) ? (input.metadata as Metadata) : {};
+      outputs.push(routerError(new PlatformError(`Invalid router input: ${problem}`), [metadata]));
+      return;
+    }
+    const valid = input as RouterInput;
+    const list = byDestination.get(valid.destination.ID);
+    if (list) list.push(valid);
+    else byDestination.set(valid.destination.ID, [valid]);
+  });
   const results = await Promise.all(
     [...byDestination.values()].map(async (batch) => {
-      const outputs = planOutputs(batch, await planBatch(batch, runtime));
-      runtime.telemetry.emit('batch', {
-        destinationId: batch[0].destination.ID,
-        size: batch.length,
-        outputs: outputs.length,
-      });
-      return outputs;
+      const planned = planOutputs(batch, await planBatch(batch, runtime));
+      const { ID } = batch[0].destination;
+      runtime.telemetry.emit('batch', { destinationId: ID, size: batch.length, outputs: planned.length });
+      return planned;
     }),
   );
-  return results.flat();
+  return [...outputs, ...results.flat()];
 }
 
 /** Adds `destInfo.authKey` (the destination id) to every job, as the reference does (rudder-contract.md A.2.4). */

@@ -59,7 +59,8 @@ export function createSalesforceDestination(
       }
     },
     // The request metadata (namespace, cluster, features) changes nothing in this destination.
-    processRouterDest: async (inputs) => (Array.isArray(inputs) ? routeBatches(inputs, runtime) : []),
+    processRouterDest: async (inputs) =>
+      Array.isArray(inputs) ? routeBatches(inputs as unknown[], runtime) : [],
     processMetadataForRouter,
   };
 }
