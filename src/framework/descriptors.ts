@@ -108,3 +108,17 @@ export function routerError(
   if (obj.authErrorCategory) output.authErrorCategory = obj.authErrorCategory;
   return output;
 }
+
+/**
+ * One element for jobs the destination handled without a request (nothing to do, such as deleting a record already
+ * gone): status 299, which rudder-server marks Succeeded without delivering anything (rudder-server.md 1.6).
+ */
+export function routerHandled(
+  note: string,
+  metadata: Metadata[],
+  destination?: Destination,
+): RouterErrorOutput {
+  const output: RouterErrorOutput = { metadata, batched: false, statusCode: 299, error: note, statTags: {} };
+  if (destination) output.destination = destination;
+  return output;
+}

@@ -107,6 +107,16 @@ function firstPresent(source: unknown, paths: string[][], single: boolean): unkn
   return null;
 }
 
+/** The value a `sourceKeys` names in `source` (the same reading as a mapping entry's, without conversions). */
+export function readSource(source: unknown, sourceKeys: string | string[]): unknown {
+  const keys = typeof sourceKeys === 'string' ? [sourceKeys] : sourceKeys;
+  return firstPresent(
+    source,
+    keys.map((k) => k.split('.')),
+    typeof sourceKeys === 'string',
+  );
+}
+
 function convert(value: unknown, type: ValueType): unknown {
   switch (type) {
     case 'toString':

@@ -57,7 +57,8 @@ describe('POST /:version/destinations/:destination (processor)', () => {
       {
         metadata: meta(2),
         statusCode: 400,
-        error: 'message type "track" is not supported: Salesforce accepts identify events only',
+        error:
+          'message type "track" is not supported: Salesforce accepts identify events only (or the events an eventMappings rule maps)',
         statTags: {
           errorCategory: 'dataValidation',
           errorType: 'instrumentation',

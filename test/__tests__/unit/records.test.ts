@@ -27,7 +27,7 @@ const targetOf = ({ object, operation, find }: Intent) => ({ object, operation, 
 const leadByEmail = (email: string) => ({
   object: 'Lead',
   operation: 'upsert',
-  find: { kind: 'match', fields: [{ field: 'Email', value: email }] },
+  find: { kind: 'match', fields: [{ field: 'Email', value: email }], operator: 'and' },
 });
 const byId = (object: string, id: string) => ({ object, operation: 'update', find: { kind: 'id', id } });
 const created = (object: string) => ({ object, operation: 'create', find: { kind: 'new' } });
@@ -313,7 +313,7 @@ describe('toIntents', () => {
         {
           object: 'Custom_Obj__c',
           operation: 'upsert',
-          find: { kind: 'match', fields: [{ field: 'External_Id__c', value: 'ext-42' }] },
+          find: { kind: 'match', fields: [{ field: 'External_Id__c', value: 'ext-42' }], operator: 'and' },
         },
       ]);
       expect(intents[0].fields).toEqual({

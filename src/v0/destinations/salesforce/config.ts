@@ -9,6 +9,7 @@ import { ConfigurationError } from '../../../framework/errors';
 import { describeShapeProblem, shapeProblem } from '../../../framework/shape';
 import { compileValidator } from '../../../framework/validate';
 import type { Destination } from '../../../framework/types';
+import { compileRules, type CompiledRule } from './rules/compile';
 import type { SalesforceSettings } from './settings';
 
 export const DESTINATION = 'Salesforce';
@@ -46,6 +47,10 @@ export type WriteMode = (typeof WRITE_MODES)[number];
 /** How we sign in when rudder-server does not hand us a token (salesforce-api.md section 8). */
 export const AUTH_FLOWS = ['password', 'clientCredentials', 'jwtBearer'] as const;
 export type AuthFlowName = (typeof AUTH_FLOWS)[number];
+
+/** What a user deletion request does to the user's Leads and Contacts. */
+export const DELETE_USERS_MODES = ['delete', 'anonymize'] as const;
+export type DeleteUsersMode = (typeof DELETE_USERS_MODES)[number];
 
 /** What to do with a field the org lacks (known from describe). */
 export const UNKNOWN_FIELD_POLICIES = ['reject', 'drop'] as const;
@@ -133,6 +138,20 @@ export const SalesforceConfigSchema = Type.Object(
         { description: 'record (default, safe everywhere) or collections (needs transformer proxy v1).' },
       ),
     ),
+    eventMappings: Type.Optional(
+      Type.Array(Type.Unknown(), {
+        description:
+          'Rules that map events (identify, track, page, screen, group, record) to records of any object, with create, update, upsert or delete. Each rule is checked on its own (rules/schema.ts), so its errors name it.',
+      }),
+    ),
+    deleteUsersMode: Type.Union(
+      DELETE_USERS_MODES.map((m) => Type.Literal(m)),
+      {
+        default: 'delete',
+        description:
+          "What a user deletion request (/deleteUsers) does to the Leads and Contacts with the user's email: delete them, or anonymize (blank) their mapped fields.",
+      },
+    ),
   },
   { additionalProperties: true },
 );
@@ -152,6 +171,7 @@ export type SalesforceConfig = Pick<
   | 'useContactId'
   | 'apiVersion'
   | 'requireExplicitOptIn'
+  | 'deleteUsersMode'
 > & {
   authFlow: AuthFlowName;
   /** `initialAccessToken`, appended to the password. */
@@ -161,6 +181,8 @@ export type SalesforceConfig = Pick<
   /** `mapProperty`, or its alias `mapProperties`; default true. */
   mapProperty: boolean;
   writeMode: WriteMode;
+  /** `eventMappings`, compiled: which events write which records. */
+  rules: CompiledRule[];
 };
 
 const PREFIX = 'Invalid Salesforce destination config:';
@@ -251,6 +273,8 @@ export function parseConfig(destination: Destination, settings: SalesforceSettin
     apiVersion: input.apiVersion,
     requireExplicitOptIn: input.requireExplicitOptIn,
     writeMode,
+    rules: compileRules(input.eventMappings),
+    deleteUsersMode: input.deleteUsersMode,
   };
 }
 

@@ -14,6 +14,7 @@ import type { SalesforceConfig } from './config';
 import { emailProblem } from './email';
 import { buildFields, type RecordFields } from './payload';
 import type { Intent } from './plan/state';
+import { matchingRules, ruleIntent } from './rules/intents';
 import { assertIdentifier } from './soql';
 
 /** Keys of `integrations` that name this destination, compared trimmed and lower-cased. */
@@ -63,11 +64,8 @@ export function checkEvent(message: RudderMessage, config: SalesforceConfig, des
       'The event has no type (message.type): Salesforce accepts identify events only',
     );
   }
-  if (type !== 'identify') {
-    throw new InstrumentationError(
-      `message type ${JSON.stringify(message.type ?? null)} is not supported: Salesforce accepts identify events only`,
-    );
-  }
+  if (type !== 'identify' && matchingRules(message, config.rules).length === 0)
+    throw unsupported(message, config);
   const state = optIn(message, destination);
   if (state === 'disabled') {
     throw new FilteredEventsError(
@@ -149,7 +147,7 @@ function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown
   return {
     ...unmapped(object, { ...traits, [field]: id }),
     operation: 'upsert',
-    find: { kind: 'match', fields: [{ field, value: id }] },
+    find: { kind: 'match', fields: [{ field, value: id }], operator: 'and' },
     multipleMessage: multipleOf(object, field, id),
   };
 }
@@ -195,7 +193,7 @@ function leadByEmail(email: string, traits: Record<string, unknown>, mapped: boo
   return {
     object: 'Lead',
     operation: 'upsert',
-    find: { kind: 'match', fields: [{ field: 'Email', value: email }] },
+    find: { kind: 'match', fields: [{ field: 'Email', value: email }], operator: 'and' },
     fields: withEmail(buildFields('Lead', traits, mapped)),
     contactFields: () => withEmail(buildFields('Contact', traits, mapped)),
     multipleMessage: `Multiple lead records found with email '${email}'`,
@@ -228,8 +226,28 @@ function externalIdIntents(message: RudderMessage, traits: Record<string, unknow
   return intents;
 }
 
-/** The records an identify event writes. Throws an InstrumentationError naming the field for a bad event. */
+/** An event no rule maps, and that is not an identify. */
+function unsupported(message: RudderMessage, config: SalesforceConfig): InstrumentationError {
+  const type = JSON.stringify(message.type);
+  if (config.rules.length === 0) {
+    return new InstrumentationError(
+      `message type ${type} is not supported: Salesforce accepts identify events only (or the events an eventMappings rule maps)`,
+    );
+  }
+  const event = (message as { event?: unknown }).event;
+  const named = typeof event === 'string' && message.type === 'track' ? ` ${JSON.stringify(event)}` : '';
+  return new InstrumentationError(
+    `message type ${type} is not supported: no eventMappings rule maps ${String(message.type)}${named} events`,
+  );
+}
+
+/**
+ * The records an event writes: those of every `eventMappings` rule that matches it; with none, an identify's built-in
+ * records (Lead by email, external ids, reverse ETL). Throws an InstrumentationError naming the field for a bad event.
+ */
 export function toIntents(message: RudderMessage, config: SalesforceConfig): Intent[] {
+  const rules = matchingRules(message, config.rules);
+  if (rules.length) return rules.map((rule) => ruleIntent(rule, message));
   const traits = traitsOf(message);
   const mappedToDestination = message.context?.mappedToDestination;
   if (mappedToDestination === true || mappedToDestination === 'true')

@@ -3,7 +3,7 @@
  * element, its metadata echoed unchanged (extra data only under `destInfo`), one descriptor object per element where
  * we choose, `dontBatch` jobs on their own.
  */
-import { routerError, routerSuccess } from '../../../framework/descriptors';
+import { routerError, routerHandled, routerSuccess } from '../../../framework/descriptors';
 import { PlatformError } from '../../../framework/errors';
 import { isObject } from '../../../framework/validate';
 import type {
@@ -24,7 +24,8 @@ import {
 import { orderKey, withDestInfo, type RecordRef, type SalesforceDestInfo } from './destInfo';
 import { planBatch } from './plan';
 import type { BatchPlan, FinalState, JobGroup, PlannedWrite } from './plan/state';
-import { collectionsRequest, recordRefs, recordRequest, toSubrequests } from './requests';
+import { collectionsRequest, familyOf, recordRefs, toSubrequests, waveOf } from './requests/collections';
+import { recordRequest } from './requests/record';
 import type { SalesforceRuntime } from './runtime';
 
 const echoed = new WeakMap<Destination, Destination>();
@@ -63,19 +64,16 @@ function recordOutput(ctx: WriteContext, group: JobGroup): RouterOutput {
   return routerSuccess(request, metadata, echoDestination(ctx.destination), group.jobs.length > 1);
 }
 
-/** The collections subrequest a write lands in: creates, updates, or upserts of one object and field. */
-function category(w: PlannedWrite): string {
-  return w.upsert ? `upsert|${w.object}|${w.upsert.field}` : w.id ? 'update' : 'create';
-}
-
 /** What a pack of groups needs of one Composite request: subrequests and type chunks. */
 class PackSize {
   private readonly counts = new Map<string, number>();
   private readonly types = new Set<string>();
+  private readonly waves = new Map<PlannedWrite, number>();
 
   add(group: JobGroup): void {
     for (const w of group.writes) {
-      this.counts.set(category(w), (this.counts.get(category(w)) ?? 0) + 1);
+      const family = familyOf(w, waveOf(w, this.waves));
+      this.counts.set(family, (this.counts.get(family) ?? 0) + 1);
       if (!w.upsert) this.types.add(w.object);
     }
   }
@@ -145,7 +143,7 @@ interface Placed {
   output: RouterOutput;
 }
 
-/** One element per job that has no write: a passthrough or its error. */
+/** One element per job that has no write: a passthrough, its error, or nothing to do. */
 function settledOutputs(inputs: RouterInput[], states: FinalState[]): Placed[] {
   const out: Placed[] = [];
   states.forEach((state, i) => {
@@ -157,6 +155,11 @@ function settledOutputs(inputs: RouterInput[], states: FinalState[]): Placed[] {
       out.push({
         first: i,
         output: routerError(state.error, [metadata ?? {}], echoDestination(destination)),
+      });
+    } else if (state.kind === 'done') {
+      out.push({
+        first: i,
+        output: routerHandled(state.note, [metadata ?? {}], echoDestination(destination)),
       });
     }
   });

@@ -127,3 +127,62 @@ export function buildLookupQueries(
   flush();
   return queries;
 }
+
+/** One lookup on several fields and the value tuples it covers (one value per field, in field order). */
+export interface MatchQuery {
+  soql: string;
+  tuples: SoqlValue[][];
+}
+
+/** The WHERE condition of value tuples: every field equal (`and`), or any field among its values (`or`). */
+function matchCondition(fields: readonly string[], operator: 'and' | 'or', tuples: SoqlValue[][]): string {
+  if (operator === 'or') {
+    return fields
+      .map((field, i) => {
+        const values = [...new Set(tuples.map((t) => literal(t[i])))];
+        return values.length === 1 ? `${field} = ${values[0]}` : `${field} IN (${values.join(', ')})`;
+      })
+      .join(' OR ');
+  }
+  const one = (t: SoqlValue[]) => fields.map((field, i) => `${field} = ${literal(t[i])}`).join(' AND ');
+  return tuples.length === 1 ? one(tuples[0]) : tuples.map((t) => `(${one(t)})`).join(' OR ');
+}
+
+/**
+ * Lookups of records matching several fields, as few queries as fit the URI limit. SOQL needs parentheses to mix
+ * AND and OR, so each tuple is its own group. A single field is {@link buildLookupQueries}' `IN` list.
+ */
+export function buildMatchQueries(
+  object: string,
+  select: readonly string[],
+  fields: readonly string[],
+  operator: 'and' | 'or',
+  tuples: SoqlValue[][],
+): MatchQuery[] {
+  if (fields.length === 1) {
+    return buildLookupQueries(
+      object,
+      select,
+      fields[0],
+      tuples.map((t) => t[0]),
+    ).map((q) => ({
+      soql: q.soql,
+      tuples: q.values.map((v) => [v]),
+    }));
+  }
+  assertIdentifier(object, 'object type');
+  [...select, ...fields].forEach((f) => assertIdentifier(f, 'field name'));
+  const head = `SELECT ${select.join(', ')} FROM ${object} WHERE `;
+  const queries: MatchQuery[] = [];
+  let chunk: SoqlValue[][] = [];
+  for (const tuple of tuples) {
+    const next = [...chunk, tuple];
+    const soql = head + matchCondition(fields, operator, next);
+    if (chunk.length > 0 && encodeURIComponent(soql).length > MAX_ENCODED_SOQL_LENGTH) {
+      queries.push({ soql: head + matchCondition(fields, operator, chunk), tuples: chunk });
+      chunk = [tuple];
+    } else chunk = next;
+  }
+  if (chunk.length) queries.push({ soql: head + matchCondition(fields, operator, chunk), tuples: chunk });
+  return queries;
+}

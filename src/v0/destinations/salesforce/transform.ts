@@ -13,7 +13,7 @@ import type {
   RouterOutput,
 } from '../../../framework/types';
 import { planBatch } from './plan';
-import { recordRequest } from './requests';
+import { recordRequest } from './requests/record';
 import { processMetadataForRouter, routeBatches } from './router';
 import {
   bindHost as bindHostRuntime,
@@ -40,6 +40,8 @@ async function processEvent(event: ProcessorEvent, runtime: SalesforceRuntime): 
   const [state] = plan.states;
   if (state.kind === 'error') throw state.error;
   if (state.kind === 'passthrough') return [event.message as unknown as RequestDescriptor];
+  // Nothing to send (a delete of a record already gone): no output element for the event (rudder-contract.md A.1.2).
+  if (state.kind === 'done') return [];
   if (plan.kind !== 'planned') throw new Error('internal: a planned write without a session');
   return state.writes.map((write) => recordRequest(write, plan.session, plan.config));
 }

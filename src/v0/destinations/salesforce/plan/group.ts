@@ -1,6 +1,7 @@
 /**
- * Phase 6, group: jobs that share a record travel together (a union-find over the writes), so each job's writes sit
- * in exactly one output and no job's metadata appears twice (rudder-server.md 1.3).
+ * Phase 6, group: jobs that share a record, or whose record refers to a record another creates, travel together (a
+ * union-find over the writes), so each job's writes sit in exactly one output and no job's metadata appears twice
+ * (rudder-server.md 1.3).
  */
 import type { FinalState, JobGroup, PlannedWrite } from './state';
 
@@ -12,7 +13,12 @@ export function groupJobs(states: FinalState[], writes: PlannedWrite[]): JobGrou
     while (parent[i] !== root) [i, parent[i]] = [parent[i], root];
     return root;
   };
-  for (const write of writes) for (const j of write.jobs.slice(1)) parent[find(j)] = find(write.jobs[0]);
+  const union = (a: number, b: number) => (parent[find(a)] = find(b));
+  for (const write of writes) {
+    for (const j of write.jobs.slice(1)) union(j, write.jobs[0]);
+    // A write that refers to a record created in the same request travels with it (a Composite reference).
+    for (const link of write.links ?? []) union(write.jobs[0], link.target.jobs[0]);
+  }
   const byRoot = new Map<number, JobGroup>();
   states.forEach((state, i) => {
     if (state.kind !== 'write') return;

@@ -1,10 +1,11 @@
 /**
- * Phase 4a, lookups: every record the batch must find, in one SOQL query per object and match field (values
- * escaped, chunked under the URI limit), run concurrently. SOQL, never search: search lags minutes behind writes and
- * creates duplicates. Values compare as Salesforce compares them: case-insensitively.
+ * Phase 4a, lookups: every record the batch must find — the records intents write and the records their fields refer
+ * to — in one SOQL query per object and match shape (fields and operator), values escaped and chunked under the URI
+ * limit, run concurrently. SOQL, never search: search lags minutes behind writes and creates duplicates. Values
+ * compare as Salesforce compares text: case-insensitively.
  */
 import type { SalesforceClient, SessionContext, SObjectRecord } from '../client';
-import { buildLookupQueries, type SoqlValue } from '../soql';
+import { buildMatchQueries, literal, type SoqlValue } from '../soql';
 import type { JobState, MatchField } from './state';
 
 /** A Lead lookup also reads whether the Lead was converted, and into which Contact. */
@@ -12,7 +13,7 @@ const LEAD_STATUS_FIELDS = ['IsConverted', 'ConvertedContactId', 'IsDeleted'] as
 
 export const normValue = (value: SoqlValue): string => String(value).toLowerCase();
 
-/** The key of `record` that is `field` compared case-insensitively (field names are, in Salesforce). */
+/** A record's value of `field`, whatever the letter case Salesforce answered it in (names are case-insensitive). */
 function valueOf(record: SObjectRecord, field: string): unknown {
   if (field in record) return record[field];
   const wanted = field.toLowerCase();
@@ -20,7 +21,10 @@ function valueOf(record: SObjectRecord, field: string): unknown {
   return key === undefined ? undefined : record[key];
 }
 
-/** Lookup results, keyed by object, field and normalised value; a failed query keeps its error per value. */
+const sameValue = (record: SObjectRecord, { field, value }: MatchField) =>
+  normValue(String(valueOf(record, field))) === normValue(value);
+
+/** Lookup results, indexed by object, field and normalised value; a failed query keeps its error per value. */
 export class LookupResults {
   private readonly found = new Map<string, SObjectRecord[]>();
   private readonly failed = new Map<string, unknown>();
@@ -29,64 +33,103 @@ export class LookupResults {
     return `${object.toLowerCase()}|${field.toLowerCase()}|${normValue(value)}`;
   }
 
-  /** Salesforce answers with each field's own spelling, whatever the case the lookup was written in. */
-  add(object: string, field: string, record: SObjectRecord): void {
-    const value = valueOf(record, field);
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return;
-    const key = LookupResults.key(object, field, value);
-    const list = this.found.get(key);
-    if (list) list.push(record);
-    else this.found.set(key, [record]);
+  /** Index a record found by a query on `fields`. */
+  add(object: string, fields: readonly string[], record: SObjectRecord): void {
+    for (const field of fields) {
+      const value = valueOf(record, field);
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
+      const key = LookupResults.key(object, field, value);
+      const list = this.found.get(key);
+      if (!list) this.found.set(key, [record]);
+      else if (!list.some((r) => r.Id === record.Id)) list.push(record);
+    }
   }
 
-  fail(object: string, field: string, value: SoqlValue, error: unknown): void {
-    this.failed.set(LookupResults.key(object, field, value), error);
+  fail(object: string, fields: MatchField[], error: unknown): void {
+    for (const { field, value } of fields) this.failed.set(LookupResults.key(object, field, value), error);
   }
 
-  /** The records of `object` that match every field; throws the error of a failed lookup. */
-  get(object: string, fields: MatchField[]): SObjectRecord[] {
+  /** The records of `object` that match every field (`and`) or any (`or`); throws the error of a failed lookup. */
+  get(object: string, fields: MatchField[], operator: 'and' | 'or' = 'and'): SObjectRecord[] {
     for (const { field, value } of fields) {
       const error = this.failed.get(LookupResults.key(object, field, value));
       if (error !== undefined) throw error;
     }
-    const [first, ...rest] = fields;
-    const candidates = this.found.get(LookupResults.key(object, first.field, first.value)) ?? [];
-    return candidates.filter((r) =>
-      rest.every(({ field, value }) => normValue(String(valueOf(r, field))) === normValue(value)),
-    );
+    const hits = (m: MatchField) => this.found.get(LookupResults.key(object, m.field, m.value)) ?? [];
+    if (operator === 'and') return hits(fields[0]).filter((r) => fields.every((m) => sameValue(r, m)));
+    const byId = new Map<string, SObjectRecord>();
+    for (const m of fields) for (const r of hits(m)) byId.set(r.Id, r);
+    return [...byId.values()];
   }
 }
 
+/** The records to find of one object and match shape, and the value tuples to find them by. */
 interface Wanted {
   object: string;
-  field: string;
-  values: Map<string, SoqlValue>;
+  fields: string[];
+  operator: 'and' | 'or';
+  tuples: Map<string, SoqlValue[]>;
   /** A Lead lookup whose intents handle conversion reads the conversion fields. */
   leadStatus: boolean;
 }
 
-/** The distinct values to look up, per object and field. */
+interface Lookup {
+  object: string;
+  fields: MatchField[];
+  operator: 'and' | 'or';
+  leadStatus: boolean;
+}
+
+/** Every lookup pending jobs need: their records, and the records their fields refer to. */
+function lookupsOf(state: JobState): Lookup[] {
+  if (state.kind !== 'pending') return [];
+  return state.intents.flatMap(({ object, find, contactFields, references }) => [
+    ...(find.kind === 'match'
+      ? [{ object, fields: find.fields, operator: find.operator, leadStatus: Boolean(contactFields) }]
+      : []),
+    ...(references ?? []).flatMap((r) => r.candidates.map((c) => ({ ...c, leadStatus: false }))),
+  ]);
+}
+
 function wantedLookups(states: JobState[]): Wanted[] {
   const wanted = new Map<string, Wanted>();
-  for (const state of states) {
-    if (state.kind !== 'pending') continue;
-    for (const { object, find, contactFields } of state.intents) {
-      if (find.kind !== 'match') continue;
-      for (const { field, value } of find.fields) {
-        const key = `${object.toLowerCase()}|${field.toLowerCase()}`;
-        let group = wanted.get(key);
-        if (!group) wanted.set(key, (group = { object, field, values: new Map(), leadStatus: false }));
-        if (contactFields) group.leadStatus = true;
-        if (!group.values.has(normValue(value))) group.values.set(normValue(value), value);
-      }
-    }
+  for (const { object, fields, operator, leadStatus } of states.flatMap(lookupsOf)) {
+    const names = fields.map((f) => f.field);
+    // One field needs no operator: every lookup of the object on that field shares a query.
+    const op = names.length === 1 ? 'and' : operator;
+    const key = `${object.toLowerCase()}|${names.join(',').toLowerCase()}|${op}`;
+    let group = wanted.get(key);
+    if (!group)
+      wanted.set(key, (group = { object, fields: names, operator: op, tuples: new Map(), leadStatus }));
+    group.leadStatus ||= leadStatus;
+    const values = fields.map((f) => f.value);
+    const tupleKey = values.map(normValue).join('\u0000');
+    if (!group.tuples.has(tupleKey)) group.tuples.set(tupleKey, values);
   }
   return [...wanted.values()];
 }
 
-function selectFields({ field, leadStatus }: Wanted): string[] {
-  const fields = field === 'Id' ? ['Id'] : ['Id', field];
-  return leadStatus ? [...fields, ...LEAD_STATUS_FIELDS] : fields;
+function selectFields({ fields, leadStatus }: Wanted): string[] {
+  const select = ['Id', ...fields.filter((f) => f !== 'Id')];
+  return leadStatus ? [...select, ...LEAD_STATUS_FIELDS] : select;
+}
+
+/** The group's tuples SOQL can take; a value it cannot (too long...) fails only the jobs that look it up. */
+function writableTuples(wanted: Wanted, results: LookupResults): SoqlValue[][] {
+  const { object, fields } = wanted;
+  return [...wanted.tuples.values()].filter((tuple) => {
+    try {
+      tuple.forEach((value) => literal(value));
+      return true;
+    } catch (error) {
+      results.fail(
+        object,
+        tuple.map((value, i) => ({ field: fields[i], value })),
+        error,
+      );
+      return false;
+    }
+  });
 }
 
 export async function runLookups(
@@ -97,15 +140,16 @@ export async function runLookups(
   const results = new LookupResults();
   const queries: Promise<void>[] = [];
   for (const wanted of wantedLookups(states)) {
-    const { object, field, values } = wanted;
+    const { object, fields, operator } = wanted;
     const suffix = wanted.leadStatus ? ':- during Lead Query' : ':- during record lookup';
-    for (const { soql, values: chunk } of buildLookupQueries(object, selectFields(wanted), field, [
-      ...values.values(),
-    ])) {
+    const tuples = writableTuples(wanted, results);
+    if (tuples.length === 0) continue;
+    for (const query of buildMatchQueries(object, selectFields(wanted), fields, operator, tuples)) {
+      const covered = query.tuples.map((t) => t.map((value, i) => ({ field: fields[i], value })));
       queries.push(
-        client.query(ctx, soql, suffix).then(
-          (records) => records.forEach((r) => results.add(object, field, r)),
-          (error: unknown) => chunk.forEach((v) => results.fail(object, field, v, error)),
+        client.query(ctx, query.soql, suffix).then(
+          (records) => records.forEach((r) => results.add(object, fields, r)),
+          (error: unknown) => covered.forEach((matchFields) => results.fail(object, matchFields, error)),
         ),
       );
     }

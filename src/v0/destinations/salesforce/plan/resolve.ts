@@ -1,16 +1,25 @@
 /**
  * Phase 4b, resolve: each pending job's intents become the records they write, from the batch's lookups. A record
- * found is updated (a converted Lead's Contact with `useContactId`), one not found is created, several are an error
- * naming the value. Each record gets the merge key that tells when two events hit the same record.
+ * found is updated or deleted (a converted Lead's Contact with `useContactId`); one not found is created by an upsert,
+ * is an error for an update, and is nothing to do for a delete (already gone); several are an error naming the values
+ * unless the rule says `first` or `all`. Fields that refer to other records get those records' ids, or wait for a
+ * record the batch creates. Each record gets the merge key that tells when two events hit the same record.
  */
 import { NetworkInstrumentationError } from '../../../../framework/errors';
 import type { SObjectRecord } from '../client';
 import type { SalesforceConfig } from '../config';
 import { normValue, type LookupResults } from './lookups';
-import type { Intent, JobState, MatchField, ResolvedWrite } from './state';
+import type { Intent, JobState, MatchField, PendingReference, ResolvedWrite } from './state';
 
 const matchKey = (fields: MatchField[]) =>
   fields.map(({ field, value }) => `${field.toLowerCase()}|${normValue(value)}`).join('&');
+
+/** The merge key of a record an upsert creates when its lookup finds nothing. */
+export const createdKey = (object: string, fields: MatchField[]) =>
+  `new|${object.toLowerCase()}|${matchKey(fields)}`;
+
+const describeMatch = (fields: MatchField[], operator: 'and' | 'or') =>
+  fields.map(({ field, value }) => `${field} '${String(value)}'`).join(` ${operator} `);
 
 /** A converted Lead's Contact (with `useContactId`), or an error saying why the Lead cannot be written. */
 function leadTarget(lead: SObjectRecord, intent: Intent, config: SalesforceConfig): ResolvedWrite {
@@ -35,47 +44,106 @@ function leadTarget(lead: SObjectRecord, intent: Intent, config: SalesforceConfi
   return { key: `id|contact|${contactId}`, object: 'Contact', id: contactId, fields: intent.contactFields() };
 }
 
-function resolveMatch(
-  intent: Intent,
-  fields: MatchField[],
-  results: LookupResults,
-  config: SalesforceConfig,
-): ResolvedWrite {
-  const { object } = intent;
-  const matches = results.get(object, fields);
-  if (matches.length > 1) throw new NetworkInstrumentationError(intent.multipleMessage);
-  if (matches.length === 0) {
-    return { key: `new|${object.toLowerCase()}|${matchKey(fields)}`, object, fields: intent.fields };
-  }
-  const [record] = matches;
-  if (intent.contactFields) return leadTarget(record, intent, config);
-  return { key: `id|${object.toLowerCase()}|${record.Id}`, object, id: record.Id, fields: intent.fields };
+/** The write of a record found by its id. */
+function foundWrite(intent: Intent, id: string): ResolvedWrite {
+  const write: ResolvedWrite = {
+    key: `id|${intent.object.toLowerCase()}|${id}`,
+    object: intent.object,
+    id,
+    fields: intent.fields,
+  };
+  if (intent.operation === 'delete') write.delete = true;
+  return write;
 }
 
-function resolveIntent(intent: Intent, results: LookupResults, config: SalesforceConfig): ResolvedWrite {
+/** Nothing matched: an upsert creates, an update is an error, a delete has nothing to do. */
+function notFound(intent: Intent, fields: MatchField[], operator: 'and' | 'or'): ResolvedWrite[] {
+  if (intent.operation === 'delete') return [];
+  if (intent.operation === 'update') {
+    throw new NetworkInstrumentationError(
+      `${intent.origin ?? intent.object}: no ${intent.object} matches ${describeMatch(fields, operator)}; nothing was written (the rule updates existing records only: use upsert to create it)`,
+    );
+  }
+  return [{ key: createdKey(intent.object, fields), object: intent.object, fields: intent.fields }];
+}
+
+function resolveMatch(
+  intent: Intent,
+  find: { fields: MatchField[]; operator: 'and' | 'or' },
+  results: LookupResults,
+  config: SalesforceConfig,
+): ResolvedWrite[] {
+  const matches = results.get(intent.object, find.fields, find.operator);
+  if (matches.length === 0) return notFound(intent, find.fields, find.operator);
+  const ifMultiple = intent.ifMultiple ?? 'error';
+  if (matches.length > 1 && ifMultiple === 'error')
+    throw new NetworkInstrumentationError(intent.multipleMessage);
+  // Several matches taken in id order, so the choice of `first` does not depend on the order Salesforce answered in.
+  const sorted = matches.length > 1 ? [...matches].sort((a, b) => a.Id.localeCompare(b.Id)) : matches;
+  const chosen = ifMultiple === 'all' ? sorted : sorted.slice(0, 1);
+  return chosen.map((record) =>
+    intent.contactFields ? leadTarget(record, intent, config) : foundWrite(intent, record.Id),
+  );
+}
+
+function resolveFind(intent: Intent, results: LookupResults, config: SalesforceConfig): ResolvedWrite[] {
   const { object, find, fields } = intent;
   switch (find.kind) {
     case 'new':
-      return { key: '', object, fields };
+      return [{ key: '', object, fields }];
     case 'id':
-      return { key: `id|${object.toLowerCase()}|${find.id}`, object, id: find.id, fields };
+      return [foundWrite(intent, find.id)];
     case 'externalId':
-      return {
-        key: `upsert|${object.toLowerCase()}|${matchKey([find])}`,
-        object,
-        upsert: { field: find.field, value: find.value },
-        fields,
-      };
+      return [
+        {
+          key: `upsert|${object.toLowerCase()}|${matchKey([find])}`,
+          object,
+          upsert: { field: find.field, value: find.value },
+          fields,
+        },
+      ];
     case 'match':
-      return resolveMatch(intent, find.fields, results, config);
+      return resolveMatch(intent, find, results, config);
   }
 }
 
+/**
+ * The intent's references: ids of records found (written into its fields), and references to records found nowhere,
+ * which the batch may create (pending).
+ */
+function resolveReferences(intent: Intent, results: LookupResults): PendingReference[] {
+  const pending: PendingReference[] = [];
+  for (const ref of intent.references ?? []) {
+    const found = ref.candidates
+      .map((c) => results.get(c.object, c.fields, c.operator).sort((a, b) => a.Id.localeCompare(b.Id))[0])
+      .find((record) => record !== undefined);
+    if (found) {
+      intent.fields.fields[ref.destKey] = found.Id;
+      continue;
+    }
+    if (!ref.required) continue;
+    const described = ref.candidates
+      .map((c) => `${c.object} with ${describeMatch(c.fields, c.operator)}`)
+      .join(', or ');
+    const keys = ref.candidates.map((c) => createdKey(c.object, c.fields));
+    pending.push({ destKey: ref.destKey, keys, described, origin: intent.origin });
+  }
+  return pending;
+}
+
+function resolveIntent(intent: Intent, results: LookupResults, config: SalesforceConfig): ResolvedWrite[] {
+  const pending = resolveReferences(intent, results);
+  const writes = resolveFind(intent, results, config);
+  return pending.length ? writes.map((w) => ({ ...w, pending })) : writes;
+}
+
 export function resolve(states: JobState[], results: LookupResults, config: SalesforceConfig): JobState[] {
-  return states.map((state) => {
+  return states.map((state): JobState => {
     if (state.kind !== 'pending') return state;
     try {
-      return { kind: 'resolved', writes: state.intents.map((it) => resolveIntent(it, results, config)) };
+      const writes = state.intents.flatMap((it) => resolveIntent(it, results, config));
+      if (writes.length > 0) return { kind: 'resolved', writes };
+      return { kind: 'done', note: 'Nothing to write: the records to delete are already gone' };
     } catch (error) {
       return { kind: 'error', error };
     }

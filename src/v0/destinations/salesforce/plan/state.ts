@@ -10,7 +10,7 @@ import type { RecordFields } from '../payload';
 import type { SoqlValue } from '../soql';
 
 /** What an intent does to its record. */
-export type Operation = 'create' | 'update' | 'upsert';
+export type Operation = 'create' | 'update' | 'upsert' | 'delete';
 
 /** One field a lookup matches on, and the value the event gives it. */
 export interface MatchField {
@@ -24,10 +24,25 @@ export type Finder =
   | { kind: 'new' }
   /** The record's id is known. */
   | { kind: 'id'; id: string }
-  /** A SOQL lookup, shared by the whole batch. */
-  | { kind: 'match'; fields: MatchField[] }
+  /** A SOQL lookup, shared by the whole batch: every field must match (`and`), or any (`or`). */
+  | { kind: 'match'; fields: MatchField[]; operator: 'and' | 'or' }
   /** Salesforce's native upsert by an External ID field: no lookup at all. */
   | { kind: 'externalId'; field: string; value: SoqlValue };
+
+/** Where to look for a record another record refers to: objects tried in order. */
+export interface ReferenceLookup {
+  object: string;
+  fields: MatchField[];
+  operator: 'and' | 'or';
+}
+
+/** A field whose value is the id of another record (a Task's WhoId...), found by the batch's lookups. */
+export interface Reference {
+  destKey: string;
+  candidates: ReferenceLookup[];
+  /** Finding nothing is the job's 400; when false, the field is left out. */
+  required: boolean;
+}
 
 /** One record an event asks to write. */
 export interface Intent {
@@ -43,6 +58,28 @@ export interface Intent {
   contactFields?: () => RecordFields;
   /** How several matches are reported: the reference's wording for a Lead by email. */
   multipleMessage: string;
+  /** Several matches: an error (default), the first one, or all of them. */
+  ifMultiple?: 'error' | 'first' | 'all';
+  /** Fields that refer to other records. */
+  references?: Reference[];
+  /** The rule the intent comes from, for messages (`eventMappings[0] ("companies")`). */
+  origin?: string;
+}
+
+/** A reference to a record the same batch creates: its id is known only once Salesforce wrote it. */
+export interface PendingReference {
+  destKey: string;
+  /** Merge keys of the writes that would create it (one per candidate object). */
+  keys: string[];
+  /** For messages: what was looked up. */
+  described: string;
+  origin?: string;
+}
+
+/** A reference resolved to a write of the same request (collections mode: a Composite reference). */
+export interface Link {
+  destKey: string;
+  target: PlannedWrite;
 }
 
 /** One record to write, possibly carrying several merged events. */
@@ -52,6 +89,10 @@ export interface PlannedWrite {
   object: string;
   /** Absent: create (or native upsert). */
   id?: string;
+  /** Delete the record (`id`): no fields are sent. */
+  delete?: boolean;
+  /** Fields whose value is the id of a record this request creates. */
+  links?: Link[];
   /** Native upsert by an External ID field: no lookup, Salesforce creates or updates. */
   upsert?: { field: string; value: SoqlValue };
   fields: Record<string, unknown>;
@@ -66,7 +107,10 @@ export interface ResolvedWrite {
   object: string;
   id?: string;
   upsert?: { field: string; value: SoqlValue };
+  delete?: boolean;
   fields: RecordFields;
+  /** References to records the batch found nowhere: maybe it creates them. */
+  pending?: PendingReference[];
 }
 
 export type JobState =
@@ -77,9 +121,11 @@ export type JobState =
   | { kind: 'pending'; intents: Intent[] }
   | { kind: 'resolved'; writes: ResolvedWrite[] }
   /** Planned: the writes carrying this job's data, and the fields dropped (unknownFieldPolicy drop). */
-  | { kind: 'write'; writes: PlannedWrite[]; dropped: string[] };
+  | { kind: 'write'; writes: PlannedWrite[]; dropped: string[] }
+  /** Nothing to write, and nothing wrong: a delete of a record already gone. */
+  | { kind: 'done'; note: string };
 
-export type FinalState = Extract<JobState, { kind: 'passthrough' | 'error' | 'write' }>;
+export type FinalState = Extract<JobState, { kind: 'passthrough' | 'error' | 'write' | 'done' }>;
 
 /** A group of jobs that must travel together: they share at least one record. */
 export interface JobGroup {

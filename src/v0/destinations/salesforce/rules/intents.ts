@@ -1,0 +1,142 @@
+/**
+ * An event through the `eventMappings` rules: every rule whose `when` matches gives one intent (one record to write),
+ * built from the message root. Record events (reverse ETL: `fields`, `identifiers`, `action`) map the same way; their
+ * `action` picks the operation unless the rule sets one, and they are found by their identifiers unless the rule
+ * says how. Values a rule needs and the event lacks are the job's 400, naming the rule and the key.
+ */
+import { InstrumentationError } from '../../../../framework/errors';
+import { constructPayloadWithDefaults, readSource } from '../../../../framework/mapping';
+import type { RudderMessage } from '../../../../framework/types';
+import { isObject } from '../../../../framework/validate';
+import type { RecordFields } from '../payload';
+import type { Finder, Intent, MatchField, Operation, Reference } from '../plan/state';
+import { assertIdentifier, type SoqlValue } from '../soql';
+import type { CompiledMatch, CompiledReference, CompiledRule } from './compile';
+
+/** The rules that apply to an event: its type, and for track events its name. */
+export function matchingRules(message: RudderMessage, rules: CompiledRule[]): CompiledRule[] {
+  if (rules.length === 0 || typeof message.type !== 'string') return [];
+  const type = message.type.trim().toLowerCase();
+  const event = (message as { event?: unknown }).event;
+  return rules.filter(
+    (r) => r.type === type && (!r.events || (typeof event === 'string' && r.events.has(event))),
+  );
+}
+
+const ACTIONS: Record<string, Operation> = { insert: 'create', update: 'update', delete: 'delete' };
+
+function operationOf(rule: CompiledRule, message: RudderMessage): Operation {
+  if (rule.operation) return rule.operation;
+  const action = (message as { action?: unknown }).action;
+  const operation = typeof action === 'string' ? ACTIONS[action.trim().toLowerCase()] : undefined;
+  if (!operation) {
+    throw new InstrumentationError(
+      `${rule.label}: a record event's action must be insert, update or delete (got ${JSON.stringify(action ?? null)}), or the rule must set operation`,
+    );
+  }
+  return operation;
+}
+
+/** A value to find a record by: a scalar, strings trimmed. */
+function lookupValue(message: RudderMessage, sourceKeys: string | string[], what: string): SoqlValue {
+  const value = readSource(message, sourceKeys);
+  const text = typeof value === 'string' ? value.trim() : value;
+  if (typeof text === 'number' || typeof text === 'boolean' || (typeof text === 'string' && text))
+    return text;
+  throw new InstrumentationError(
+    `${what} has no value at ${JSON.stringify(sourceKeys)}: the event needs one to find the record (a string, number or boolean)`,
+  );
+}
+
+function matchFields(message: RudderMessage, match: CompiledMatch, what: string): MatchField[] {
+  return match.fields.map(({ field, sourceKeys }) => ({
+    field,
+    value: lookupValue(message, sourceKeys, `${what} match field ${field}`),
+  }));
+}
+
+/** A record event's identifiers as match fields (every one must match). */
+function identifierFields(message: RudderMessage, label: string): MatchField[] {
+  const identifiers = (message as { identifiers?: unknown }).identifiers;
+  const fields = isObject(identifiers) ? Object.entries(identifiers) : [];
+  if (fields.length === 0) {
+    throw new InstrumentationError(
+      `${label}: the record event has no identifiers to find the record by, and the rule sets no match`,
+    );
+  }
+  return fields.map(([field]) => ({
+    field: assertIdentifier(field, `${label} identifier`),
+    value: lookupValue(message, `identifiers.${field}`, `${label} identifier ${field}`),
+  }));
+}
+
+function finderOf(rule: CompiledRule, operation: Operation, message: RudderMessage): Finder {
+  if (operation === 'create') return { kind: 'new' };
+  const { externalId, match, label } = rule;
+  if (externalId) {
+    const value = lookupValue(message, externalId.sourceKeys, `${label} externalIdSourceKeys`);
+    if (operation === 'upsert') return { kind: 'externalId', field: externalId.field, value };
+    return { kind: 'match', fields: [{ field: externalId.field, value }], operator: 'and' };
+  }
+  if (match) return { kind: 'match', fields: matchFields(message, match, label), operator: match.operator };
+  return { kind: 'match', fields: identifierFields(message, label), operator: 'and' };
+}
+
+/** The record's fields: the rule's mapping, or a record event's `fields` as they are. */
+function fieldsOf(rule: CompiledRule, operation: Operation, message: RudderMessage): RecordFields {
+  if (operation === 'delete') return { fields: {}, createDefaults: {} };
+  if (rule.mapping) {
+    try {
+      const { payload, createDefaults } = constructPayloadWithDefaults(message, rule.mapping);
+      return { fields: payload, createDefaults };
+    } catch (error) {
+      throw new InstrumentationError(`${rule.label}: ${(error as Error).message}`);
+    }
+  }
+  const given = (message as { fields?: unknown }).fields;
+  const fields = rule.type === 'record' && isObject(given) ? { ...given } : {};
+  delete fields.Id;
+  return { fields, createDefaults: {} };
+}
+
+function referenceOf(message: RudderMessage, ref: CompiledReference, label: string): Reference | undefined {
+  const what = `${label} reference ${ref.destKey}`;
+  try {
+    const fields = matchFields(message, ref.match, what);
+    const candidates = ref.objects.map((object) => ({ object, fields, operator: ref.match.operator }));
+    return { destKey: ref.destKey, candidates, required: ref.required };
+  } catch (error) {
+    if (ref.required) throw error;
+    return undefined;
+  }
+}
+
+function describeFind(find: Finder): string {
+  if (find.kind !== 'match' && find.kind !== 'externalId') return '';
+  const fields = find.kind === 'match' ? find.fields : [find];
+  const joiner = find.kind === 'match' && find.operator === 'or' ? ' or ' : ' and ';
+  return fields.map(({ field, value }) => `${field} '${String(value)}'`).join(joiner);
+}
+
+/** One rule's intent for an event. */
+export function ruleIntent(rule: CompiledRule, message: RudderMessage): Intent {
+  const operation = operationOf(rule, message);
+  const find = finderOf(rule, operation, message);
+  const fields = fieldsOf(rule, operation, message);
+  // A record created by an upsert is found by its match values next time: they are written on create.
+  if (operation === 'upsert' && find.kind === 'match') {
+    for (const { field, value } of find.fields)
+      if (!(field in fields.fields)) fields.createDefaults[field] = value;
+  }
+  const references = rule.references.flatMap((ref) => referenceOf(message, ref, rule.label) ?? []);
+  return {
+    object: rule.object,
+    operation,
+    find,
+    fields,
+    multipleMessage: `${rule.label}: Multiple ${rule.object} records found with ${describeFind(find)}; set ifMultiple to first or all to write them anyway`,
+    ifMultiple: rule.ifMultiple,
+    references,
+    origin: rule.label,
+  };
+}
