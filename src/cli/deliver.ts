@@ -13,7 +13,12 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { outcomeOf } from '../framework/outcomes';
-import { ProxyV1RequestSchema, type Metadata, type RequestDescriptor } from '../framework/types';
+import {
+  ProxyV1RequestSchema,
+  type Metadata,
+  type ProxyV1Request,
+  type RequestDescriptor,
+} from '../framework/types';
 import { ajv, describeAjvErrors, isObject } from '../framework/validate';
 import { deliverV0, deliverV1 } from '../server/delivery';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
@@ -38,7 +43,7 @@ export interface JobReport {
   requests: { action: string; statusCode: number; result: string }[];
 }
 
-const validateRequest = ajv.compile(ProxyV1RequestSchema);
+const validateRequest = ajv.compile<ProxyV1Request>(ProxyV1RequestSchema);
 
 /** One record a job writes, read back from the request (and the job's `destInfo.records` for collections). */
 export interface RecordWrite {
@@ -113,6 +118,89 @@ function proxyVersion(value: string | undefined): ProxyVersion {
   return v;
 }
 
+/** What one request got for each job of the element, in the element's job order. */
+type JobResult = { statusCode: number; result: string };
+
+/** The reports of an element that was not deliverable: its transform status for every job. */
+function notDeliverable(metadata: Metadata[], statusCode: number, error: unknown): JobReport[] {
+  const outcome = outcomeOf(statusCode);
+  const phase = outcome === 'filtered' ? 'filtered' : outcome === 'aborted' ? 'rejected' : 'retry';
+  return metadata.map((m) => ({
+    jobId: m.jobId,
+    phase: 'not delivered',
+    statusCode,
+    detail: `${phase} at transform: ${String(error ?? '')}`,
+    requests: [],
+  }));
+}
+
+async function sendV1(
+  body: ProxyV1Request,
+  destType: string,
+  handlers: DestinationHandlers,
+): Promise<JobResult[]> {
+  const { output } = await deliverV1(body, destType, handlers);
+  const byJob = new Map(output.response.map((r) => [r.metadata.jobId, r]));
+  return body.metadata.map((m) => {
+    const r = byJob.get(m.jobId);
+    return r
+      ? { statusCode: r.statusCode, result: r.error }
+      : { statusCode: 500, result: 'no result for this job' };
+  });
+}
+
+async function sendV0(
+  body: ProxyV1Request,
+  destType: string,
+  handlers: DestinationHandlers,
+): Promise<JobResult[]> {
+  const { output } = await deliverV0({ ...body, metadata: body.metadata[0] }, destType, handlers);
+  const response = 'destinationResponse' in output ? output.destinationResponse : undefined;
+  const answer = isObject(response) && 'response' in response ? response.response : response;
+  return body.metadata.map(() => ({
+    statusCode: output.status,
+    result: output.status === 200 ? JSON.stringify(answer ?? '') : output.message,
+  }));
+}
+
+/** Send one request of an element as the proxy of `version` does. */
+async function sendRequest(
+  body: Record<string, unknown>,
+  metadata: Metadata[],
+  version: ProxyVersion,
+  destType: string,
+  handlers: DestinationHandlers,
+): Promise<JobResult[]> {
+  if (!validateRequest(body)) {
+    const why = describeAjvErrors(validateRequest.errors ?? [], 'batchedRequest');
+    return metadata.map(() => ({ statusCode: 400, result: `invalid request: ${why}` }));
+  }
+  return version === 'v1' ? sendV1(body, destType, handlers) : sendV0(body, destType, handlers);
+}
+
+/** Add one request's results to the jobs' reports; a job's first failure becomes its status. */
+function record(
+  reports: JobReport[],
+  results: JobResult[],
+  metadata: Metadata[],
+  descriptor: RequestDescriptor,
+): void {
+  const readable = isObject(descriptor) && typeof descriptor.endpoint === 'string';
+  const action = readable ? summarizeRequest(descriptor).action : 'request';
+  const writesOf = readable ? requestWrites(descriptor) : () => [];
+  results.forEach((p, i) => {
+    const report = reports[i];
+    const writes = p.statusCode === 200 ? writesOf(metadata[i]) : [];
+    const done = writes.length ? describeWrites(writes, p.result) : action;
+    report.requests.push({ action: done, ...p });
+    if (report.phase === 'delivered' && p.statusCode !== 200) {
+      report.phase = 'failed';
+      report.statusCode = p.statusCode;
+      report.detail = p.result;
+    }
+  });
+}
+
 /** Deliver one router output element; one report per job of the element. */
 export async function deliverElement(
   element: Record<string, unknown>,
@@ -123,17 +211,7 @@ export async function deliverElement(
   const metadata = (Array.isArray(element.metadata) ? element.metadata : []) as Metadata[];
   const statusCode = typeof element.statusCode === 'number' ? element.statusCode : 0;
   const deliverable = (statusCode === 200 || statusCode === 0) && element.batchedRequest !== undefined;
-  if (!deliverable) {
-    const outcome = outcomeOf(statusCode);
-    const phase = outcome === 'filtered' ? 'filtered' : outcome === 'aborted' ? 'rejected' : 'retry';
-    return metadata.map((m) => ({
-      jobId: m.jobId,
-      phase: 'not delivered',
-      statusCode,
-      detail: `${phase} at transform: ${String(element.error ?? '')}`,
-      requests: [],
-    }));
-  }
+  if (!deliverable) return notDeliverable(metadata, statusCode, element.error);
   const requests = (
     Array.isArray(element.batchedRequest) ? element.batchedRequest : [element.batchedRequest]
   ) as RequestDescriptor[];
@@ -147,47 +225,8 @@ export async function deliverElement(
     requests: [],
   }));
   for (const descriptor of requests) {
-    const readable = isObject(descriptor) && typeof descriptor.endpoint === 'string';
-    const action = readable ? summarizeRequest(descriptor).action : 'request';
-    const writesOf = readable ? requestWrites(descriptor) : () => [];
     const body = { ...descriptor, metadata, destinationConfig };
-    const perJob: { statusCode: number; result: string }[] = [];
-    if (!validateRequest(body)) {
-      const why = describeAjvErrors(validateRequest.errors ?? [], 'batchedRequest');
-      metadata.forEach(() => perJob.push({ statusCode: 400, result: `invalid request: ${why}` }));
-    } else if (version === 'v1') {
-      const { output } = await deliverV1(body, destType, handlers);
-      const byJob = new Map(output.response.map((r) => [r.metadata.jobId, r]));
-      metadata.forEach((m) => {
-        const r = byJob.get(m.jobId);
-        perJob.push(
-          r
-            ? { statusCode: r.statusCode, result: r.error }
-            : { statusCode: 500, result: 'no result for this job' },
-        );
-      });
-    } else {
-      const { output } = await deliverV0({ ...body, metadata: metadata[0] }, destType, handlers);
-      const response = 'destinationResponse' in output ? output.destinationResponse : undefined;
-      const answer = isObject(response) && 'response' in response ? response.response : response;
-      metadata.forEach(() =>
-        perJob.push({
-          statusCode: output.status,
-          result: output.status === 200 ? JSON.stringify(answer ?? '') : output.message,
-        }),
-      );
-    }
-    perJob.forEach((p, i) => {
-      const report = reports[i];
-      const writes = p.statusCode === 200 ? writesOf(metadata[i]) : [];
-      const done = writes.length ? describeWrites(writes, p.result) : action;
-      report.requests.push({ action: done, ...p });
-      if (report.phase === 'delivered' && p.statusCode !== 200) {
-        report.phase = 'failed';
-        report.statusCode = p.statusCode;
-        report.detail = p.result;
-      }
-    });
+    record(reports, await sendRequest(body, metadata, version, destType, handlers), metadata, descriptor);
   }
   for (const report of reports) {
     if (report.phase === 'delivered') report.detail = report.requests.map((r) => r.action).join('; ');

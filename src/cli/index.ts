@@ -10,13 +10,9 @@ import { demo } from './demo';
 import { preview } from './preview';
 import { transform } from './transform';
 
-export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
-  const program = new Command('sf-destination')
-    .description('RudderStack-compatible Salesforce destination: preview, transform and deliver events')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError();
+type SetExitCode = (code: number) => void;
 
+function addPreview(program: Command, io: Io, setExitCode: SetExitCode): void {
   program
     .command('preview')
     .description(
@@ -32,7 +28,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .action(async (file: string, options: { config?: string; network?: boolean; json?: boolean }) => {
       setExitCode(await preview(file, options, io));
     });
+}
 
+function addTransform(program: Command, io: Io, setExitCode: SetExitCode): void {
   program
     .command('transform')
     .description(
@@ -53,7 +51,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         setExitCode(await transform(file, options, io));
       },
     );
+}
 
+function addDeliver(program: Command, io: Io, setExitCode: SetExitCode): void {
   program
     .command('deliver')
     .description(
@@ -66,7 +66,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .action(async (file: string, options: { proxy?: string; destType?: string; json?: boolean }) => {
       setExitCode(await deliver(file, options, io));
     });
+}
 
+function addDemo(program: Command, io: Io, setExitCode: SetExitCode): void {
   program
     .command('demo')
     .description(
@@ -76,7 +78,15 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .action(async (options: { json?: boolean }) => {
       setExitCode(await demo(options, io));
     });
+}
 
+export function buildProgram(io: Io, setExitCode: SetExitCode): Command {
+  const program = new Command('sf-destination')
+    .description('RudderStack-compatible Salesforce destination: preview, transform and deliver events')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError();
+  for (const add of [addPreview, addTransform, addDeliver, addDemo]) add(program, io, setExitCode);
   return program;
 }
 

@@ -13,7 +13,7 @@ import { routerError } from '../framework/descriptors';
 import { PlatformError } from '../framework/errors';
 import { outcomeOf } from '../framework/outcomes';
 import type { Destination, TransformInput } from '../framework/types';
-import { salesforceHandlers } from '../server/destinations';
+import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
 import { runRouter, type RouterReplyElement } from '../server/router';
 import { createSalesforceDestination } from '../v0/destinations/salesforce/index';
 import { CliError, destinationFromConfig, readJsonFile, toInput, type Io } from './common';
@@ -77,29 +77,100 @@ function parseBatchSize(value: string | number | undefined): number {
 /** Files above this size get a progress bar. */
 const PROGRESS_THRESHOLD_BYTES = 256 * 1024;
 
-export async function transformFile(
-  file: string,
-  options: TransformOptions,
-  io: Io,
-): Promise<TransformSummary> {
+interface TransformContext {
+  file: string;
+  batchSize: number;
+  destType: string;
+  fallback?: Destination;
+  handlers: DestinationHandlers;
+}
+
+async function transformContext(file: string, options: TransformOptions): Promise<TransformContext> {
   const batchSize = parseBatchSize(options.batchSize);
   const destType = options.destType ?? 'salesforce';
   let fallback: Destination | undefined;
   if (options.config)
     fallback = destinationFromConfig(await readJsonFile(options.config, 'config file'), options.config);
-  let size: number;
+  const transform = createSalesforceDestination(options.offline ? { client: new OfflineClient() } : {});
+  return { file, batchSize, destType, fallback, handlers: salesforceHandlers({ transform }) };
+}
+
+function fileSize(file: string): number {
   try {
-    size = statSync(file).size;
+    return statSync(file).size;
   } catch {
     throw new CliError(`Cannot read events file ${file}`);
   }
-  const transform = createSalesforceDestination(options.offline ? { client: new OfflineClient() } : {});
-  const handlers = salesforceHandlers({ transform });
-  const output: WriteStream | undefined = options.out ? createWriteStream(options.out) : undefined;
-  const write = async (text: string) => {
-    if (!output) return io.out(text);
-    if (!output.write(text)) await once(output, 'drain');
+}
+
+/** Where the output elements go: `--out` (a stream that is drained as it fills) or the command's stdout. */
+function openOutput(
+  path: string | undefined,
+  io: Io,
+): { write(text: string): Promise<void>; close(): Promise<void> } {
+  const output: WriteStream | undefined = path ? createWriteStream(path) : undefined;
+  return {
+    async write(text) {
+      if (!output) return io.out(text);
+      if (!output.write(text)) await once(output, 'drain');
+    },
+    async close() {
+      if (!output) return;
+      output.end();
+      await once(output, 'finish');
+    },
   };
+}
+
+type BatchItem = TransformInput | RouterReplyElement;
+
+/** One line as a transform input, or as its own error element when it is not JSON or not an input. */
+function lineItem(line: string, lineNo: number, ctx: TransformContext): BatchItem {
+  try {
+    return toInput(JSON.parse(line) as unknown, ctx.fallback, { jobId: lineNo }, `${ctx.file}:${lineNo}`);
+  } catch (error) {
+    const reason =
+      error instanceof SyntaxError
+        ? `line ${lineNo} is not valid JSON: ${error.message}`
+        : (error as Error).message;
+    return routerError(new PlatformError(reason), [{ jobId: lineNo }]);
+  }
+}
+
+/** The output elements of one batch: the lines' own error elements first, then the router's. */
+async function transformBatch(batch: BatchItem[], ctx: TransformContext): Promise<RouterReplyElement[]> {
+  const inputs = batch.filter((b): b is TransformInput => 'message' in b);
+  const errors = batch.filter((b): b is RouterReplyElement => !('message' in b));
+  return [
+    ...errors,
+    ...(inputs.length
+      ? await runRouter(inputs, ctx.destType, ctx.handlers, {
+          namespace: 'Unknown',
+          cluster: 'Unknown',
+          features: {},
+        })
+      : []),
+  ];
+}
+
+function tally(summary: TransformSummary, element: RouterReplyElement): void {
+  summary.elements += 1;
+  const jobs = element.metadata.length;
+  const outcome = outcomeOf(element.statusCode);
+  if (outcome === 'success') summary.deliverable += jobs;
+  else if (outcome === 'filtered') summary.filtered += jobs;
+  else if (outcome === 'aborted') summary.rejected += jobs;
+  else summary.retryable += jobs;
+}
+
+export async function transformFile(
+  file: string,
+  options: TransformOptions,
+  io: Io,
+): Promise<TransformSummary> {
+  const ctx = await transformContext(file, options);
+  const size = fileSize(file);
+  const output = openOutput(options.out, io);
   const summary: TransformSummary = {
     events: 0,
     elements: 0,
@@ -109,37 +180,17 @@ export async function transformFile(
     retryable: 0,
   };
   const progress = size > PROGRESS_THRESHOLD_BYTES ? new Progress(io, size, 'transform') : undefined;
-
-  let batch: (TransformInput | RouterReplyElement)[] = [];
+  let batch: BatchItem[] = [];
   let bytes = 0;
   const flush = async () => {
     if (!batch.length) return;
-    const inputs = batch.filter((b): b is TransformInput => 'message' in b);
-    const errors = batch.filter((b): b is RouterReplyElement => !('message' in b));
-    const elements = [
-      ...errors,
-      ...(inputs.length
-        ? await runRouter(inputs, destType, handlers, {
-            namespace: 'Unknown',
-            cluster: 'Unknown',
-            features: {},
-          })
-        : []),
-    ];
-    for (const element of elements) {
-      summary.elements += 1;
-      const jobs = element.metadata.length;
-      const outcome = outcomeOf(element.statusCode);
-      if (outcome === 'success') summary.deliverable += jobs;
-      else if (outcome === 'filtered') summary.filtered += jobs;
-      else if (outcome === 'aborted') summary.rejected += jobs;
-      else summary.retryable += jobs;
-      await write(`${JSON.stringify(element)}\n`);
+    for (const element of await transformBatch(batch, ctx)) {
+      tally(summary, element);
+      await output.write(`${JSON.stringify(element)}\n`);
     }
     batch = [];
     progress?.update(bytes, `${summary.events} events`);
   };
-
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let lineNo = 0;
   for await (const line of lines) {
@@ -147,25 +198,12 @@ export async function transformFile(
     bytes += Buffer.byteLength(line) + 1;
     if (!line.trim()) continue;
     summary.events += 1;
-    let item: TransformInput | RouterReplyElement;
-    try {
-      item = toInput(JSON.parse(line) as unknown, fallback, { jobId: lineNo }, `${file}:${lineNo}`);
-    } catch (error) {
-      const reason =
-        error instanceof SyntaxError
-          ? `line ${lineNo} is not valid JSON: ${error.message}`
-          : (error as Error).message;
-      item = routerError(new PlatformError(reason), [{ jobId: lineNo }]);
-    }
-    batch.push(item);
-    if (batch.length >= batchSize) await flush();
+    batch.push(lineItem(line, lineNo, ctx));
+    if (batch.length >= ctx.batchSize) await flush();
   }
   await flush();
   progress?.done();
-  if (output) {
-    output.end();
-    await once(output, 'finish');
-  }
+  await output.close();
   return summary;
 }
 
