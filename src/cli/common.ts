@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Destination, Metadata, RequestDescriptor, TransformInput } from '../framework/types';
 import { isObject } from '../framework/validate';
+import { SALESFORCE_NAMES } from '../v0/destinations/salesforce/index';
 
 /** Where a command writes. Tests pass their own; the binary uses the process streams. */
 export interface Io {
@@ -29,6 +30,20 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+export type DestType = (typeof SALESFORCE_NAMES)[number];
+
+/** `--dest-type`: one of the definition names this destination serves, in any letter case; lower-cased. */
+export function parseDestType(value: string | undefined): DestType {
+  const name = (value ?? 'salesforce').trim().toLowerCase();
+  const known = SALESFORCE_NAMES.find((n) => n === name);
+  if (!known) {
+    throw new CliError(
+      `--dest-type ${JSON.stringify(value)} is not a destination this CLI serves: use ${SALESFORCE_NAMES.join(', ')} (any letter case)`,
+    );
+  }
+  return known;
 }
 
 export async function readJsonFile(path: string, what: string): Promise<unknown> {

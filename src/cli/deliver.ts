@@ -22,7 +22,7 @@ import {
 import { ajv, describeAjvErrors, isObject } from '../framework/validate';
 import { deliverV0, deliverV1 } from '../server/delivery';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
-import { CliError, parseRequest, summarizeRequest, table, truncate, type Io } from './common';
+import { CliError, parseDestType, parseRequest, summarizeRequest, table, truncate, type Io } from './common';
 import { destInfoOf } from '../v0/destinations/salesforce/index';
 
 export type ProxyVersion = 'v0' | 'v1';
@@ -236,6 +236,7 @@ export async function deliverElement(
 
 export async function deliverFile(file: string, options: DeliverOptions, io: Io): Promise<JobReport[]> {
   const version = proxyVersion(options.proxy);
+  const destType = parseDestType(options.destType);
   try {
     await access(file);
   } catch {
@@ -259,7 +260,7 @@ export async function deliverFile(file: string, options: DeliverOptions, io: Io)
       io.err(`${file}:${lineNo}: skipped, not an output element\n`);
       continue;
     }
-    reports.push(...(await deliverElement(element, version, options.destType ?? 'salesforce', handlers)));
+    reports.push(...(await deliverElement(element, version, destType, handlers)));
   }
   return reports;
 }

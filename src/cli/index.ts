@@ -42,7 +42,11 @@ function addTransform(program: Command, io: Io, setExitCode: SetExitCode): void 
     .option('--out <file>', 'write the output elements here instead of stdout')
     .option('--batch-size <n>', 'events per router call', '200')
     .option('--offline', 'no network: a placeholder session, and lookups that find nothing')
-    .option('--dest-type <name>', 'salesforce, salesforce_oauth or salesforce_oauth_sandbox', 'salesforce')
+    .option(
+      '--dest-type <name>',
+      'salesforce, salesforce_oauth or salesforce_oauth_sandbox (any letter case)',
+      'salesforce',
+    )
     .action(
       async (
         file: string,
@@ -61,7 +65,11 @@ function addDeliver(program: Command, io: Io, setExitCode: SetExitCode): void {
     )
     .argument('<outputs.ndjson>', 'output elements, as written by `transform`')
     .option('--proxy <version>', 'v1: one status per job (default); v0: one status per request', 'v1')
-    .option('--dest-type <name>', 'salesforce, salesforce_oauth or salesforce_oauth_sandbox', 'salesforce')
+    .option(
+      '--dest-type <name>',
+      'salesforce, salesforce_oauth or salesforce_oauth_sandbox (any letter case)',
+      'salesforce',
+    )
     .option('--json', 'print the job reports as JSON')
     .action(async (file: string, options: { proxy?: string; destType?: string; json?: boolean }) => {
       setExitCode(await deliver(file, options, io));

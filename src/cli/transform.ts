@@ -16,7 +16,7 @@ import type { Destination, TransformInput } from '../framework/types';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
 import { runRouter, type RouterReplyElement } from '../server/router';
 import { createSalesforceDestination } from '../v0/destinations/salesforce/index';
-import { CliError, destinationFromConfig, readJsonFile, toInput, type Io } from './common';
+import { CliError, destinationFromConfig, parseDestType, readJsonFile, toInput, type Io } from './common';
 import { OfflineClient } from './offlineClient';
 
 export interface TransformOptions {
@@ -87,7 +87,7 @@ interface TransformContext {
 
 async function transformContext(file: string, options: TransformOptions): Promise<TransformContext> {
   const batchSize = parseBatchSize(options.batchSize);
-  const destType = options.destType ?? 'salesforce';
+  const destType = parseDestType(options.destType);
   let fallback: Destination | undefined;
   if (options.config)
     fallback = destinationFromConfig(await readJsonFile(options.config, 'config file'), options.config);
