@@ -5,13 +5,14 @@
  * - v1 (default): one status per job, from the records of that job.
  * - v0: one status for the whole request, given to every job of the element (rudder-server.md 2.1).
  *
+ * The file must hold router output elements, one per line, as `transform` writes them: it is checked whole before
+ * anything is sent (`outputsFile.ts`), and anything else is exit 2 naming the first offending line.
+ *
  * An element whose `batchedRequest` is an array is sent one request after another; a job's status is the first
  * failure among them, else 200. Elements that were not deliverable (filtered or rejected at transform) are listed
  * with their transform status.
  */
-import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { stat } from 'node:fs/promises';
 import { outcomeOf } from '../framework/outcomes';
 import {
   ProxyV1RequestSchema,
@@ -24,6 +25,7 @@ import { deliverV0, deliverV1 } from '../server/delivery';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
 import { CliError, parseDestType, parseRequest, summarizeRequest, table, truncate, type Io } from './common';
 import { destInfoOf } from '../v0/destinations/salesforce/index';
+import { readElements, scanOutputs } from './outputsFile';
 
 export type ProxyVersion = 'v0' | 'v1';
 
@@ -234,32 +236,29 @@ export async function deliverElement(
   return reports;
 }
 
+async function checkReadable(file: string): Promise<void> {
+  let isFile = false;
+  try {
+    isFile = (await stat(file)).isFile();
+  } catch {
+    // Reported below.
+  }
+  if (!isFile) throw new CliError(`Cannot read outputs file ${file}: no such file`);
+}
+
+/**
+ * Deliver every element of the file. The whole file is checked first (exit 2 naming the first line that is not a
+ * router output element), so nothing is sent from a file that is not what `transform` writes.
+ */
 export async function deliverFile(file: string, options: DeliverOptions, io: Io): Promise<JobReport[]> {
   const version = proxyVersion(options.proxy);
   const destType = parseDestType(options.destType);
-  try {
-    await access(file);
-  } catch {
-    throw new CliError(`Cannot read outputs file ${file}`);
-  }
+  await checkReadable(file);
+  const scan = await scanOutputs(file);
+  if (scan.elements === 0) io.err(`${file} holds no output elements: nothing to deliver\n`);
   const handlers = salesforceHandlers();
   const reports: JobReport[] = [];
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let lineNo = 0;
-  for await (const line of lines) {
-    lineNo += 1;
-    if (!line.trim()) continue;
-    let element: unknown;
-    try {
-      element = JSON.parse(line) as unknown;
-    } catch (error) {
-      io.err(`${file}:${lineNo}: skipped, not valid JSON (${(error as Error).message})\n`);
-      continue;
-    }
-    if (!isObject(element)) {
-      io.err(`${file}:${lineNo}: skipped, not an output element\n`);
-      continue;
-    }
+  for await (const { element } of readElements(file)) {
     reports.push(...(await deliverElement(element, version, destType, handlers)));
   }
   return reports;
