@@ -13,6 +13,7 @@
  * with their transform status.
  */
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { outcomeOf } from '../framework/outcomes';
 import {
   ProxyV1RequestSchema,
@@ -25,6 +26,7 @@ import { deliverV0, deliverV1 } from '../server/delivery';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
 import { CliError, parseDestType, parseRequest, summarizeRequest, table, truncate, type Io } from './common';
 import { destInfoOf } from '../v0/destinations/salesforce/index';
+import { checkNotDelivered, warnCreates, writeMarker, type DeliveryMarker } from './deliveryMarker';
 import { readElements, scanOutputs } from './outputsFile';
 
 export type ProxyVersion = 'v0' | 'v1';
@@ -33,6 +35,8 @@ export interface DeliverOptions {
   proxy?: string;
   destType?: string;
   json?: boolean;
+  /** Deliver a file whose marker says it was already delivered. */
+  force?: boolean;
 }
 
 export interface JobReport {
@@ -246,25 +250,55 @@ async function checkReadable(file: string): Promise<void> {
   if (!isFile) throw new CliError(`Cannot read outputs file ${file}: no such file`);
 }
 
+function jobCounts(reports: JobReport[]): NonNullable<DeliveryMarker['jobs']> {
+  const count = (phase: JobReport['phase']) => reports.filter((r) => r.phase === phase).length;
+  return { delivered: count('delivered'), failed: count('failed'), notDeliverable: count('not delivered') };
+}
+
 /**
  * Deliver every element of the file. The whole file is checked first (exit 2 naming the first line that is not a
- * router output element), so nothing is sent from a file that is not what `transform` writes.
+ * router output element), so nothing is sent from a file that is not what `transform` writes; a file already
+ * delivered is refused unless `--force` (deliveryMarker.ts).
  */
 export async function deliverFile(file: string, options: DeliverOptions, io: Io): Promise<JobReport[]> {
   const version = proxyVersion(options.proxy);
   const destType = parseDestType(options.destType);
   await checkReadable(file);
   const scan = await scanOutputs(file);
-  if (scan.elements === 0) io.err(`${file} holds no output elements: nothing to deliver\n`);
+  if (scan.elements === 0) {
+    io.err(`${file} holds no output elements: nothing to deliver\n`);
+    return [];
+  }
+  await checkNotDelivered(file, scan, options.force === true, io);
+  warnCreates(file, scan, io);
+  const marker: DeliveryMarker = {
+    file: basename(file),
+    sha256: scan.sha256,
+    state: 'started',
+    startedAt: new Date().toISOString(),
+    creates: scan.creates,
+  };
+  if (scan.deliverable) await writeMarker(file, marker, io);
   const handlers = salesforceHandlers();
   const reports: JobReport[] = [];
   for await (const { element } of readElements(file)) {
     reports.push(...(await deliverElement(element, version, destType, handlers)));
   }
+  if (scan.deliverable) {
+    const finished = {
+      state: 'finished' as const,
+      finishedAt: new Date().toISOString(),
+      jobs: jobCounts(reports),
+    };
+    await writeMarker(file, { ...marker, ...finished }, io);
+  }
   return reports;
 }
 
-/** Exit status 0 when every deliverable job was delivered, 1 when any delivery failed. */
+/**
+ * Exit status 0 when every deliverable job was delivered, 1 when any delivery failed; a usage or file error, a file
+ * that is not router output or one already delivered (without `--force`) throws a CliError (exit 2).
+ */
 export async function deliver(file: string, options: DeliverOptions, io: Io): Promise<number> {
   const reports = await deliverFile(file, options, io);
   if (options.json) {
@@ -281,9 +315,9 @@ export async function deliver(file: string, options: DeliverOptions, io: Io): Pr
         ]),
       ),
     );
-    const count = (phase: JobReport['phase']) => reports.filter((r) => r.phase === phase).length;
+    const jobs = jobCounts(reports);
     io.out(
-      `\n${count('delivered')} delivered, ${count('failed')} failed at delivery, ${count('not delivered')} not deliverable (proxy ${proxyVersion(options.proxy)})\n`,
+      `\n${jobs.delivered} delivered, ${jobs.failed} failed at delivery, ${jobs.notDeliverable} not deliverable (proxy ${proxyVersion(options.proxy)})\n`,
     );
   }
   return reports.some((r) => r.phase === 'failed') ? 1 : 0;

@@ -71,9 +71,18 @@ function addDeliver(program: Command, io: Io, setExitCode: SetExitCode): void {
       'salesforce',
     )
     .option('--json', 'print the job reports as JSON')
-    .action(async (file: string, options: { proxy?: string; destType?: string; json?: boolean }) => {
-      setExitCode(await deliver(file, options, io));
-    });
+    .option(
+      '--force',
+      'deliver a file that <file>.delivered says was already delivered (its creates are sent again: duplicates)',
+    )
+    .action(
+      async (
+        file: string,
+        options: { proxy?: string; destType?: string; json?: boolean; force?: boolean },
+      ) => {
+        setExitCode(await deliver(file, options, io));
+      },
+    );
 }
 
 function addDemo(program: Command, io: Io, setExitCode: SetExitCode): void {

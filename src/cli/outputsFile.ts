@@ -3,13 +3,14 @@
  * checked before anything is sent, so a file that holds something else (events, a processor output, a whole
  * `/routerTransform` reply) is refused with what it holds and what `deliver` expects, naming the first offending line.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Type, type Static } from '@sinclair/typebox';
 import { describeShapeProblem, MAX_INPUT_DEPTH, shapeProblem } from '../framework/shape';
 import { MetadataSchema, RequestDescriptorSchema, type RequestDescriptor } from '../framework/types';
 import { ajv, describeAjvErrors, isObject } from '../framework/validate';
-import { CliError } from './common';
+import { CliError, parseRequest } from './common';
 
 /** A router output element (spec A.2.2) as `deliver` needs it; other keys pass through. */
 export const RouterElementSchema = Type.Object(
@@ -117,18 +118,45 @@ export function requestsOf(element: RouterElement): RequestDescriptor[] {
   return Array.isArray(batchedRequest) ? batchedRequest : [batchedRequest];
 }
 
+function recordsIn(body: unknown): number {
+  return isObject(body) && Array.isArray(body.records) ? body.records.length : 0;
+}
+
+/** Records a request creates: a single-record POST, a collections POST, or the collections POSTs of a composite. */
+export function createdRecords(descriptor: RequestDescriptor): number {
+  const { method, rest, single } = parseRequest(descriptor);
+  if (single) return single.op === 'create' ? 1 : 0;
+  const json = descriptor.body.JSON;
+  if (rest === '/composite/sobjects') return method === 'POST' ? recordsIn(json) : 0;
+  if (rest !== '/composite' || !isObject(json) || !Array.isArray(json.compositeRequest)) return 0;
+  return (json.compositeRequest as unknown[]).reduce<number>((sum, sub) => {
+    if (!isObject(sub) || String(sub.method).toUpperCase() !== 'POST') return sum;
+    const url = typeof sub.url === 'string' ? sub.url : '';
+    return /\/composite\/sobjects\/?$/.test(url) ? sum + recordsIn(sub.body) : sum;
+  }, 0);
+}
+
 export interface OutputsScan {
   elements: number;
   /** Elements `deliver` sends. */
   deliverable: number;
+  /** Records the deliverable elements create (not idempotent: sent twice, they are created twice). */
+  creates: number;
+  /** Of the file's bytes: tells whether a file was already delivered as it is. */
+  sha256: string;
 }
 
-/** Read the whole file once before sending anything: every line checked, the deliverable elements counted. */
+/** Read the whole file once before sending anything: every line checked, the creates counted, the bytes hashed. */
 export async function scanOutputs(file: string): Promise<OutputsScan> {
-  const scan: OutputsScan = { elements: 0, deliverable: 0 };
+  const scan: OutputsScan = { elements: 0, deliverable: 0, creates: 0, sha256: '' };
   for await (const { element } of readElements(file)) {
     scan.elements += 1;
-    if (isDeliverable(element)) scan.deliverable += 1;
+    if (!isDeliverable(element)) continue;
+    scan.deliverable += 1;
+    for (const descriptor of requestsOf(element)) scan.creates += createdRecords(descriptor);
   }
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  scan.sha256 = hash.digest('hex');
   return scan;
 }
