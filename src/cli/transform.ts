@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { routerError } from '../framework/descriptors';
 import { PlatformError } from '../framework/errors';
-import { outcomeOf } from '../framework/outcomes';
+import { outcomeOf, type StatusOutcome } from '../framework/outcomes';
 import type { Destination, TransformInput } from '../framework/types';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
 import { runRouter, type RouterReplyElement } from '../server/router';
@@ -27,13 +27,30 @@ export interface TransformOptions {
   destType?: string;
 }
 
+/** Jobs and output elements are counted apart: one element can carry several jobs (merged records, collections). */
 export interface TransformSummary {
-  events: number;
+  /** Input jobs: one per non-empty input line. */
+  jobs: number;
+  /** The jobs by the outcome of the element that carries them; they add up to `jobs`. */
+  outcomes: Record<StatusOutcome, number>;
+  /** Output elements written. */
   elements: number;
-  deliverable: number;
-  filtered: number;
-  rejected: number;
-  retryable: number;
+}
+
+export const OUTCOMES: readonly StatusOutcome[] = [
+  'success',
+  'filtered',
+  'aborted',
+  'throttled',
+  'retryable',
+];
+
+function emptySummary(): TransformSummary {
+  return {
+    jobs: 0,
+    outcomes: { success: 0, filtered: 0, aborted: 0, throttled: 0, retryable: 0 },
+    elements: 0,
+  };
 }
 
 /** A text progress bar on stderr: redrawn in place on a terminal, a line per 10 % otherwise. */
@@ -155,12 +172,7 @@ async function transformBatch(batch: BatchItem[], ctx: TransformContext): Promis
 
 function tally(summary: TransformSummary, element: RouterReplyElement): void {
   summary.elements += 1;
-  const jobs = element.metadata.length;
-  const outcome = outcomeOf(element.statusCode);
-  if (outcome === 'success') summary.deliverable += jobs;
-  else if (outcome === 'filtered') summary.filtered += jobs;
-  else if (outcome === 'aborted') summary.rejected += jobs;
-  else summary.retryable += jobs;
+  summary.outcomes[outcomeOf(element.statusCode)] += element.metadata.length;
 }
 
 export async function transformFile(
@@ -171,14 +183,7 @@ export async function transformFile(
   const ctx = await transformContext(file, options);
   const size = fileSize(file);
   const output = openOutput(options.out, io);
-  const summary: TransformSummary = {
-    events: 0,
-    elements: 0,
-    deliverable: 0,
-    filtered: 0,
-    rejected: 0,
-    retryable: 0,
-  };
+  const summary = emptySummary();
   const progress = size > PROGRESS_THRESHOLD_BYTES ? new Progress(io, size, 'transform') : undefined;
   let batch: BatchItem[] = [];
   let bytes = 0;
@@ -189,7 +194,7 @@ export async function transformFile(
       await output.write(`${JSON.stringify(element)}\n`);
     }
     batch = [];
-    progress?.update(bytes, `${summary.events} events`);
+    progress?.update(bytes, `${summary.jobs} jobs`);
   };
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let lineNo = 0;
@@ -197,7 +202,7 @@ export async function transformFile(
     lineNo += 1;
     bytes += Buffer.byteLength(line) + 1;
     if (!line.trim()) continue;
-    summary.events += 1;
+    summary.jobs += 1;
     batch.push(lineItem(line, lineNo, ctx));
     if (batch.length >= ctx.batchSize) await flush();
   }
@@ -207,10 +212,16 @@ export async function transformFile(
   return summary;
 }
 
-export async function transform(file: string, options: TransformOptions, io: Io): Promise<number> {
-  const s = await transformFile(file, options, io);
-  io.err(
-    `transformed ${s.events} events into ${s.elements} output elements: ${s.deliverable} deliverable, ${s.filtered} filtered, ${s.rejected} rejected, ${s.retryable} to retry${options.out ? ` → ${options.out}` : ''}\n`,
+/** The summary: jobs by outcome on one line, output elements on the next. */
+export function renderSummary(s: TransformSummary, out: string | undefined): string {
+  const outcomes = OUTCOMES.map((o) => `${s.outcomes[o]} ${o}`).join(', ');
+  return (
+    `transformed ${s.jobs} job${s.jobs === 1 ? '' : 's'} (one per input line): ${outcomes}\n` +
+    `wrote ${s.elements} output element${s.elements === 1 ? '' : 's'} (an element carries one or more jobs) to ${out ?? 'stdout'}\n`
   );
+}
+
+export async function transform(file: string, options: TransformOptions, io: Io): Promise<number> {
+  io.err(renderSummary(await transformFile(file, options, io), options.out));
   return 0;
 }
