@@ -3,11 +3,12 @@
  * would call `/routerTransform`, and write the output elements as NDJSON (one element per line).
  *
  * Each line is an event or a full `{message, destination?, metadata?}` input; `--config` gives the destination of
- * lines without one. A line that is not JSON becomes its own error element, so every line is accounted for.
- * Lookups and the sign-in run against the configured org, unless `--offline`.
+ * lines without one. A line that is not JSON, or not an input, becomes its own error element, so every line is
+ * accounted for; so does an event nested too deep (the destination refuses it), and nothing here recurses over a
+ * line before that check (`toInput` checks the metadata and destination it copies without recursion). The elements
+ * are written batch by batch. Lookups and the sign-in run against the configured org, unless `--offline`.
  */
-import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { closeSync, createReadStream, openSync, statSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { routerError } from '../framework/descriptors';
 import { PlatformError } from '../framework/errors';
@@ -120,22 +121,31 @@ function fileSize(file: string): number {
   }
 }
 
-/** Where the output elements go: `--out` (a stream that is drained as it fills) or the command's stdout. */
-function openOutput(
-  path: string | undefined,
-  io: Io,
-): { write(text: string): Promise<void>; close(): Promise<void> } {
-  const output: WriteStream | undefined = path ? createWriteStream(path) : undefined;
+interface Output {
+  write(text: string): void;
+  close(): void;
+}
+
+/**
+ * Where the output elements go: the command's stdout, or `--out`, written synchronously batch by batch, so the file
+ * holds every element written so far whatever happens after (a later failure, an interrupted run).
+ */
+function openOutput(path: string | undefined, io: Io): Output {
+  if (!path) return { write: (text) => io.out(text), close: () => undefined };
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (error) {
+    throw new CliError(
+      `Cannot write --out ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
   return {
-    async write(text) {
-      if (!output) return io.out(text);
-      if (!output.write(text)) await once(output, 'drain');
+    write(text) {
+      const bytes = Buffer.from(text);
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
     },
-    async close() {
-      if (!output) return;
-      output.end();
-      await once(output, 'finish');
-    },
+    close: () => closeSync(fd),
   };
 }
 
@@ -175,28 +185,24 @@ function tally(summary: TransformSummary, element: RouterReplyElement): void {
   summary.outcomes[outcomeOf(element.statusCode)] += element.metadata.length;
 }
 
-export async function transformFile(
-  file: string,
-  options: TransformOptions,
-  io: Io,
+/** Transform the file's lines batch by batch, writing each batch's elements as soon as it is done. */
+async function transformLines(
+  ctx: TransformContext,
+  output: Output,
+  progress?: Progress,
 ): Promise<TransformSummary> {
-  const ctx = await transformContext(file, options);
-  const size = fileSize(file);
-  const output = openOutput(options.out, io);
   const summary = emptySummary();
-  const progress = size > PROGRESS_THRESHOLD_BYTES ? new Progress(io, size, 'transform') : undefined;
   let batch: BatchItem[] = [];
   let bytes = 0;
   const flush = async () => {
     if (!batch.length) return;
-    for (const element of await transformBatch(batch, ctx)) {
-      tally(summary, element);
-      await output.write(`${JSON.stringify(element)}\n`);
-    }
+    const elements = await transformBatch(batch, ctx);
     batch = [];
+    for (const element of elements) tally(summary, element);
+    output.write(elements.map((element) => `${JSON.stringify(element)}\n`).join(''));
     progress?.update(bytes, `${summary.jobs} jobs`);
   };
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const lines = createInterface({ input: createReadStream(ctx.file, 'utf8'), crlfDelay: Infinity });
   let lineNo = 0;
   for await (const line of lines) {
     lineNo += 1;
@@ -208,8 +214,26 @@ export async function transformFile(
   }
   await flush();
   progress?.done();
-  await output.close();
   return summary;
+}
+
+export async function transformFile(
+  file: string,
+  options: TransformOptions,
+  io: Io,
+): Promise<TransformSummary> {
+  const ctx = await transformContext(file, options);
+  const size = fileSize(file);
+  const output = openOutput(options.out, io);
+  try {
+    return await transformLines(
+      ctx,
+      output,
+      size > PROGRESS_THRESHOLD_BYTES ? new Progress(io, size, 'transform') : undefined,
+    );
+  } finally {
+    output.close();
+  }
 }
 
 /** The summary: jobs by outcome on one line, output elements on the next. */
