@@ -4,7 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Destination, Metadata, RequestDescriptor, TransformInput } from '../framework/types';
+import { describeShapeProblem, shapeProblem } from '../framework/shape';
 import { isObject } from '../framework/validate';
+import { SALESFORCE_NAMES } from '../v0/destinations/salesforce/index';
 
 /** Where a command writes. Tests pass their own; the binary uses the process streams. */
 export interface Io {
@@ -31,6 +33,20 @@ export class CliError extends Error {
   }
 }
 
+export type DestType = (typeof SALESFORCE_NAMES)[number];
+
+/** `--dest-type`: one of the definition names this destination serves, in any letter case; lower-cased. */
+export function parseDestType(value: string | undefined): DestType {
+  const name = (value ?? 'salesforce').trim().toLowerCase();
+  const known = SALESFORCE_NAMES.find((n) => n === name);
+  if (!known) {
+    throw new CliError(
+      `--dest-type ${JSON.stringify(value)} is not a destination this CLI serves: use ${SALESFORCE_NAMES.join(', ')} (any letter case)`,
+    );
+  }
+  return known;
+}
+
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
   let text: string;
   try {
@@ -55,6 +71,7 @@ export const CLI_DESTINATION_ID = 'cli-destination';
  */
 export function destinationFromConfig(value: unknown, source: string): Destination {
   if (!isObject(value)) throw new CliError(`${source} must hold a JSON object (a destination config)`);
+  checkShape(value, '', source);
   if (isObject(value.Config)) {
     return {
       ...value,
@@ -75,8 +92,37 @@ export function destinationFromConfig(value: unknown, source: string): Destinati
 }
 
 /**
+ * A part of the input the CLI itself copies or compares (the metadata it echoes into output elements, a destination
+ * the router groups by) must not be nested deeper than the destination accepts: every recursive reader of it
+ * (JSON.stringify, deep equality) would overflow the stack. `shapeProblem` walks it without recursion.
+ */
+function checkShape(value: unknown, path: string, where: string): void {
+  const problem = shapeProblem(value, path);
+  if (problem) throw new CliError(`${where}: ${describeShapeProblem(problem)}`);
+}
+
+/**
+ * The job's `metadata.userId` (rudder-server's order key): the event's userId, else its anonymousId, as a string. An
+ * id that is an object or an array is refused here, naming it: it is no id, and turning it into a string would
+ * recurse over it.
+ */
+function userIdOf(message: Record<string, unknown>, where: string): string | undefined {
+  for (const key of ['userId', 'anonymousId']) {
+    const id = message[key];
+    if (typeof id === 'object' && id !== null) {
+      throw new CliError(
+        `${where}: message.${key} is ${Array.isArray(id) ? 'an array' : 'an object'}; it must be a string (or a number)`,
+      );
+    }
+  }
+  const userId = message.userId ?? message.anonymousId;
+  return userId === undefined || userId === null ? undefined : String(userId);
+}
+
+/**
  * One transform input from what a user has at hand: a bare event (a Rudder message) or a full
- * `{message, destination?, metadata?}` input. `fallback` supplies the destination when the input has none.
+ * `{message, destination?, metadata?}` input. `fallback` supplies the destination when the input has none. The
+ * message itself is left to the destination, which refuses one nested too deep with its own 400 error.
  */
 export function toInput(
   value: unknown,
@@ -95,14 +141,16 @@ export function toInput(
       `${where}: no destination: pass --config <destination-config.json> or give {message, destination}`,
     );
   }
+  if (destination === given) checkShape(given, 'destination', where);
   const metadata = full && isObject(value.metadata) ? (value.metadata as Metadata) : {};
-  const userId = message.userId ?? message.anonymousId;
+  checkShape(metadata, 'metadata', where);
+  const userId = userIdOf(message, where);
   return {
     message,
     destination,
     metadata: {
       ...defaults,
-      ...(userId === undefined || userId === null ? {} : { userId: String(userId) }),
+      ...(userId === undefined ? {} : { userId }),
       destinationId: destination.ID,
       ...metadata,
     },

@@ -5,20 +5,29 @@
  * - v1 (default): one status per job, from the records of that job.
  * - v0: one status for the whole request, given to every job of the element (rudder-server.md 2.1).
  *
+ * The file must hold router output elements, one per line, as `transform` writes them: it is checked whole before
+ * anything is sent (`outputsFile.ts`), and anything else is exit 2 naming the first offending line.
+ *
  * An element whose `batchedRequest` is an array is sent one request after another; a job's status is the first
  * failure among them, else 200. Elements that were not deliverable (filtered or rejected at transform) are listed
  * with their transform status.
  */
-import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { outcomeOf } from '../framework/outcomes';
-import { ProxyV1RequestSchema, type Metadata, type RequestDescriptor } from '../framework/types';
+import {
+  ProxyV1RequestSchema,
+  type Metadata,
+  type ProxyV1Request,
+  type RequestDescriptor,
+} from '../framework/types';
 import { ajv, describeAjvErrors, isObject } from '../framework/validate';
 import { deliverV0, deliverV1 } from '../server/delivery';
 import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
-import { CliError, parseRequest, summarizeRequest, table, truncate, type Io } from './common';
+import { CliError, parseDestType, parseRequest, summarizeRequest, table, truncate, type Io } from './common';
 import { destInfoOf } from '../v0/destinations/salesforce/index';
+import { checkNotDelivered, warnCreates, writeMarker, type DeliveryMarker } from './deliveryMarker';
+import { readElements, scanOutputs } from './outputsFile';
 
 export type ProxyVersion = 'v0' | 'v1';
 
@@ -26,6 +35,8 @@ export interface DeliverOptions {
   proxy?: string;
   destType?: string;
   json?: boolean;
+  /** Deliver a file whose marker says it was already delivered. */
+  force?: boolean;
 }
 
 export interface JobReport {
@@ -38,7 +49,7 @@ export interface JobReport {
   requests: { action: string; statusCode: number; result: string }[];
 }
 
-const validateRequest = ajv.compile(ProxyV1RequestSchema);
+const validateRequest = ajv.compile<ProxyV1Request>(ProxyV1RequestSchema);
 
 /** One record a job writes, read back from the request (and the job's `destInfo.records` for collections). */
 export interface RecordWrite {
@@ -113,6 +124,89 @@ function proxyVersion(value: string | undefined): ProxyVersion {
   return v;
 }
 
+/** What one request got for each job of the element, in the element's job order. */
+type JobResult = { statusCode: number; result: string };
+
+/** The reports of an element that was not deliverable: its transform status for every job. */
+function notDeliverable(metadata: Metadata[], statusCode: number, error: unknown): JobReport[] {
+  const outcome = outcomeOf(statusCode);
+  const phase = outcome === 'filtered' ? 'filtered' : outcome === 'aborted' ? 'rejected' : 'retry';
+  return metadata.map((m) => ({
+    jobId: m.jobId,
+    phase: 'not delivered',
+    statusCode,
+    detail: `${phase} at transform: ${String(error ?? '')}`,
+    requests: [],
+  }));
+}
+
+async function sendV1(
+  body: ProxyV1Request,
+  destType: string,
+  handlers: DestinationHandlers,
+): Promise<JobResult[]> {
+  const { output } = await deliverV1(body, destType, handlers);
+  const byJob = new Map(output.response.map((r) => [r.metadata.jobId, r]));
+  return body.metadata.map((m) => {
+    const r = byJob.get(m.jobId);
+    return r
+      ? { statusCode: r.statusCode, result: r.error }
+      : { statusCode: 500, result: 'no result for this job' };
+  });
+}
+
+async function sendV0(
+  body: ProxyV1Request,
+  destType: string,
+  handlers: DestinationHandlers,
+): Promise<JobResult[]> {
+  const { output } = await deliverV0({ ...body, metadata: body.metadata[0] }, destType, handlers);
+  const response = 'destinationResponse' in output ? output.destinationResponse : undefined;
+  const answer = isObject(response) && 'response' in response ? response.response : response;
+  return body.metadata.map(() => ({
+    statusCode: output.status,
+    result: output.status === 200 ? JSON.stringify(answer ?? '') : output.message,
+  }));
+}
+
+/** Send one request of an element as the proxy of `version` does. */
+async function sendRequest(
+  body: Record<string, unknown>,
+  metadata: Metadata[],
+  version: ProxyVersion,
+  destType: string,
+  handlers: DestinationHandlers,
+): Promise<JobResult[]> {
+  if (!validateRequest(body)) {
+    const why = describeAjvErrors(validateRequest.errors ?? [], 'batchedRequest');
+    return metadata.map(() => ({ statusCode: 400, result: `invalid request: ${why}` }));
+  }
+  return version === 'v1' ? sendV1(body, destType, handlers) : sendV0(body, destType, handlers);
+}
+
+/** Add one request's results to the jobs' reports; a job's first failure becomes its status. */
+function record(
+  reports: JobReport[],
+  results: JobResult[],
+  metadata: Metadata[],
+  descriptor: RequestDescriptor,
+): void {
+  const readable = isObject(descriptor) && typeof descriptor.endpoint === 'string';
+  const action = readable ? summarizeRequest(descriptor).action : 'request';
+  const writesOf = readable ? requestWrites(descriptor) : () => [];
+  results.forEach((p, i) => {
+    const report = reports[i];
+    const writes = p.statusCode === 200 ? writesOf(metadata[i]) : [];
+    const done = writes.length ? describeWrites(writes, p.result) : action;
+    report.requests.push({ action: done, ...p });
+    if (report.phase === 'delivered' && p.statusCode !== 200) {
+      report.phase = 'failed';
+      report.statusCode = p.statusCode;
+      report.detail = p.result;
+    }
+  });
+}
+
 /** Deliver one router output element; one report per job of the element. */
 export async function deliverElement(
   element: Record<string, unknown>,
@@ -123,17 +217,7 @@ export async function deliverElement(
   const metadata = (Array.isArray(element.metadata) ? element.metadata : []) as Metadata[];
   const statusCode = typeof element.statusCode === 'number' ? element.statusCode : 0;
   const deliverable = (statusCode === 200 || statusCode === 0) && element.batchedRequest !== undefined;
-  if (!deliverable) {
-    const outcome = outcomeOf(statusCode);
-    const phase = outcome === 'filtered' ? 'filtered' : outcome === 'aborted' ? 'rejected' : 'retry';
-    return metadata.map((m) => ({
-      jobId: m.jobId,
-      phase: 'not delivered',
-      statusCode,
-      detail: `${phase} at transform: ${String(element.error ?? '')}`,
-      requests: [],
-    }));
-  }
+  if (!deliverable) return notDeliverable(metadata, statusCode, element.error);
   const requests = (
     Array.isArray(element.batchedRequest) ? element.batchedRequest : [element.batchedRequest]
   ) as RequestDescriptor[];
@@ -147,47 +231,8 @@ export async function deliverElement(
     requests: [],
   }));
   for (const descriptor of requests) {
-    const readable = isObject(descriptor) && typeof descriptor.endpoint === 'string';
-    const action = readable ? summarizeRequest(descriptor).action : 'request';
-    const writesOf = readable ? requestWrites(descriptor) : () => [];
     const body = { ...descriptor, metadata, destinationConfig };
-    const perJob: { statusCode: number; result: string }[] = [];
-    if (!validateRequest(body)) {
-      const why = describeAjvErrors(validateRequest.errors ?? [], 'batchedRequest');
-      metadata.forEach(() => perJob.push({ statusCode: 400, result: `invalid request: ${why}` }));
-    } else if (version === 'v1') {
-      const { output } = await deliverV1(body, destType, handlers);
-      const byJob = new Map(output.response.map((r) => [r.metadata.jobId, r]));
-      metadata.forEach((m) => {
-        const r = byJob.get(m.jobId);
-        perJob.push(
-          r
-            ? { statusCode: r.statusCode, result: r.error }
-            : { statusCode: 500, result: 'no result for this job' },
-        );
-      });
-    } else {
-      const { output } = await deliverV0({ ...body, metadata: metadata[0] }, destType, handlers);
-      const response = 'destinationResponse' in output ? output.destinationResponse : undefined;
-      const answer = isObject(response) && 'response' in response ? response.response : response;
-      metadata.forEach(() =>
-        perJob.push({
-          statusCode: output.status,
-          result: output.status === 200 ? JSON.stringify(answer ?? '') : output.message,
-        }),
-      );
-    }
-    perJob.forEach((p, i) => {
-      const report = reports[i];
-      const writes = p.statusCode === 200 ? writesOf(metadata[i]) : [];
-      const done = writes.length ? describeWrites(writes, p.result) : action;
-      report.requests.push({ action: done, ...p });
-      if (report.phase === 'delivered' && p.statusCode !== 200) {
-        report.phase = 'failed';
-        report.statusCode = p.statusCode;
-        report.detail = p.result;
-      }
-    });
+    record(reports, await sendRequest(body, metadata, version, destType, handlers), metadata, descriptor);
   }
   for (const report of reports) {
     if (report.phase === 'delivered') report.detail = report.requests.map((r) => r.action).join('; ');
@@ -195,37 +240,65 @@ export async function deliverElement(
   return reports;
 }
 
+async function checkReadable(file: string): Promise<void> {
+  let isFile = false;
+  try {
+    isFile = (await stat(file)).isFile();
+  } catch {
+    // Reported below.
+  }
+  if (!isFile) throw new CliError(`Cannot read outputs file ${file}: no such file`);
+}
+
+function jobCounts(reports: JobReport[]): NonNullable<DeliveryMarker['jobs']> {
+  const count = (phase: JobReport['phase']) => reports.filter((r) => r.phase === phase).length;
+  return { delivered: count('delivered'), failed: count('failed'), notDeliverable: count('not delivered') };
+}
+
+/**
+ * Deliver every element of the file. The whole file is checked first (exit 2 naming the first line that is not a
+ * router output element), so nothing is sent from a file that is not what `transform` writes; a file already
+ * delivered is refused unless `--force` (deliveryMarker.ts).
+ */
 export async function deliverFile(file: string, options: DeliverOptions, io: Io): Promise<JobReport[]> {
   const version = proxyVersion(options.proxy);
-  try {
-    await access(file);
-  } catch {
-    throw new CliError(`Cannot read outputs file ${file}`);
+  const destType = parseDestType(options.destType);
+  await checkReadable(file);
+  const scan = await scanOutputs(file);
+  if (scan.elements === 0) {
+    io.err(`${file} holds no output elements: nothing to deliver\n`);
+    return [];
   }
+  await checkNotDelivered(file, scan, options.force === true, io);
+  warnCreates(file, scan, io);
+  const marker: DeliveryMarker = {
+    file: basename(file),
+    sha256: scan.sha256,
+    state: 'started',
+    startedAt: new Date().toISOString(),
+    creates: scan.creates,
+  };
+  if (scan.deliverable) await writeMarker(file, marker, io);
   const handlers = salesforceHandlers();
   const reports: JobReport[] = [];
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let lineNo = 0;
-  for await (const line of lines) {
-    lineNo += 1;
-    if (!line.trim()) continue;
-    let element: unknown;
-    try {
-      element = JSON.parse(line) as unknown;
-    } catch (error) {
-      io.err(`${file}:${lineNo}: skipped, not valid JSON (${(error as Error).message})\n`);
-      continue;
-    }
-    if (!isObject(element)) {
-      io.err(`${file}:${lineNo}: skipped, not an output element\n`);
-      continue;
-    }
-    reports.push(...(await deliverElement(element, version, options.destType ?? 'salesforce', handlers)));
+  for await (const { element } of readElements(file)) {
+    reports.push(...(await deliverElement(element, version, destType, handlers)));
+  }
+  if (scan.deliverable) {
+    const finished = {
+      state: 'finished' as const,
+      finishedAt: new Date().toISOString(),
+      jobs: jobCounts(reports),
+    };
+    await writeMarker(file, { ...marker, ...finished }, io);
   }
   return reports;
 }
 
-/** Exit status 0 when every deliverable job was delivered, 1 when any delivery failed. */
+/**
+ * Exit status 0 when every deliverable job was delivered, 1 when any delivery failed; a usage or file error, a file
+ * that is not router output or one already delivered (without `--force`) throws a CliError (exit 2).
+ */
 export async function deliver(file: string, options: DeliverOptions, io: Io): Promise<number> {
   const reports = await deliverFile(file, options, io);
   if (options.json) {
@@ -242,9 +315,9 @@ export async function deliver(file: string, options: DeliverOptions, io: Io): Pr
         ]),
       ),
     );
-    const count = (phase: JobReport['phase']) => reports.filter((r) => r.phase === phase).length;
+    const jobs = jobCounts(reports);
     io.out(
-      `\n${count('delivered')} delivered, ${count('failed')} failed at delivery, ${count('not delivered')} not deliverable (proxy ${proxyVersion(options.proxy)})\n`,
+      `\n${jobs.delivered} delivered, ${jobs.failed} failed at delivery, ${jobs.notDeliverable} not deliverable (proxy ${proxyVersion(options.proxy)})\n`,
     );
   }
   return reports.some((r) => r.phase === 'failed') ? 1 : 0;

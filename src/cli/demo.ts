@@ -49,84 +49,105 @@ function identify(
   };
 }
 
+/**
+ * The demo's events, as data. `contactExternalId` events carry `context.externalId: [{type: 'Salesforce-Contact',
+ * id}]` with the seeded Contact's id; `message` replaces the identify built from `traits`.
+ */
+interface DemoEventSpec {
+  label: string;
+  userId: string;
+  expected: Expected;
+  traits?: Record<string, unknown>;
+  integrations?: Record<string, unknown>;
+  contactExternalId?: true;
+  message?: Record<string, unknown>;
+}
+
+const DEMO_EVENTS: readonly DemoEventSpec[] = [
+  {
+    label: 'identify peter@initech.com (new person)',
+    userId: 'peter',
+    traits: {
+      email: 'peter@initech.com',
+      firstName: 'Peter',
+      lastName: 'Gibbons',
+      company: 'Initech',
+      title: 'Software Engineer',
+    },
+    expected: 'created',
+  },
+  {
+    label: `identify ${EXISTING_LEAD.Email} (Lead exists)`,
+    userId: 'bill',
+    traits: { email: EXISTING_LEAD.Email, title: 'Division VP', phone: '+1 555 0199' },
+    expected: 'updated',
+  },
+  {
+    label: 'identify samir@initech.com + custom trait newProp',
+    userId: 'samir',
+    traits: {
+      email: 'samir@initech.com',
+      lastName: 'Nagheenanajar',
+      company: 'Initech',
+      newProp: 'TPS reports',
+    },
+    expected: 'created',
+  },
+  {
+    label: 'identify with externalId Salesforce-Contact',
+    userId: 'joanna',
+    traits: { title: 'Server', phone: '+1 555 0142' },
+    contactExternalId: true,
+    expected: 'updated',
+  },
+  {
+    label: 'identify michael@initech.com (1st of 2)',
+    userId: 'michael',
+    traits: { email: 'michael@initech.com', lastName: 'Bolton', company: 'Initech' },
+    expected: 'created',
+  },
+  {
+    label: 'identify michael@initech.com (2nd, same batch)',
+    userId: 'michael',
+    traits: { email: 'michael@initech.com', phone: '+1 555 0100' },
+    expected: 'created',
+  },
+  {
+    label: 'identify without integrations.Salesforce',
+    userId: 'tom',
+    traits: { email: 'tom@initech.com', lastName: 'Smykowski' },
+    integrations: { All: true },
+    expected: 'filtered',
+  },
+  {
+    label: 'track "Order Completed" (not an identify)',
+    userId: 'peter',
+    message: {
+      type: 'track',
+      userId: 'peter',
+      event: 'Order Completed',
+      properties: { revenue: 42 },
+      integrations: { Salesforce: true },
+    },
+    expected: 'rejected',
+  },
+];
+
+function demoMessage(spec: DemoEventSpec, contactId: string): Record<string, unknown> {
+  if (spec.message) return spec.message;
+  const extra: Record<string, unknown> = {};
+  if (spec.contactExternalId) extra.context = { externalId: [{ type: 'Salesforce-Contact', id: contactId }] };
+  if (spec.integrations) extra.integrations = spec.integrations;
+  return identify(spec.userId, spec.traits ?? {}, extra);
+}
+
 function demoEvents(contactId: string): DemoEvent[] {
-  return [
-    {
-      label: 'identify peter@initech.com (new person)',
-      userId: 'peter',
-      message: identify('peter', {
-        email: 'peter@initech.com',
-        firstName: 'Peter',
-        lastName: 'Gibbons',
-        company: 'Initech',
-        title: 'Software Engineer',
-      }),
-      expected: 'created',
-    },
-    {
-      label: `identify ${EXISTING_LEAD.Email} (Lead exists)`,
-      userId: 'bill',
-      message: identify('bill', { email: EXISTING_LEAD.Email, title: 'Division VP', phone: '+1 555 0199' }),
-      expected: 'updated',
-    },
-    {
-      label: 'identify samir@initech.com + custom trait newProp',
-      userId: 'samir',
-      message: identify('samir', {
-        email: 'samir@initech.com',
-        lastName: 'Nagheenanajar',
-        company: 'Initech',
-        newProp: 'TPS reports',
-      }),
-      expected: 'created',
-    },
-    {
-      label: 'identify with externalId Salesforce-Contact',
-      userId: 'joanna',
-      message: identify(
-        'joanna',
-        { title: 'Server', phone: '+1 555 0142' },
-        {
-          context: { externalId: [{ type: 'Salesforce-Contact', id: contactId }] },
-        },
-      ),
-      expected: 'updated',
-    },
-    {
-      label: 'identify michael@initech.com (1st of 2)',
-      userId: 'michael',
-      message: identify('michael', { email: 'michael@initech.com', lastName: 'Bolton', company: 'Initech' }),
-      expected: 'created',
-    },
-    {
-      label: 'identify michael@initech.com (2nd, same batch)',
-      userId: 'michael',
-      message: identify('michael', { email: 'michael@initech.com', phone: '+1 555 0100' }),
-      expected: 'created',
-    },
-    {
-      label: 'identify without integrations.Salesforce',
-      userId: 'tom',
-      message: identify(
-        'tom',
-        { email: 'tom@initech.com', lastName: 'Smykowski' },
-        { integrations: { All: true } },
-      ),
-      expected: 'filtered',
-    },
-    {
-      label: 'track "Order Completed" (not an identify)',
-      userId: 'peter',
-      message: {
-        type: 'track',
-        userId: 'peter',
-        event: 'Order Completed',
-        properties: { revenue: 42 },
-        integrations: { Salesforce: true },
-      },
-      expected: 'rejected',
-    },
-  ];
+  return DEMO_EVENTS.map((spec) => ({
+    label: spec.label,
+    userId: spec.userId,
+    message: demoMessage(spec, contactId),
+    expected: spec.expected,
+  }));
 }
 
 export interface DemoRow {
@@ -168,91 +189,122 @@ function matches(expected: Expected, report: JobReport): boolean {
   }
 }
 
-export async function runDemo(): Promise<DemoResult> {
-  const sim: Simulator = await startSimulator({ port: 0, customFields: { Lead: { newProp__c: 'string' } } });
+interface SeededSimulator {
+  sim: Simulator;
+  leadId: string;
+  contactId: string;
+}
+
+/** The simulator with an existing Lead and Contact, its counters at zero. */
+async function startSeededSimulator(): Promise<SeededSimulator> {
+  const sim = await startSimulator({ port: 0, customFields: { Lead: { newProp__c: 'string' } } });
   try {
     const leadId = sim.state.seed('Lead', EXISTING_LEAD);
     const contactId = sim.state.seed('Contact', EXISTING_CONTACT);
     sim.state.resetCounters();
+    return { sim, leadId, contactId };
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+}
 
-    const destination: Destination = {
-      // A fresh id per run: per-destination caches never carry over from another simulator.
-      ID: `demo-${randomUUID().slice(0, 8)}`,
-      Name: 'Salesforce (demo)',
-      Enabled: true,
-      WorkspaceID: 'demo-workspace',
-      Config: demoDestinationConfig(sim.url, { writeMode: 'collections' }),
-      DestinationDefinition: { Name: 'SALESFORCE', DisplayName: 'Salesforce' },
+function demoDestination(url: string): Destination {
+  return {
+    // A fresh id per run: per-destination caches never carry over from another simulator.
+    ID: `demo-${randomUUID().slice(0, 8)}`,
+    Name: 'Salesforce (demo)',
+    Enabled: true,
+    WorkspaceID: 'demo-workspace',
+    Config: demoDestinationConfig(url, { writeMode: 'collections' }),
+    DestinationDefinition: { Name: 'SALESFORCE', DisplayName: 'Salesforce' },
+  };
+}
+
+/** The events through the router transform in one batch, every element delivered through proxy v1: job → report. */
+async function transformAndDeliver(
+  events: DemoEvent[],
+  destination: Destination,
+): Promise<Map<unknown, JobReport>> {
+  const inputs = events.map((e, i) => ({
+    message: e.message as RudderMessage,
+    destination,
+    metadata: {
+      jobId: i + 1,
+      userId: e.userId,
+      destinationId: destination.ID,
+      workspaceId: 'demo-workspace',
+    } as Metadata,
+  }));
+  const handlers = salesforceHandlers();
+  const elements: RouterReplyElement[] = await runRouter(inputs, 'salesforce', handlers, {
+    namespace: 'Unknown',
+    cluster: 'Unknown',
+    features: {},
+  });
+  const reports = new Map<unknown, JobReport>();
+  for (const element of elements) {
+    const raw = element as unknown as Record<string, unknown>;
+    for (const report of await deliverElement(raw, 'v1', 'salesforce', handlers)) {
+      reports.set(report.jobId, report);
+    }
+  }
+  return reports;
+}
+
+function demoRows(events: DemoEvent[], reports: Map<unknown, JobReport>): DemoRow[] {
+  const rows: DemoRow[] = events.map((e, i) => {
+    const report = reports.get(i + 1);
+    const outcome = report ? outcomeText(report) : 'missing from the router output';
+    return {
+      event: i + 1,
+      label: e.label,
+      statusCode: report?.statusCode ?? 0,
+      outcome,
+      expected: e.expected,
+      ok: report ? matches(e.expected, report) : false,
     };
-    const events = demoEvents(contactId);
-    const inputs = events.map((e, i) => ({
-      message: e.message as RudderMessage,
-      destination,
-      metadata: {
-        jobId: i + 1,
-        userId: e.userId,
-        destinationId: destination.ID,
-        workspaceId: 'demo-workspace',
-      } as Metadata,
-    }));
-    const handlers = salesforceHandlers();
-    const elements: RouterReplyElement[] = await runRouter(inputs, 'salesforce', handlers, {
-      namespace: 'Unknown',
-      cluster: 'Unknown',
-      features: {},
-    });
-    const reports = new Map<unknown, JobReport>();
-    for (const element of elements) {
-      for (const report of await deliverElement(
-        element as unknown as Record<string, unknown>,
-        'v1',
-        'salesforce',
-        handlers,
-      )) {
-        reports.set(report.jobId, report);
-      }
-    }
+  });
+  // Two events for one new email travel as one create: say so.
+  const michael = rows.filter((r) => r.label.startsWith('identify michael@'));
+  if (michael.length === 2 && michael[0].outcome === michael[1].outcome && michael[0].ok) {
+    michael[1].outcome = `${michael[1].outcome} (merged with event ${michael[0].event}: one create)`;
+  }
+  return rows;
+}
 
-    const rows: DemoRow[] = events.map((e, i) => {
-      const report = reports.get(i + 1);
-      const outcome = report ? outcomeText(report) : 'missing from the router output';
-      return {
-        event: i + 1,
-        label: e.label,
-        statusCode: report?.statusCode ?? 0,
-        outcome,
-        expected: e.expected,
-        ok: report ? matches(e.expected, report) : false,
-      };
-    });
-    // Two events for one new email travel as one create: say so.
-    const michael = rows.filter((r) => r.label.startsWith('identify michael@'));
-    if (michael.length === 2 && michael[0].outcome === michael[1].outcome && michael[0].ok) {
-      michael[1].outcome = `${michael[1].outcome} (merged with event ${michael[0].event}: one create)`;
-    }
+/** What the simulator must hold after the run. */
+function demoChecks({ sim, leadId, contactId }: SeededSimulator): DemoResult['checks'] {
+  const leads = sim.state.records('Lead').filter((l) => !l.IsDeleted);
+  const lead = (email: string) => leads.filter((l) => String(l.Email).toLowerCase() === email);
+  const contact = sim.state.get('Contact', contactId);
+  const existing = sim.state.get('Lead', leadId);
+  return [
+    { name: 'the simulator holds 4 Leads (1 seeded + 3 created)', ok: leads.length === 4 },
+    {
+      name: 'michael@initech.com: one Lead carrying both events (LastName and Phone)',
+      ok:
+        lead('michael@initech.com').length === 1 &&
+        lead('michael@initech.com')[0].LastName === 'Bolton' &&
+        Boolean(lead('michael@initech.com')[0].Phone),
+    },
+    {
+      name: 'samir@initech.com: custom field newProp__c written',
+      ok: lead('samir@initech.com')[0]?.newProp__c === 'TPS reports',
+    },
+    { name: `the existing Lead ${leadId} has the new Title`, ok: existing?.Title === 'Division VP' },
+    { name: `the Contact ${contactId} has the new Title`, ok: contact?.Title === 'Server' },
+    { name: 'tom@initech.com (filtered) was not written', ok: lead('tom@initech.com').length === 0 },
+  ];
+}
 
-    const leads = sim.state.records('Lead').filter((l) => !l.IsDeleted);
-    const lead = (email: string) => leads.filter((l) => String(l.Email).toLowerCase() === email);
-    const contact = sim.state.get('Contact', contactId);
-    const existing = sim.state.get('Lead', leadId);
-    const checks = [
-      { name: 'the simulator holds 4 Leads (1 seeded + 3 created)', ok: leads.length === 4 },
-      {
-        name: 'michael@initech.com: one Lead carrying both events (LastName and Phone)',
-        ok:
-          lead('michael@initech.com').length === 1 &&
-          lead('michael@initech.com')[0].LastName === 'Bolton' &&
-          Boolean(lead('michael@initech.com')[0].Phone),
-      },
-      {
-        name: 'samir@initech.com: custom field newProp__c written',
-        ok: lead('samir@initech.com')[0]?.newProp__c === 'TPS reports',
-      },
-      { name: `the existing Lead ${leadId} has the new Title`, ok: existing?.Title === 'Division VP' },
-      { name: `the Contact ${contactId} has the new Title`, ok: contact?.Title === 'Server' },
-      { name: 'tom@initech.com (filtered) was not written', ok: lead('tom@initech.com').length === 0 },
-    ];
-
+export async function runDemo(): Promise<DemoResult> {
+  const seeded = await startSeededSimulator();
+  const { sim } = seeded;
+  try {
+    const events = demoEvents(seeded.contactId);
+    const rows = demoRows(events, await transformAndDeliver(events, demoDestination(sim.url)));
+    const checks = demoChecks(seeded);
     const counters = sim.state.counters();
     const delivered = rows.filter((r) => r.statusCode === 200).length;
     return {

@@ -10,13 +10,9 @@ import { demo } from './demo';
 import { preview } from './preview';
 import { transform } from './transform';
 
-export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
-  const program = new Command('sf-destination')
-    .description('RudderStack-compatible Salesforce destination: preview, transform and deliver events')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError();
+type SetExitCode = (code: number) => void;
 
+function addPreview(program: Command, io: Io, setExitCode: SetExitCode): void {
   program
     .command('preview')
     .description(
@@ -32,7 +28,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .action(async (file: string, options: { config?: string; network?: boolean; json?: boolean }) => {
       setExitCode(await preview(file, options, io));
     });
+}
 
+function addTransform(program: Command, io: Io, setExitCode: SetExitCode): void {
   program
     .command('transform')
     .description(
@@ -44,7 +42,11 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option('--out <file>', 'write the output elements here instead of stdout')
     .option('--batch-size <n>', 'events per router call', '200')
     .option('--offline', 'no network: a placeholder session, and lookups that find nothing')
-    .option('--dest-type <name>', 'salesforce, salesforce_oauth or salesforce_oauth_sandbox', 'salesforce')
+    .option(
+      '--dest-type <name>',
+      'salesforce, salesforce_oauth or salesforce_oauth_sandbox (any letter case)',
+      'salesforce',
+    )
     .action(
       async (
         file: string,
@@ -53,7 +55,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         setExitCode(await transform(file, options, io));
       },
     );
+}
 
+function addDeliver(program: Command, io: Io, setExitCode: SetExitCode): void {
   program
     .command('deliver')
     .description(
@@ -61,12 +65,27 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     )
     .argument('<outputs.ndjson>', 'output elements, as written by `transform`')
     .option('--proxy <version>', 'v1: one status per job (default); v0: one status per request', 'v1')
-    .option('--dest-type <name>', 'salesforce, salesforce_oauth or salesforce_oauth_sandbox', 'salesforce')
+    .option(
+      '--dest-type <name>',
+      'salesforce, salesforce_oauth or salesforce_oauth_sandbox (any letter case)',
+      'salesforce',
+    )
     .option('--json', 'print the job reports as JSON')
-    .action(async (file: string, options: { proxy?: string; destType?: string; json?: boolean }) => {
-      setExitCode(await deliver(file, options, io));
-    });
+    .option(
+      '--force',
+      'deliver a file that <file>.delivered says was already delivered (its creates are sent again: duplicates)',
+    )
+    .action(
+      async (
+        file: string,
+        options: { proxy?: string; destType?: string; json?: boolean; force?: boolean },
+      ) => {
+        setExitCode(await deliver(file, options, io));
+      },
+    );
+}
 
+function addDemo(program: Command, io: Io, setExitCode: SetExitCode): void {
   program
     .command('demo')
     .description(
@@ -76,7 +95,15 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .action(async (options: { json?: boolean }) => {
       setExitCode(await demo(options, io));
     });
+}
 
+export function buildProgram(io: Io, setExitCode: SetExitCode): Command {
+  const program = new Command('sf-destination')
+    .description('RudderStack-compatible Salesforce destination: preview, transform and deliver events')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError();
+  for (const add of [addPreview, addTransform, addDeliver, addDemo]) add(program, io, setExitCode);
   return program;
 }
 

@@ -3,20 +3,21 @@
  * would call `/routerTransform`, and write the output elements as NDJSON (one element per line).
  *
  * Each line is an event or a full `{message, destination?, metadata?}` input; `--config` gives the destination of
- * lines without one. A line that is not JSON becomes its own error element, so every line is accounted for.
- * Lookups and the sign-in run against the configured org, unless `--offline`.
+ * lines without one. A line that is not JSON, or not an input, becomes its own error element, so every line is
+ * accounted for; so does an event nested too deep (the destination refuses it), and nothing here recurses over a
+ * line before that check (`toInput` checks the metadata and destination it copies without recursion). The elements
+ * are written batch by batch. Lookups and the sign-in run against the configured org, unless `--offline`.
  */
-import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { closeSync, createReadStream, openSync, statSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { routerError } from '../framework/descriptors';
 import { PlatformError } from '../framework/errors';
-import { outcomeOf } from '../framework/outcomes';
+import { outcomeOf, type StatusOutcome } from '../framework/outcomes';
 import type { Destination, TransformInput } from '../framework/types';
-import { salesforceHandlers } from '../server/destinations';
+import { salesforceHandlers, type DestinationHandlers } from '../server/destinations';
 import { runRouter, type RouterReplyElement } from '../server/router';
 import { createSalesforceDestination } from '../v0/destinations/salesforce/index';
-import { CliError, destinationFromConfig, readJsonFile, toInput, type Io } from './common';
+import { CliError, destinationFromConfig, parseDestType, readJsonFile, toInput, type Io } from './common';
 import { OfflineClient } from './offlineClient';
 
 export interface TransformOptions {
@@ -27,13 +28,30 @@ export interface TransformOptions {
   destType?: string;
 }
 
+/** Jobs and output elements are counted apart: one element can carry several jobs (merged records, collections). */
 export interface TransformSummary {
-  events: number;
+  /** Input jobs: one per non-empty input line. */
+  jobs: number;
+  /** The jobs by the outcome of the element that carries them; they add up to `jobs`. */
+  outcomes: Record<StatusOutcome, number>;
+  /** Output elements written. */
   elements: number;
-  deliverable: number;
-  filtered: number;
-  rejected: number;
-  retryable: number;
+}
+
+export const OUTCOMES: readonly StatusOutcome[] = [
+  'success',
+  'filtered',
+  'aborted',
+  'throttled',
+  'retryable',
+];
+
+function emptySummary(): TransformSummary {
+  return {
+    jobs: 0,
+    outcomes: { success: 0, filtered: 0, aborted: 0, throttled: 0, retryable: 0 },
+    elements: 0,
+  };
 }
 
 /** A text progress bar on stderr: redrawn in place on a terminal, a line per 10 % otherwise. */
@@ -77,102 +95,157 @@ function parseBatchSize(value: string | number | undefined): number {
 /** Files above this size get a progress bar. */
 const PROGRESS_THRESHOLD_BYTES = 256 * 1024;
 
-export async function transformFile(
-  file: string,
-  options: TransformOptions,
-  io: Io,
-): Promise<TransformSummary> {
+interface TransformContext {
+  file: string;
+  batchSize: number;
+  destType: string;
+  fallback?: Destination;
+  handlers: DestinationHandlers;
+}
+
+async function transformContext(file: string, options: TransformOptions): Promise<TransformContext> {
   const batchSize = parseBatchSize(options.batchSize);
-  const destType = options.destType ?? 'salesforce';
+  const destType = parseDestType(options.destType);
   let fallback: Destination | undefined;
   if (options.config)
     fallback = destinationFromConfig(await readJsonFile(options.config, 'config file'), options.config);
-  let size: number;
+  const transform = createSalesforceDestination(options.offline ? { client: new OfflineClient() } : {});
+  return { file, batchSize, destType, fallback, handlers: salesforceHandlers({ transform }) };
+}
+
+function fileSize(file: string): number {
   try {
-    size = statSync(file).size;
+    return statSync(file).size;
   } catch {
     throw new CliError(`Cannot read events file ${file}`);
   }
-  const transform = createSalesforceDestination(options.offline ? { client: new OfflineClient() } : {});
-  const handlers = salesforceHandlers({ transform });
-  const output: WriteStream | undefined = options.out ? createWriteStream(options.out) : undefined;
-  const write = async (text: string) => {
-    if (!output) return io.out(text);
-    if (!output.write(text)) await once(output, 'drain');
-  };
-  const summary: TransformSummary = {
-    events: 0,
-    elements: 0,
-    deliverable: 0,
-    filtered: 0,
-    rejected: 0,
-    retryable: 0,
-  };
-  const progress = size > PROGRESS_THRESHOLD_BYTES ? new Progress(io, size, 'transform') : undefined;
+}
 
-  let batch: (TransformInput | RouterReplyElement)[] = [];
+interface Output {
+  write(text: string): void;
+  close(): void;
+}
+
+/**
+ * Where the output elements go: the command's stdout, or `--out`, written synchronously batch by batch, so the file
+ * holds every element written so far whatever happens after (a later failure, an interrupted run).
+ */
+function openOutput(path: string | undefined, io: Io): Output {
+  if (!path) return { write: (text) => io.out(text), close: () => undefined };
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (error) {
+    throw new CliError(
+      `Cannot write --out ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  return {
+    write(text) {
+      const bytes = Buffer.from(text);
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+type BatchItem = TransformInput | RouterReplyElement;
+
+/** One line as a transform input, or as its own error element when it is not JSON or not an input. */
+function lineItem(line: string, lineNo: number, ctx: TransformContext): BatchItem {
+  try {
+    return toInput(JSON.parse(line) as unknown, ctx.fallback, { jobId: lineNo }, `${ctx.file}:${lineNo}`);
+  } catch (error) {
+    const reason =
+      error instanceof SyntaxError
+        ? `line ${lineNo} is not valid JSON: ${error.message}`
+        : (error as Error).message;
+    return routerError(new PlatformError(reason), [{ jobId: lineNo }]);
+  }
+}
+
+/** The output elements of one batch: the lines' own error elements first, then the router's. */
+async function transformBatch(batch: BatchItem[], ctx: TransformContext): Promise<RouterReplyElement[]> {
+  const inputs = batch.filter((b): b is TransformInput => 'message' in b);
+  const errors = batch.filter((b): b is RouterReplyElement => !('message' in b));
+  return [
+    ...errors,
+    ...(inputs.length
+      ? await runRouter(inputs, ctx.destType, ctx.handlers, {
+          namespace: 'Unknown',
+          cluster: 'Unknown',
+          features: {},
+        })
+      : []),
+  ];
+}
+
+function tally(summary: TransformSummary, element: RouterReplyElement): void {
+  summary.elements += 1;
+  summary.outcomes[outcomeOf(element.statusCode)] += element.metadata.length;
+}
+
+/** Transform the file's lines batch by batch, writing each batch's elements as soon as it is done. */
+async function transformLines(
+  ctx: TransformContext,
+  output: Output,
+  progress?: Progress,
+): Promise<TransformSummary> {
+  const summary = emptySummary();
+  let batch: BatchItem[] = [];
   let bytes = 0;
   const flush = async () => {
     if (!batch.length) return;
-    const inputs = batch.filter((b): b is TransformInput => 'message' in b);
-    const errors = batch.filter((b): b is RouterReplyElement => !('message' in b));
-    const elements = [
-      ...errors,
-      ...(inputs.length
-        ? await runRouter(inputs, destType, handlers, {
-            namespace: 'Unknown',
-            cluster: 'Unknown',
-            features: {},
-          })
-        : []),
-    ];
-    for (const element of elements) {
-      summary.elements += 1;
-      const jobs = element.metadata.length;
-      const outcome = outcomeOf(element.statusCode);
-      if (outcome === 'success') summary.deliverable += jobs;
-      else if (outcome === 'filtered') summary.filtered += jobs;
-      else if (outcome === 'aborted') summary.rejected += jobs;
-      else summary.retryable += jobs;
-      await write(`${JSON.stringify(element)}\n`);
-    }
+    const elements = await transformBatch(batch, ctx);
     batch = [];
-    progress?.update(bytes, `${summary.events} events`);
+    for (const element of elements) tally(summary, element);
+    output.write(elements.map((element) => `${JSON.stringify(element)}\n`).join(''));
+    progress?.update(bytes, `${summary.jobs} jobs`);
   };
-
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const lines = createInterface({ input: createReadStream(ctx.file, 'utf8'), crlfDelay: Infinity });
   let lineNo = 0;
   for await (const line of lines) {
     lineNo += 1;
     bytes += Buffer.byteLength(line) + 1;
     if (!line.trim()) continue;
-    summary.events += 1;
-    let item: TransformInput | RouterReplyElement;
-    try {
-      item = toInput(JSON.parse(line) as unknown, fallback, { jobId: lineNo }, `${file}:${lineNo}`);
-    } catch (error) {
-      const reason =
-        error instanceof SyntaxError
-          ? `line ${lineNo} is not valid JSON: ${error.message}`
-          : (error as Error).message;
-      item = routerError(new PlatformError(reason), [{ jobId: lineNo }]);
-    }
-    batch.push(item);
-    if (batch.length >= batchSize) await flush();
+    summary.jobs += 1;
+    batch.push(lineItem(line, lineNo, ctx));
+    if (batch.length >= ctx.batchSize) await flush();
   }
   await flush();
   progress?.done();
-  if (output) {
-    output.end();
-    await once(output, 'finish');
-  }
   return summary;
 }
 
-export async function transform(file: string, options: TransformOptions, io: Io): Promise<number> {
-  const s = await transformFile(file, options, io);
-  io.err(
-    `transformed ${s.events} events into ${s.elements} output elements: ${s.deliverable} deliverable, ${s.filtered} filtered, ${s.rejected} rejected, ${s.retryable} to retry${options.out ? ` → ${options.out}` : ''}\n`,
+export async function transformFile(
+  file: string,
+  options: TransformOptions,
+  io: Io,
+): Promise<TransformSummary> {
+  const ctx = await transformContext(file, options);
+  const size = fileSize(file);
+  const output = openOutput(options.out, io);
+  try {
+    return await transformLines(
+      ctx,
+      output,
+      size > PROGRESS_THRESHOLD_BYTES ? new Progress(io, size, 'transform') : undefined,
+    );
+  } finally {
+    output.close();
+  }
+}
+
+/** The summary: jobs by outcome on one line, output elements on the next. */
+export function renderSummary(s: TransformSummary, out: string | undefined): string {
+  const outcomes = OUTCOMES.map((o) => `${s.outcomes[o]} ${o}`).join(', ');
+  return (
+    `transformed ${s.jobs} job${s.jobs === 1 ? '' : 's'} (one per input line): ${outcomes}\n` +
+    `wrote ${s.elements} output element${s.elements === 1 ? '' : 's'} (an element carries one or more jobs) to ${out ?? 'stdout'}\n`
   );
+}
+
+export async function transform(file: string, options: TransformOptions, io: Io): Promise<number> {
+  io.err(renderSummary(await transformFile(file, options, io), options.out));
   return 0;
 }

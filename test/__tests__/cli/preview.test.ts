@@ -124,6 +124,60 @@ describe('sf-destination preview', () => {
     expect(missing.stderr).toContain('Cannot read event file');
   });
 
+  describe('an event file nested 200,000 levels deep: a clear rejection, no crash', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const identifyWith = (fields: string) =>
+      `{"type":"identify","integrations":{"Salesforce":true},"traits":{"email":"d@acme.com"},${fields}}`;
+
+    it('deep in the event: rejected by the destination (exit 1), naming the path', async () => {
+      const file = dir.file('event.json', identifyWith(`"userId":"d","context":{"x":${deep}}`));
+      const run = await runCli(['preview', file]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(
+        'Rejected (400, dataValidation/instrumentation): the event cannot be sent.',
+      );
+      expect(run.stdout).toMatch(
+        /Invalid event: message\.context\.x(\[0\]){62} is nested more than 64 levels deep/,
+      );
+      const json = await runCli(['preview', file, '--json']);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toMatchObject({ outcome: 'rejected', status: 400 });
+    });
+
+    it.each([
+      [
+        'as the userId',
+        identifyWith(`"userId":${deep}`),
+        /: message\.userId is an array; it must be a string/,
+      ],
+      [
+        'in the metadata',
+        `{"message":${identifyWith('"userId":"d"')},"metadata":{"x":${deep}}}`,
+        /: metadata\.x(\[0\]){63} is nested more than 64 levels deep; flatten it/,
+      ],
+      [
+        'in the destination',
+        `{"message":${identifyWith('"userId":"d"')},"destination":{"ID":"d","Config":{"x":${deep}}}}`,
+        /: destination\.Config\.x(\[0\]){62} is nested more than 64 levels deep; flatten it/,
+      ],
+    ])('%s: exit 2 naming the file and the path', async (_where, text, message) => {
+      const file = dir.file('event.json', text);
+      const run = await runCli(['preview', file]);
+      expect(run.code).toBe(2);
+      expect(run.stderr.startsWith(`error: ${file}: `)).toBe(true);
+      expect(run.stderr).toMatch(message);
+    });
+
+    it('in the --config file: exit 2 naming it', async () => {
+      const config = dir.file('config.json', `{"apiVersion":"62.0","x":${deep}}`);
+      const run = await runCli(['preview', dir.file('event.json', event), '--config', config]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        new RegExp(`^error: ${config}: x(\\[0\\]){63} is nested more than 64 levels deep`),
+      );
+    });
+  });
+
   it('prints usage and exits 2 without a command; exits 1 for an unknown option', async () => {
     const none = await runCli([]);
     expect(none.code).toBe(2);

@@ -59,9 +59,10 @@ describe('sf-destination transform + deliver', () => {
       '2',
     ]);
     expect(transformed.code).toBe(0);
-    expect(transformed.stderr).toContain(
+    expect(transformed.stderr).toBe(
       // Batches of 2: [new, old] travel as one collections element; the other lines each get their own.
-      `transformed 5 events into 4 output elements: 3 deliverable, 1 filtered, 1 rejected, 0 to retry → ${out}`,
+      'transformed 5 jobs (one per input line): 3 success, 1 filtered, 1 aborted, 0 throttled, 0 retryable\n' +
+        `wrote 4 output elements (an element carries one or more jobs) to ${out}\n`,
     );
     const elements = readFileSync(out, 'utf8')
       .trim()
