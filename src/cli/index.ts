@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, processIo, type Io } from './common';
 import { deliver } from './deliver';
 import { demo } from './demo';
+import { installInto } from './installInto';
 import { preview } from './preview';
 import { transform } from './transform';
 
@@ -97,13 +98,27 @@ function addDemo(program: Command, io: Io, setExitCode: SetExitCode): void {
     });
 }
 
+function addInstallInto(program: Command, io: Io, setExitCode: SetExitCode): void {
+  program
+    .command('install-into')
+    .description(
+      'write the re-export files a rudder-transformer checkout needs to load this destination instead of its own (transform and the v0/v1 network handlers of the three definition names)',
+    )
+    .argument('<checkout>', 'the rudder-transformer checkout (or a folder to copy into one)')
+    .option('--package <name>', 'require the package installed in the checkout instead of this build by path')
+    .action((checkout: string, options: { package?: string }) => {
+      setExitCode(installInto(checkout, options, io));
+    });
+}
+
 export function buildProgram(io: Io, setExitCode: SetExitCode): Command {
   const program = new Command('sf-destination')
     .description('RudderStack-compatible Salesforce destination: preview, transform and deliver events')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
-  for (const add of [addPreview, addTransform, addDeliver, addDemo]) add(program, io, setExitCode);
+  for (const add of [addPreview, addTransform, addDeliver, addDemo, addInstallInto])
+    add(program, io, setExitCode);
   return program;
 }
 

@@ -427,3 +427,30 @@ describe('processRouterDest called directly with malformed inputs', () => {
     });
   });
 });
+
+describe('deep ids and metadata never reach a recursive reader', () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = 'x';
+    for (let i = 0; i < depth; i += 1) value = [value];
+    return value;
+  };
+
+  it('a 200,000-deep userId and deep metadata: their jobs get their own 400, the reply serialises', async () => {
+    const dest = destination();
+    const outputs = await createSalesforceDestination({ client: new FakeClient() }).processRouterDest([
+      input(identify({ email: 'a@acme.com' }, { userId: nested(200_000) }), dest, { jobId: 1 }),
+      input(identify({ email: 'b@acme.com' }), dest, { jobId: 2, extra: nested(200_000) }),
+      input(identify({ email: 'ok@acme.com', lastName: 'Ok' }), dest, { jobId: 3, userId: 'u3' }),
+    ]);
+    expect(outputs.map((o) => [o.metadata[0].jobId, o.statusCode])).toEqual([
+      [1, 400],
+      [2, 400],
+      [3, 200],
+    ]);
+    expect(outputs[1].metadata[0]).toMatchObject({
+      jobId: 2,
+      extra: '[removed: nested too deep, or a prototype key]',
+    });
+    expect(() => JSON.stringify(outputs)).not.toThrow();
+  });
+});

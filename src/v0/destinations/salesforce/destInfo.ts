@@ -38,19 +38,23 @@ export function withDestInfo(metadata: Metadata | undefined, extra: SalesforceDe
 
 /** The user a job belongs to: rudder-server's order key is `metadata.userId` (rudder-server.md 1.7). */
 export function orderKey(input: RouterInput): string {
-  const fromMetadata = input.metadata?.userId;
-  if (fromMetadata !== undefined && fromMetadata !== null && fromMetadata !== '')
-    return `m:${String(fromMetadata)}`;
+  const fromMetadata = scalar(input.metadata?.userId);
+  if (fromMetadata) return `m:${fromMetadata}`;
   const { userId, anonymousId } = input.message;
-  return `e:${String(userId ?? '')}:${String(anonymousId ?? '')}`;
+  return `e:${scalar(userId)}:${scalar(anonymousId)}`;
+}
+
+/** An id as text: strings and numbers only ('' otherwise: never stringify an arbitrary, maybe deep, value). */
+function scalar(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 }
 
 /** The order key of a delivered job: from `destInfo`, else from `metadata.userId` when the proxy has it. */
 export function orderKeyOf(metadata: Metadata): string | undefined {
   const fromInfo = destInfoOf(metadata).orderKey;
   if (typeof fromInfo === 'string' && fromInfo) return fromInfo;
-  const { userId } = metadata;
-  return userId === undefined || userId === null || userId === '' ? undefined : `m:${String(userId)}`;
+  const userId = scalar(metadata.userId);
+  return userId ? `m:${userId}` : undefined;
 }
 
 /**

@@ -154,7 +154,7 @@ function settledOutputs(inputs: RouterInput[], states: FinalState[]): Placed[] {
     } else if (state.kind === 'error') {
       out.push({
         first: i,
-        output: routerError(state.error, [metadata ?? {}], echoDestination(destination)),
+        output: routerError(state.error, [state.echo ?? metadata ?? {}], echoDestination(destination)),
       });
     } else if (state.kind === 'done') {
       out.push({

@@ -5,7 +5,7 @@
  */
 import { InstrumentationError, PlatformError } from '../../../../framework/errors';
 import { describeShapeProblem, shapeProblem } from '../../../../framework/shape';
-import type { Destination, RouterInput } from '../../../../framework/types';
+import type { Destination, Metadata, RouterInput } from '../../../../framework/types';
 import { hostSession, tokenOwnerAtTransform } from '../auth';
 import type { SalesforceConfig } from '../config';
 import { checkEvent, toIntents } from '../records';
@@ -16,17 +16,37 @@ export type Prepared =
   | { kind: 'failed'; destination: Destination; states: FinalState[] }
   | { kind: 'prepared'; destination: Destination; config: SalesforceConfig; states: JobState[] };
 
-/** An event nested too deep or carrying a prototype key is refused before anything reads it. */
-function checkShape({ message, metadata }: RouterInput): void {
+/**
+ * Metadata without the top-level keys whose values are the problem: the rest is echoed (rudder-server needs the job
+ * id), and nothing deep reaches the reply's serializer.
+ */
+function echoable(metadata: Metadata): Metadata {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    out[key] = shapeProblem(value, key) ? '[removed: nested too deep, or a prototype key]' : value;
+  }
+  return out as Metadata;
+}
+
+/** An event or metadata nested too deep or carrying a prototype key is refused before anything reads it. */
+function shapeError({ message, metadata }: RouterInput): JobState | undefined {
   const inMessage = shapeProblem(message, 'message');
-  if (inMessage) throw new InstrumentationError(`Invalid event: ${describeShapeProblem(inMessage)}`);
+  if (inMessage) {
+    return {
+      kind: 'error',
+      error: new InstrumentationError(`Invalid event: ${describeShapeProblem(inMessage)}`),
+    };
+  }
   const inMetadata = shapeProblem(metadata, 'metadata');
-  if (inMetadata) throw new PlatformError(`Invalid job metadata: ${describeShapeProblem(inMetadata)}`);
+  if (!inMetadata || !metadata) return undefined;
+  const error = new PlatformError(`Invalid job metadata: ${describeShapeProblem(inMetadata)}`);
+  return { kind: 'error', error, echo: echoable(metadata) };
 }
 
 function prepareJob(input: RouterInput, config: SalesforceConfig): JobState {
+  const refused = shapeError(input);
+  if (refused) return refused;
   try {
-    checkShape(input);
     if (input.message.statusCode) return { kind: 'passthrough' };
     const { destination, metadata, message } = input;
     if (tokenOwnerAtTransform(destination, metadata, config) === 'host') hostSession(metadata);

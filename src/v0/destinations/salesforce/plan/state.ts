@@ -3,7 +3,7 @@
  * plan, and the plan itself. A job starts `pending` and every phase either moves it on or settles it (`error`,
  * `write`); `pending` cannot leave the plan, since a plan's states are {@link FinalState}s.
  */
-import type { Destination } from '../../../../framework/types';
+import type { Destination, Metadata } from '../../../../framework/types';
 import type { AuthInfo } from '../auth';
 import type { SalesforceConfig } from '../config';
 import type { RecordFields } from '../payload';
@@ -116,7 +116,8 @@ export interface ResolvedWrite {
 export type JobState =
   /** An input that was already transformed (`message.statusCode`): delivered as it is. */
   | { kind: 'passthrough' }
-  | { kind: 'error'; error: unknown }
+  /** `echo`: the metadata to echo instead of the job's own (which cannot be, when it is the problem). */
+  | { kind: 'error'; error: unknown; echo?: Metadata }
   /** Still in the plan: what the event asks, then where its records are. */
   | { kind: 'pending'; intents: Intent[] }
   | { kind: 'resolved'; writes: ResolvedWrite[] }
