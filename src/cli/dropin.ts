@@ -15,8 +15,13 @@ export interface DropInFile {
 }
 
 /** The modules rudder-transformer loads, by the definition directory names it routes on. */
-const MODULES: { version: 'v0' | 'v1'; name: string; module: 'transform' | 'networkHandler' }[] = [
+const MODULES: {
+  version: 'v0' | 'v1';
+  name: string;
+  module: 'transform' | 'networkHandler' | 'deleteUsers';
+}[] = [
   { version: 'v0', name: 'salesforce', module: 'transform' },
+  { version: 'v0', name: 'salesforce', module: 'deleteUsers' },
   ...(['v0', 'v1'] as const).flatMap((version) =>
     ['salesforce', 'salesforce_oauth', 'salesforce_oauth_sandbox'].map((name) => ({
       version,

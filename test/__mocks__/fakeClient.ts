@@ -32,7 +32,7 @@ export class FakeClient implements SalesforceClient {
       fields: new Map(
         (known[object] ?? []).map((name) => [
           name.toLowerCase(),
-          { name, type: 'string', externalId: false, createable: true, updateable: true },
+          { name, type: 'string', externalId: false, createable: true, updateable: true, nillable: true },
         ]),
       ),
     });

@@ -247,6 +247,8 @@ const ACCOUNT: StandardObjectSpec = {
   fields: [
     ...systemFields(),
     ['Name', { type: 'string', length: 255, required: true, label: 'Account Name' }],
+    ['AccountNumber', { type: 'string', length: 40, indexed: true }],
+    ['Type', picklist(['Prospect', 'Customer - Direct', 'Customer - Channel', 'Partner', 'Other'])],
     ['Industry', picklist(INDUSTRIES)],
     ['Website', { type: 'url' }],
     ['Phone', { type: 'phone' }],

@@ -220,7 +220,7 @@ describe('inside rudder-transformer (one-line re-exports only)', () => {
   });
   afterAll(() => fs.rmSync(checkout, { recursive: true, force: true }));
 
-  it('the checkout holds one-line re-exports for the transform and every proxy handler directory', () => {
+  it('the checkout holds one-line re-exports for the transform, user deletion and every proxy handler directory', () => {
     expect(host.directories('v0').sort()).toEqual([
       'salesforce',
       'salesforce_oauth',

@@ -12,6 +12,7 @@ afterEach(() => dir.remove());
 
 const FILES = [
   'src/v0/destinations/salesforce/transform.js',
+  'src/v0/destinations/salesforce/deleteUsers.js',
   ...['v0', 'v1'].flatMap((v) =>
     ['salesforce', 'salesforce_oauth', 'salesforce_oauth_sandbox'].map(
       (n) => `src/${v}/destinations/${n}/networkHandler.js`,
@@ -19,7 +20,7 @@ const FILES = [
   ),
 ];
 
-it('writes one-line re-exports of the installed package for the transform and every proxy handler directory', async () => {
+it('writes one-line re-exports of the installed package for the transform, user deletion and every proxy handler directory', async () => {
   const run = await runCli(['install-into', dir.path, '--package', 'salesforce-destination']);
   expect(run.code).toBe(0);
   for (const file of FILES) {
@@ -28,7 +29,7 @@ it('writes one-line re-exports of the installed package for the transform and ev
       `module.exports = require("salesforce-destination/dist/${file}").bindHost(require);`,
     ]);
   }
-  expect(run.stdout).toContain('Wrote 7 re-export files');
+  expect(run.stdout).toContain('Wrote 8 re-export files');
 });
 
 it('refuses a --package that is not an npm package name (exit 2), writing nothing', async () => {

@@ -49,7 +49,7 @@ describe('checkValues', () => {
         ['NumberOfEmployees', 'int'],
       ].map(([name, type]) => [
         name.toLowerCase(),
-        { name, type, externalId: false, createable: true, updateable: true },
+        { name, type, externalId: false, createable: true, updateable: true, nillable: true },
       ]),
     ),
   };

@@ -32,12 +32,23 @@ export interface FieldInfo {
   externalId: boolean;
   createable: boolean;
   updateable: boolean;
+  /** Whether the field may be empty (null). */
+  nillable: boolean;
 }
 
 /** What describe tells about an object: its fields, keyed by lower-cased API name (names are case-insensitive). */
 export interface ObjectDescription {
   name: string;
   fields: ReadonlyMap<string, FieldInfo>;
+}
+
+/** A call to the instance: method, path, JSON body; `endpoint` labels it for metering, `suffix` for messages. */
+export interface InstanceRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
+  endpoint: string;
+  suffix: string;
 }
 
 export interface SalesforceClient {
@@ -49,6 +60,8 @@ export interface SalesforceClient {
   describe?(ctx: SessionContext, object: string): Promise<ObjectDescription>;
   /** Throws a ThrottledError when calls must not be spent now (the API quota guard). */
   beforeSpending?(ctx: SessionContext): void;
+  /** A write made now (user deletion), `path` under the data URL; throws the classified error of a failure. */
+  write?(ctx: SessionContext, request: InstanceRequest): Promise<ProcessedResponse>;
 }
 
 const TokenResponseSchema = Type.Object(
@@ -90,6 +103,7 @@ const DescribeResponseSchema = Type.Object(
           externalId: Type.Optional(Type.Boolean()),
           createable: Type.Optional(Type.Boolean()),
           updateable: Type.Optional(Type.Boolean()),
+          nillable: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: true },
       ),
@@ -125,6 +139,7 @@ function toDescription(body: ReturnType<typeof validateDescribeResponse>): Objec
       externalId: f.externalId === true,
       createable: f.createable !== false,
       updateable: f.updateable !== false,
+      nillable: f.nillable !== false,
     });
   }
   return { name: body.name, fields };
@@ -188,23 +203,26 @@ export class HttpSalesforceClient implements SalesforceClient {
     );
   }
 
-  /** GET a path of the instance; a rejected session of ours is evicted and the call retried once with a new login. */
-  private async get(
-    ctx: SessionContext,
-    url: string,
-    endpoint: string,
-    suffix: string,
-  ): Promise<ProcessedResponse> {
+  /**
+   * A call to a path of the instance; a rejected session of ours is evicted and the call made once more with a new
+   * login. Any other failure is thrown as its classified contract error.
+   */
+  private async call(ctx: SessionContext, request: InstanceRequest): Promise<ProcessedResponse> {
     for (let attempt = 0; ; attempt += 1) {
       const auth = await this.authorize(ctx);
       const response = await this.deps.http({
-        method: 'GET',
-        url: `${auth.instanceUrl}${url}`,
-        headers: { Authorization: `Bearer ${auth.accessToken}`, Accept: 'application/json' },
+        method: request.method,
+        url: `${auth.instanceUrl}${request.path}`,
+        headers: {
+          Authorization: `Bearer ${auth.accessToken}`,
+          Accept: 'application/json',
+          ...(request.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        data: request.body,
       });
-      this.deps.quota.observe(ctx.destination.ID, endpoint, response);
+      this.deps.quota.observe(ctx.destination.ID, request.endpoint, response);
       const owner = auth.flow === 'oauth' ? 'host' : 'us';
-      const c = classify(response.status, response.response, suffix, { hostToken: owner === 'host' });
+      const c = classify(response.status, response.response, request.suffix, { hostToken: owner === 'host' });
       if (c.outcome === 'success') return response;
       if (c.outcome === 'refresh' && auth.cacheKey) {
         this.deps.tokens.evict(auth.cacheKey, auth.accessToken);
@@ -212,6 +230,20 @@ export class HttpSalesforceClient implements SalesforceClient {
       }
       throw toContractError(c, response, owner);
     }
+  }
+
+  private get(
+    ctx: SessionContext,
+    path: string,
+    endpoint: string,
+    suffix: string,
+  ): Promise<ProcessedResponse> {
+    return this.call(ctx, { method: 'GET', path, endpoint, suffix });
+  }
+
+  /** A write made now, not returned as a descriptor (user deletion): `path` is under `/services/data/vXX.X`. */
+  async write(ctx: SessionContext, request: InstanceRequest): Promise<ProcessedResponse> {
+    return this.call(ctx, { ...request, path: `${dataUrl('', ctx.config.apiVersion)}${request.path}` });
   }
 
   async query(ctx: SessionContext, soql: string, suffix: string): Promise<SObjectRecord[]> {

@@ -9,6 +9,7 @@ export { createSalesforceDestination, type SalesforceDestination } from './trans
 export { createV0Handler, type V0Handler, type ProxyRequest } from './networkHandler';
 export { createV1Handler, type V1Handler } from '../../../v1/destinations/salesforce/networkHandler';
 export { inspectEvent, type Inspection } from './inspect';
+export { deleteUsers, type DeleteUsersSuccess } from './deleteUsers';
 export { SECRET_CONFIG_KEYS } from './config';
 export type { SalesforceClient, SessionContext, SObjectRecord, ObjectDescription } from './client';
 export type { AuthInfo } from './auth';

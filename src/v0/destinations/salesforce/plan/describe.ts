@@ -4,7 +4,8 @@
  * External ID field, for an upsert, becomes Salesforce's native upsert instead: no lookup at all.
  */
 import type { ObjectDescription, SalesforceClient, SessionContext } from '../client';
-import type { Intent, JobState } from './state';
+import { InstrumentationError } from '../../../../framework/errors';
+import type { Intent, JobState, MatchField } from './state';
 
 /** Descriptions by lower-cased object name; a failed describe keeps its error. */
 export type Descriptions = Map<string, ObjectDescription | { error: unknown }>;
@@ -40,9 +41,41 @@ export function descriptionOf(descriptions: Descriptions, object: string): Objec
   return d;
 }
 
-/** The objects pending jobs write. */
+/** The objects pending jobs write, and those their fields refer to. */
 export function pendingObjects(states: JobState[]): string[] {
-  return states.flatMap((s) => (s.kind === 'pending' ? s.intents.map((it) => it.object) : []));
+  return states.flatMap((s) =>
+    s.kind === 'pending'
+      ? s.intents.flatMap((it) => [
+          it.object,
+          ...(it.references ?? []).flatMap((r) => r.candidates.map((c) => c.object)),
+        ])
+      : [],
+  );
+}
+
+/** A lookup on a field the object lacks would cost a call and fail: said before, naming the field and the rule. */
+function checkLookupFields(
+  object: string,
+  fields: MatchField[],
+  descriptions: Descriptions,
+  origin?: string,
+): void {
+  const description = descriptionOf(descriptions, object);
+  if (!description) return;
+  for (const { field } of fields) {
+    if (description.fields.has(field.toLowerCase())) continue;
+    throw new InstrumentationError(
+      `${origin ? `${origin}: ` : ''}field ${field} does not exist on ${object} in this Salesforce org (or the integration user cannot see it): fix the field the record is found by, or create it in Salesforce first`,
+    );
+  }
+}
+
+function checkLookups(intent: Intent, descriptions: Descriptions): void {
+  const { find, object, origin } = intent;
+  if (find.kind === 'match') checkLookupFields(object, find.fields, descriptions, origin);
+  for (const ref of intent.references ?? []) {
+    for (const c of ref.candidates) checkLookupFields(c.object, c.fields, descriptions, origin);
+  }
 }
 
 function asNativeUpsert(intent: Intent, description: ObjectDescription | undefined): Intent {
@@ -58,6 +91,7 @@ export function applyDescriptions(states: JobState[], descriptions: Descriptions
   return states.map((state) => {
     if (state.kind !== 'pending') return state;
     try {
+      state.intents.forEach((it) => checkLookups(it, descriptions));
       const intents = state.intents.map((it) => asNativeUpsert(it, descriptionOf(descriptions, it.object)));
       return { kind: 'pending', intents };
     } catch (error) {
