@@ -67,6 +67,27 @@ describe('inputs', () => {
     expect(stableStringify({ a: 1, b: 2 })).toBe(stableStringify({ b: 2, a: 1 }));
   });
 
+  it('stableStringify writes what JSON.stringify writes for JSON values, at any depth, without recursing', () => {
+    // Keys already in order: the sorting is the other test's business.
+    const value = { a: [undefined, 'x'], e: [], f: false, n: -1.5e-7, o: {}, s: 'q"uote', t: true, z: null };
+    expect(stableStringify(value)).toBe(JSON.stringify(value));
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200_000; i++) deep = i % 2 ? [deep] : { k: deep };
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    const text = stableStringify({ deep });
+    expect(text).toHaveLength(2 + '"deep":'.length + 3 + 100_000 * ('[]'.length + '{"k":}'.length));
+    expect(text.startsWith('{"deep":[{"k":[{"k":')).toBe(true);
+  });
+
+  it('shareDestinations never compares a destination of a bad shape (the comparison recurses)', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const copy = () => ({ ID: 'd', Config: { deep } });
+    const inputs = [{ destination: copy() }, { destination: copy() }];
+    expect(() => shareDestinations(inputs)).not.toThrow();
+    expect(inputs[0].destination).not.toBe(inputs[1].destination);
+  });
+
   it('featuresOf turns X-Feature-* headers into features', () => {
     expect(
       featuresOf({
