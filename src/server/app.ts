@@ -37,6 +37,11 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
   const app = Fastify({
     bodyLimit,
     logger: options.log === false ? false : loggerOptions(options.log ?? {}),
+    // Valid JSON is parsed as JSON.parse does: `__proto__` / `constructor.prototype` keys become plain own keys
+    // (safe while nothing assigns them). The event carrying one is refused on its own by the shape check
+    // (inputs.ts, routes/proxy.ts), instead of fastify failing the whole request as "Malformed JSON".
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
   });
   // The contract schemas are validated by the project's ajv: no type coercion, so echoed metadata stays unchanged.
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema as TSchema));

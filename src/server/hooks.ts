@@ -22,8 +22,9 @@ export function installHooks(app: FastifyInstance, metrics: ServerMetrics): void
     if (closing()) reply.header('connection', 'close');
     return payload;
   });
-  app.addHook('preHandler', async (request) => {
-    // Bodies only at debug: pino redacts them (formatters.log) and formats nothing at info.
+  app.addHook('preValidation', async (request) => {
+    // Bodies only at debug: pino redacts them (formatters.log, depth-capped) and formats nothing at info. Logged
+    // before any check, so a body refused by its schema or its shape is in the logs too.
     if (request.body !== undefined) request.log.debug({ body: request.body }, 'request body');
   });
   app.addHook('onResponse', async (request, reply) => {

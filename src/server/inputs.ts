@@ -147,6 +147,10 @@ export interface CompactedBody {
   connections?: Record<string, unknown>;
 }
 
+function ownValue(record: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /**
  * Re-expand a compacted payload (in place). An event whose destination is not in `destinations` is not expanded; the
  * per-event check then reports it (the reference fails the whole request with a 500 instead).
@@ -158,8 +162,9 @@ export function expandCompacted(body: CompactedBody): unknown[] {
     if (!isObject(item)) return item;
     const metadata = isObject(item.metadata) ? item.metadata : {};
     const destinationId = String(metadata.destinationId ?? '');
-    const destination = destinations[destinationId];
-    const connection = connections[`${String(metadata.sourceId ?? '')}:${destinationId}`];
+    // Own keys only: an id such as `__proto__` or `constructor` must not find Object.prototype's members.
+    const destination = ownValue(destinations, destinationId);
+    const connection = ownValue(connections, `${String(metadata.sourceId ?? '')}:${destinationId}`);
     // The parsed body is this request's own: completing its inputs in place spares a copy per event.
     if (destination !== undefined) item.destination = destination;
     if (connection !== undefined) item.connection = connection;

@@ -100,12 +100,13 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
     return items;
   }
   if (!isPlainObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] =
-      isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redactSecrets(item, depth + 1);
-  }
-  return out;
+  // Object.fromEntries defines keys: a `__proto__` key of the input stays an own key of the copy.
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redactSecrets(item, depth + 1),
+    ]),
+  );
 }
 
 /** The error serializer: what a contract error carries, redacted; never the request it came from. */

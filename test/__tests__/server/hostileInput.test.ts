@@ -8,6 +8,7 @@ import { useServer } from './harness';
 import { routerSuccess } from '../../../src/framework/descriptors';
 import type { Metadata, RouterInput } from '../../../src/framework/types';
 import { createRuntime } from '../../../src/v0/destinations/salesforce/index';
+import { redactSecrets, REDACTED } from '../../../src/server';
 import { destination, echoed, fakeHandlers, identify, leadCreateDescriptor, meta } from './fixtures';
 
 const { start, inject } = useServer();
@@ -207,5 +208,145 @@ describe('the host refuses deep input on its own', () => {
     const elements = url === '/routerTransform' ? (res.json() as { output: Element[] }).output : res.json();
     expect((elements as Element[]).map((e) => e.statusCode)).toEqual([400, 200]);
     expect(seen).toEqual([2]);
+  });
+});
+
+describe('prototype keys (`__proto__`, `constructor.prototype`) are parsed, then refused per event', () => {
+  const PROTO = "is a key that could change an object's prototype; rename it";
+  const pollution = '{"polluted":"yes"}';
+  const message = JSON.stringify(identify('p@initech.com', { lastName: 'P', company: 'C' }));
+  const metadata = JSON.stringify(meta(1));
+  const dest = JSON.stringify(destination());
+  const withConfigKey = (key: string) => dest.replace('"Config":{', `"Config":{${key},`);
+
+  /** Event 1 carrying the key somewhere, as JSON text; what the host answers it, from `root`. */
+  const cases: [string, string, (root: string) => string][] = [
+    [
+      'in traits',
+      `{"message":${message.replace('"traits":{', `"traits":{"__proto__":${pollution},`)},"metadata":${metadata},"destination":${dest}}`,
+      (root) => `Invalid event: ${root}.message.traits.__proto__ ${PROTO}`,
+    ],
+    [
+      'as constructor.prototype in traits',
+      `{"message":${message.replace('"traits":{', `"traits":{"constructor":{"prototype":${pollution}},`)},"metadata":${metadata},"destination":${dest}}`,
+      (root) => `Invalid event: ${root}.message.traits.constructor.prototype ${PROTO}`,
+    ],
+    [
+      'in destination.Config',
+      `{"message":${message},"metadata":${metadata},"destination":${withConfigKey(`"__proto__":${pollution}`)}}`,
+      (root) => `Invalid destination: ${root}.destination.Config.__proto__ ${PROTO}`,
+    ],
+    [
+      'at the top level of the event',
+      `{"__proto__":${pollution},"message":${message},"metadata":${metadata},"destination":${dest}}`,
+      (root) => `Invalid transform input: ${root}.__proto__ ${PROTO}`,
+    ],
+  ];
+
+  it.each(cases)(
+    '%s: /routerTransform answers that event alone with a 400 naming the key',
+    async (_, event, error) => {
+      start(fakeHandlers());
+      const res = await postText('/routerTransform', routerBody(event, JSON.stringify(good)));
+      expect(res.statusCode).toBe(200);
+      const [bad, ok] = (res.json() as { output: Element[] }).output;
+      expect(bad).toMatchObject({
+        metadata: [{ ...meta(1), destInfo: {} }],
+        statusCode: 400,
+        error: error('input[0]'),
+      });
+      expect(ok).toMatchObject({ statusCode: 200, batchedRequest: goodDescriptor });
+    },
+  );
+
+  it.each(cases)(
+    '%s: /v0/destinations/salesforce answers that event alone with a 400 naming the key',
+    async (_, event, error) => {
+      start(fakeHandlers());
+      const res = await postText('/v0/destinations/salesforce', processorBody(event, JSON.stringify(good)));
+      expect(res.statusCode).toBe(200);
+      const [bad, ok] = res.json() as Element[];
+      expect(bad).toMatchObject({ metadata: meta(1), statusCode: 400, error: error('body[0]') });
+      expect(ok).toEqual({ output: { ...goodDescriptor, userId: '' }, metadata: meta(2), statusCode: 200 });
+    },
+  );
+
+  /** A proxy request as JSON text: the descriptor with `json` as its JSON payload, `extra` keys first. */
+  const proxyText = (version: string, json: string, extra = '') => {
+    const descriptor = JSON.stringify({ ...leadCreateDescriptor({}), body: '@' }).replace(
+      '"@"',
+      `{"JSON":${json},"JSON_ARRAY":{},"XML":{},"FORM":{}}`,
+    );
+    const jobs = version === 'v0' ? metadata : `[${metadata}]`;
+    return `{${extra}${descriptor.slice(1, -1)},"metadata":${jobs}}`;
+  };
+
+  it.each([
+    ['v0', 'in the request', proxyText('v0', '{}', `"__proto__":${pollution},`), 'body.__proto__'],
+    ['v1', 'in the request', proxyText('v1', '{}', `"__proto__":${pollution},`), 'body.__proto__'],
+    [
+      'v1',
+      'in the payload',
+      proxyText('v1', `{"constructor":{"prototype":${pollution}}}`),
+      'body.body.JSON.constructor.prototype',
+    ],
+  ])('proxy %s, %s: HTTP 400 naming the key, nothing sent', async (version, _, text, path) => {
+    start();
+    const res = await postText(`/${version}/destinations/salesforce/proxy`, text);
+    expect(res.statusCode).toBe(400);
+    const output = (res.json() as { output: { status: number; message: string; response?: unknown } }).output;
+    expect(output.status).toBe(400);
+    expect(output.message).toBe(`Invalid request body: ${path} ${PROTO}`);
+    if (version === 'v1') {
+      expect(output.response).toEqual([{ statusCode: 400, error: output.message, metadata: meta(1) }]);
+    }
+  });
+
+  it('pollutes nothing: every route, every place, with request bodies logged at trace level', async () => {
+    const lines: string[] = [];
+    start({
+      ...fakeHandlers(),
+      log: { level: 'trace', stream: { write: (line: string) => lines.push(line) } },
+    });
+    for (const [, event] of cases) {
+      await postText('/routerTransform', routerBody(event, JSON.stringify(good)));
+      await postText('/v0/destinations/salesforce', processorBody(event, JSON.stringify(good)));
+    }
+    for (const version of ['v0', 'v1']) {
+      await postText(
+        `/${version}/destinations/salesforce/proxy`,
+        proxyText(version, '{}', `"__proto__":${pollution},`),
+      );
+    }
+    // The compacted form looks destinations up by id: an id naming Object.prototype's members finds nothing.
+    const compacted = await inject({
+      method: 'POST',
+      url: '/routerTransform',
+      headers: {
+        'content-type': 'application/json',
+        'x-content-format': 'json+compactedv1',
+        'oauth-secret': `{"__proto__":${pollution}}`,
+      },
+      payload: `{"destType":"salesforce","input":[{"message":${message},"metadata":{"jobId":1,"destinationId":"__proto__"}},{"message":${message},"metadata":{"jobId":2,"destinationId":"constructor"}}],"destinations":{"__proto__":${pollution}}}`,
+    });
+    expect((compacted.json() as { output: Element[] }).output.map((e) => [e.statusCode, e.error])).toEqual([
+      [400, `Invalid transform input: input[0].metadata.secret.__proto__ ${PROTO}`],
+      [400, `Invalid transform input: input[1].metadata.secret.__proto__ ${PROTO}`],
+    ]);
+
+    expect(lines.filter((l) => l.includes('"msg":"request body"'))).toHaveLength(2 * cases.length + 3);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('polluted');
+  });
+
+  it('redactSecrets keeps a `__proto__` key as a key of its copy, never as its prototype', () => {
+    const copy = redactSecrets(JSON.parse(`{"__proto__":{"password":"hunter2","polluted":"yes"}}`)) as object;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).toEqual({
+      password: REDACTED,
+      polluted: 'yes',
+    });
+    expect((copy as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -136,6 +136,23 @@ describe('inputs', () => {
     expect(!checked.ok && checked.metadata).toEqual({ destinationId: 'd2', jobId: 2 });
   });
 
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'expandCompacted finds no destination for the id %s unless the payload has one by that name',
+    (id) => {
+      const [expanded] = expandCompacted({
+        input: [{ message: { type: 'identify' }, metadata: { destinationId: id, sourceId: 's', jobId: 1 } }],
+        destinations: {},
+        connections: {},
+      });
+      expect(expanded).not.toHaveProperty('destination');
+      expect(expanded).not.toHaveProperty('connection');
+      const checked = checkInput(expanded, 0, 'input[0]');
+      expect(!checked.ok && checked.error.message).toBe(
+        'Invalid destination: input[0].destination is required',
+      );
+    },
+  );
+
   it('checkInput checks a shared destination once and still names every fault of every event', () => {
     const destination = { ID: 'd1', Config: { userName: 'u' } };
     const good = { message: { type: 'identify' }, metadata: { jobId: 1 }, destination };
