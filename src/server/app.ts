@@ -28,10 +28,12 @@ export { featuresBody } from './routes/info';
 export function buildServer(options: ServerOptions = {}): FastifyInstance {
   const bodyLimit = options.bodyLimitBytes ?? bodyLimitFromEnv();
   const handlers = salesforceHandlers(options.handlers);
+  const metrics = new ServerMetrics(handlers.runtime.telemetry, { defaultMetrics: options.defaultMetrics });
   const context: RouteContext = {
     registry: new DestinationRegistry(handlers),
-    metrics: new ServerMetrics(handlers.runtime.telemetry, { defaultMetrics: options.defaultMetrics }),
+    metrics,
     processorConcurrency: options.processorConcurrency ?? DEFAULT_PROCESSOR_CONCURRENCY,
+    renderMetrics: options.metricsSource ? options.metricsSource(metrics.registry) : () => metrics.render(),
   };
 
   const app = Fastify({
@@ -46,7 +48,7 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
   // The contract schemas are validated by the project's ajv: no type coercion, so echoed metadata stays unchanged.
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema as TSchema));
   installReplies(app, bodyLimit);
-  installHooks(app, context.metrics);
+  installHooks(app, metrics, { identifyProcess: options.identifyProcess ?? false });
 
   void app.register(transformRoutes, { context });
   void app.register(proxyRoutes, { context });

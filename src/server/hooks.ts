@@ -14,11 +14,17 @@ function closeConnectionsWhenClosing(app: FastifyInstance): { closing: () => boo
   return { closing: () => closing };
 }
 
-export function installHooks(app: FastifyInstance, metrics: ServerMetrics): void {
+export function installHooks(
+  app: FastifyInstance,
+  metrics: ServerMetrics,
+  options: { identifyProcess: boolean },
+): void {
   const { closing } = closeConnectionsWhenClosing(app);
+  const pid = String(process.pid);
   // rudder-server panics on a 200 without `apiVersion: 2` (rudder-server.md 1.2); every reply carries it.
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('apiVersion', '2');
+    if (options.identifyProcess) reply.header('x-worker-pid', pid);
     if (closing()) reply.header('connection', 'close');
     return payload;
   });

@@ -2,8 +2,9 @@
  * What a server is built from: the caller's options, completed from the environment (`BODY_LIMIT_BYTES`,
  * `transformer_build_version`, `git_commit_sha`) and the defaults.
  */
-import type { LogOptions } from './logging';
 import type { DestinationHandlers } from './destinations';
+import type { LogOptions } from './logging';
+import type { MetricsSource } from './metrics';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
@@ -20,6 +21,10 @@ export interface ServerOptions {
   version?: string;
   /** Collect prom-client's process metrics (CPU, memory, event loop); default true. */
   defaultMetrics?: boolean;
+  /** Where `/metrics` comes from; default this server's own registry (a cluster worker: all workers'). */
+  metricsSource?: MetricsSource;
+  /** Add `x-worker-pid` to every reply, so a reply says which process answered (cluster workers). */
+  identifyProcess?: boolean;
 }
 
 /** `BODY_LIMIT_BYTES` as a positive integer, or the default. Throws on a value that is not one. */

@@ -2,13 +2,15 @@
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { UnexpectedErrorSink } from '../delivery';
 import { unknownDestination, type DestinationHandlers, type DestinationRegistry } from '../destinations';
-import type { ServerMetrics } from '../metrics';
+import type { RenderedMetrics, ServerMetrics } from '../metrics';
 
 export interface RouteContext {
   registry: DestinationRegistry;
   metrics: ServerMetrics;
   /** Events of one processor request transformed at once. */
   processorConcurrency: number;
+  /** What `/metrics` answers: this server's metrics, or every cluster worker's. */
+  renderMetrics(): Promise<RenderedMetrics>;
 }
 
 /** The plugin options every route plugin takes. */

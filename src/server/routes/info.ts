@@ -33,7 +33,7 @@ export async function infoRoutes(app: FastifyInstance, options: InfoOptions): Pr
   app.get('/features', async (_request, reply) => reply.type('application/json').send(features));
 
   app.get('/metrics', async (_request, reply) => {
-    const { contentType, body } = await context.metrics.render();
+    const { contentType, body } = await context.renderMetrics();
     return reply.type(contentType).send(body);
   });
 }

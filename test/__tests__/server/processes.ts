@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -21,8 +21,11 @@ export interface Started {
   pid: number;
   /** Every stdout line so far. */
   lines: string[];
-  /** The first stdout line matching `pattern` (already seen, or the next); rejects if the process exits first. */
-  line(pattern: RegExp): Promise<RegExpExecArray>;
+  /**
+   * The first stdout line matching `pattern` from line number `from` on (already seen, or the next); rejects if
+   * the process exits first.
+   */
+  line(pattern: RegExp, from?: number): Promise<RegExpExecArray>;
   /** Lines that are JSON log lines (pino), parsed. */
   logs(): Record<string, unknown>[];
   exited: Promise<Exit>;
@@ -86,9 +89,9 @@ export function start(command: string, args: string[], env: Record<string, strin
   const exited = new Promise<Exit>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  const line = (pattern: RegExp) =>
+  const line = (pattern: RegExp, from = 0) =>
     new Promise<RegExpExecArray>((resolve, reject) => {
-      for (const text of lines) {
+      for (const text of lines.slice(from)) {
         const match = pattern.exec(text);
         if (match) return resolve(match);
       }
@@ -180,4 +183,37 @@ export async function startGate(reply: { status: number; body: unknown }): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * One request on a connection of its own (no keep-alive pool): a cluster's primary hands each new connection to
+ * the next worker, so successive requests reach different workers.
+ */
+export function freshRequest(url: string, body?: unknown): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpRequest(
+      url,
+      {
+        method: payload === undefined ? 'GET' : 'POST',
+        agent: false,
+        headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

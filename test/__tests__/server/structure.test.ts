@@ -27,7 +27,9 @@ function longFunctions(path: string): string[] {
     if (ts.isFunctionLike(node) && 'body' in node && node.body) {
       const body = node.body as ts.Node;
       const lines = line(body.getEnd()) - line(body.getStart(file)) + 1;
-      const name = node.name?.getText(file) ?? '(anonymous)';
+      const name = ts.isConstructorDeclaration(node)
+        ? 'constructor'
+        : (node.name?.getText(file) ?? '(anonymous)');
       if (lines > MAX_LINES)
         found.push(`${relative(ROOT, path)}:${line(node.getStart(file))} ${name} (${lines})`);
     }
