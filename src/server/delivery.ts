@@ -79,17 +79,26 @@ export async function deliverV0(
     return { httpStatus: compatibleStatus(output.status), output };
   } catch (error) {
     if (!isContractError(error)) onUnexpected?.(error, 'proxy v0');
-    const tags = errorTags(destType, 'dataDelivery', metadata, NON_DETERMINABLE);
-    const obj = toErrorObject(error, tags, false);
-    const output: DeliveryV0Failure = {
-      status: obj.status,
-      message: obj.message,
-      destinationResponse: obj.destinationResponse,
-      statTags: { ...obj.statTags, ...tags },
-    };
-    if (obj.authErrorCategory) output.authErrorCategory = obj.authErrorCategory;
-    return { httpStatus: compatibleStatus(output.status), output };
+    return failedV0(error, destType, metadata);
   }
+}
+
+/** Spec A.5.3 `handleDeliveryFailureEvents`: the error as the v0 failure output. */
+export function failedV0(
+  error: unknown,
+  destType: string,
+  metadata: Metadata | undefined,
+): DeliveryReply<DeliveryV0Failure> {
+  const tags = errorTags(destType, 'dataDelivery', metadata, NON_DETERMINABLE);
+  const obj = toErrorObject(error, tags, false);
+  const output: DeliveryV0Failure = {
+    status: obj.status,
+    message: obj.message,
+    destinationResponse: obj.destinationResponse,
+    statTags: { ...obj.statTags, ...tags },
+  };
+  if (obj.authErrorCategory) output.authErrorCategory = obj.authErrorCategory;
+  return { httpStatus: compatibleStatus(output.status), output };
 }
 
 /** The body text a failed job stores: the destination's answer when there is one, else the message. */
@@ -120,20 +129,28 @@ export async function deliverV1(
     });
     return { httpStatus: output.authErrorCategory ? compatibleStatus(output.status) : 200, output };
   } catch (error) {
-    // Spec A.5.4 item 3 (`handlevV1DeliveriesFailureEvents`): every job gets the error's status.
     if (!isContractError(error)) onUnexpected?.(error, 'proxy v1');
-    const tags = errorTags(destType, 'dataDelivery', jobs[0], NON_DETERMINABLE);
-    const obj = toErrorObject(error, tags, false);
-    const text = failureText(obj.destinationResponse, obj.message);
-    const output: DeliveryV1Failure = {
-      response: jobs.map((metadata) => ({ error: text, statusCode: obj.status, metadata })),
-      statTags: { ...obj.statTags, ...tags },
-      message: obj.message,
-      status: obj.status,
-    };
-    if (obj.authErrorCategory) output.authErrorCategory = obj.authErrorCategory;
-    return { httpStatus: obj.authErrorCategory ? compatibleStatus(obj.status) : 200, output };
+    return failedV1(error, destType, jobs);
   }
+}
+
+/** Spec A.5.4 item 3 (`handlevV1DeliveriesFailureEvents`): every job gets the error's status. */
+export function failedV1(
+  error: unknown,
+  destType: string,
+  jobs: Metadata[],
+): DeliveryReply<DeliveryV1Failure> {
+  const tags = errorTags(destType, 'dataDelivery', jobs[0], NON_DETERMINABLE);
+  const obj = toErrorObject(error, tags, false);
+  const text = failureText(obj.destinationResponse, obj.message);
+  const output: DeliveryV1Failure = {
+    response: jobs.map((metadata) => ({ error: text, statusCode: obj.status, metadata })),
+    statTags: { ...obj.statTags, ...tags },
+    message: obj.message,
+    status: obj.status,
+  };
+  if (obj.authErrorCategory) output.authErrorCategory = obj.authErrorCategory;
+  return { httpStatus: obj.authErrorCategory ? compatibleStatus(obj.status) : 200, output };
 }
 
 /** Per-job statuses of a delivery, for metrics. */

@@ -3,8 +3,10 @@
  * (A.2.1), the `X-Feature-*` headers, and a per-event check against the contract schema.
  *
  * The request envelope (an array; `{input, destType}`) is checked by fastify before the handler runs. Each event is
- * checked here, against the element schema of `ProcessorRequestSchema` / `RouterRequestSchema`, so one malformed
- * event becomes its own error element and never fails the other events of the request.
+ * checked here, so one malformed event becomes its own error element and never fails the other events: first its
+ * shape (`shapeProblem`: nesting past 64 levels, prototype keys), by an iterative walk, before anything recursive
+ * (ajv, `isDeepStrictEqual`, a serializer) reads it; then the element schema of `ProcessorRequestSchema` /
+ * `RouterRequestSchema`. Nothing in the host recurses over input it has not shape-checked.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { ErrorObject as AjvError } from 'ajv';
@@ -15,6 +17,7 @@ import {
   type BaseError,
   type StatTags,
 } from '../framework/errors';
+import { describeShapeProblem, MAX_INPUT_DEPTH, shapeProblem, type ShapeProblem } from '../framework/shape';
 import { ProcessorRequestSchema, type Metadata, type TransformInput } from '../framework/types';
 import { ajv, describeAjvErrors, isObject } from '../framework/validate';
 
@@ -34,9 +37,63 @@ export type CheckedInput =
   | { ok: true; index: number; input: TransformInput }
   | { ok: false; index: number; error: BaseError; metadata?: Metadata };
 
+/**
+ * Metadata as it can be echoed in an error element. Metadata whose own shape is bad (too deep to serialise, or with
+ * a prototype key) is cut to its top-level plain values: the job id, user id, attempt number... that rudder-server
+ * reads back (rudder-server.md 1.4).
+ */
+export function echoableMetadata(value: Record<string, unknown>): Metadata {
+  if (!shapeProblem(value)) return value as Metadata;
+  const plain = Object.entries(value).filter(
+    ([key, item]) => key !== '__proto__' && (item === null || typeof item !== 'object'),
+  );
+  return Object.fromEntries(plain) as Metadata;
+}
+
 /** The metadata of a raw event, when it has an object there (to echo it in an error element). */
 export function metadataOf(raw: unknown): Metadata | undefined {
-  return isObject(raw) && isObject(raw.metadata) ? (raw.metadata as Metadata) : undefined;
+  return isObject(raw) && isObject(raw.metadata) ? echoableMetadata(raw.metadata) : undefined;
+}
+
+/** Shape problems of destination objects, found once per object: the inputs of a request share their destination. */
+const destinationShapes = new WeakMap<object, ShapeProblem | null>();
+
+/** The shape problem of a destination object, with paths from `destination`, as deep as seen from its event. */
+export function destinationShape(destination: Record<string, unknown>): ShapeProblem | undefined {
+  let problem = destinationShapes.get(destination);
+  if (problem === undefined) {
+    problem = shapeProblem(destination, 'destination', MAX_INPUT_DEPTH - 1) ?? null;
+    destinationShapes.set(destination, problem);
+  }
+  return problem ?? undefined;
+}
+
+/** The first shape problem of an event (paths from `root`): its destination (checked once per object), then the rest. */
+export function inputShapeProblem(raw: Record<string, unknown>, root: string): ShapeProblem | undefined {
+  const { destination } = raw;
+  if (isObject(destination)) {
+    const problem = destinationShape(destination);
+    if (problem) return { kind: problem.kind, path: `${root}.${problem.path}` };
+  }
+  // Object.fromEntries defines keys (a `__proto__` key stays an own key, reported, never a prototype).
+  const rest = Object.fromEntries(
+    Object.entries(raw).filter(([k, v]) => k !== 'destination' || !isObject(v)),
+  );
+  return shapeProblem(rest, root);
+}
+
+/** `path` is `prefix` or inside it (`input[0].message` is inside `input[0].message`, not `input[0].messages`). */
+function within(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+}
+
+/** Which error a shape problem is: where it is says whose fault it is, as for a schema failure. */
+function shapeError(problem: ShapeProblem, root: string): BaseError {
+  const sentence = describeShapeProblem(problem);
+  if (within(problem.path, `${root}.destination`))
+    return new ConfigurationError(`Invalid destination: ${sentence}`);
+  if (within(problem.path, `${root}.message`)) return new InstrumentationError(`Invalid event: ${sentence}`);
+  return new PlatformError(`Invalid transform input: ${sentence}`);
 }
 
 /** Which error a schema failure is: a bad destination is a configuration problem, a bad message the event's. */
@@ -61,7 +118,7 @@ function isValidEvent(raw: Record<string, unknown>): raw is TransformInput {
   return true;
 }
 
-/** Check one event against the contract schema. `root` names it in messages (`input[3]`). */
+/** Check one event: its shape, then the contract schema. `root` names it in messages (`input[3]`). */
 export function checkInput(raw: unknown, index: number, root: string): CheckedInput {
   if (!isObject(raw)) {
     return {
@@ -70,6 +127,8 @@ export function checkInput(raw: unknown, index: number, root: string): CheckedIn
       error: new PlatformError(`Invalid transform input: ${root} must be an object`),
     };
   }
+  const problem = inputShapeProblem(raw, root);
+  if (problem) return { ok: false, index, error: shapeError(problem, root), metadata: metadataOf(raw) };
   if (isValidEvent(raw)) return { ok: true, index, input: raw };
   return {
     ok: false,
@@ -88,6 +147,10 @@ export interface CompactedBody {
   connections?: Record<string, unknown>;
 }
 
+function ownValue(record: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /**
  * Re-expand a compacted payload (in place). An event whose destination is not in `destinations` is not expanded; the
  * per-event check then reports it (the reference fails the whole request with a 500 instead).
@@ -99,8 +162,9 @@ export function expandCompacted(body: CompactedBody): unknown[] {
     if (!isObject(item)) return item;
     const metadata = isObject(item.metadata) ? item.metadata : {};
     const destinationId = String(metadata.destinationId ?? '');
-    const destination = destinations[destinationId];
-    const connection = connections[`${String(metadata.sourceId ?? '')}:${destinationId}`];
+    // Own keys only: an id such as `__proto__` or `constructor` must not find Object.prototype's members.
+    const destination = ownValue(destinations, destinationId);
+    const connection = ownValue(connections, `${String(metadata.sourceId ?? '')}:${destinationId}`);
     // The parsed body is this request's own: completing its inputs in place spares a copy per event.
     if (destination !== undefined) item.destination = destination;
     if (connection !== undefined) item.connection = connection;
@@ -132,6 +196,8 @@ export function shareDestinations(inputs: unknown[]): void {
   for (const item of inputs) {
     if (!isObject(item) || !isObject(item.destination)) continue;
     const { destination } = item;
+    // isDeepStrictEqual recurses: a destination of a bad shape is never compared (its events are refused anyway).
+    if (destinationShape(destination)) continue;
     const known = seen.get(destination.ID);
     if (!known) {
       seen.set(destination.ID, [destination]);
@@ -228,15 +294,44 @@ export async function mapLimit<T, R>(
   return results;
 }
 
-/** JSON with sorted keys, to group inputs by configuration (reference `groupRouterTransformEvents`). */
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (isObject(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => value[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableStringify(value[k])}`)
-      .join(',')}}`;
+/** Text written as it is by {@link stableStringify} (never a value of the input: input is JSON). */
+class Raw {
+  constructor(readonly text: string) {}
+}
+
+/** What `value` expands to, in order: brackets, separators and the values inside. */
+function stableParts(value: unknown): unknown[] {
+  if (Array.isArray(value)) {
+    const parts: unknown[] = [new Raw('[')];
+    value.forEach((item, i) => parts.push(...(i ? [new Raw(',')] : []), item));
+    return [...parts, new Raw(']')];
   }
-  return JSON.stringify(value) ?? 'null';
+  if (isObject(value)) {
+    const keys = Object.keys(value)
+      .sort()
+      .filter((k) => value[k] !== undefined);
+    const parts: unknown[] = [new Raw('{')];
+    keys.forEach((k, i) => parts.push(new Raw(`${i ? ',' : ''}${JSON.stringify(k)}:`), value[k]));
+    return [...parts, new Raw('}')];
+  }
+  return [new Raw(JSON.stringify(value) ?? 'null')];
+}
+
+/**
+ * JSON with sorted keys, to group inputs by configuration (reference `groupRouterTransformEvents`). Iterative: no
+ * nesting depth can overflow the stack.
+ */
+export function stableStringify(value: unknown): string {
+  const out: string[] = [];
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const item = stack.pop();
+    if (item instanceof Raw) {
+      out.push(item.text);
+      continue;
+    }
+    const parts = stableParts(item);
+    for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]);
+  }
+  return out.join('');
 }

@@ -14,14 +14,18 @@
  * at `info`).
  */
 import type { FastifyServerOptions } from 'fastify';
+import { SECRET_CONFIG_KEYS } from '../v0/destinations/salesforce/index';
 
 export const REDACTED = '[REDACTED]';
 
-/** Keys whose value is a secret wherever they appear (compared lower-cased, `-` and `_` ignored). */
+/**
+ * Keys whose value is a secret wherever they appear (compared lower-cased, `-` and `_` ignored): the generic ones
+ * (credentials, tokens, headers) and every config key the destination declares secret, so a secret key added to
+ * the destination is redacted here without a second list to keep in step.
+ */
 const SECRET_KEYS = new Set(
   [
     'password',
-    'initialAccessToken',
     'securityToken',
     'clientSecret',
     'privateKey',
@@ -35,6 +39,7 @@ const SECRET_KEYS = new Set(
     'cookie',
     'setCookie',
     'apiKey',
+    ...SECRET_CONFIG_KEYS,
   ].map(normaliseKey),
 );
 
@@ -46,13 +51,23 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(normaliseKey(key));
 }
 
+/** Names whose value is a secret in a form-encoded string (`password=...&client_secret=...`). */
+const FORM_SECRET_NAMES = [
+  ...new Set([
+    'password',
+    'client_secret',
+    'access_token',
+    'refresh_token',
+    'security_token',
+    'clientSecret',
+    ...SECRET_CONFIG_KEYS,
+  ]),
+];
+
 /** Secrets that can hide inside a string: bearer tokens, form-encoded credentials, Salesforce session ids. */
 const STRING_PATTERNS: [RegExp, string][] = [
   [/\b(Bearer|OAuth)\s+[^\s",;]+/gi, `$1 ${REDACTED}`],
-  [
-    /\b(password|client_secret|access_token|refresh_token|security_token|initialAccessToken|clientSecret)=[^&\s"]*/gi,
-    `$1=${REDACTED}`,
-  ],
+  [new RegExp(`\\b(${FORM_SECRET_NAMES.join('|')})=[^&\\s"]*`, 'gi'), `$1=${REDACTED}`],
   // A Salesforce session id: 15-char org id, '!', then a long opaque tail.
   [/\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]{20,}/g, REDACTED],
 ];
@@ -85,12 +100,13 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
     return items;
   }
   if (!isPlainObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] =
-      isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redactSecrets(item, depth + 1);
-  }
-  return out;
+  // Object.fromEntries defines keys: a `__proto__` key of the input stays an own key of the copy.
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redactSecrets(item, depth + 1),
+    ]),
+  );
 }
 
 /** The error serializer: what a contract error carries, redacted; never the request it came from. */
@@ -132,17 +148,14 @@ export const REDACT_PATHS = [
   'headers["oauth-secret"]',
   'metadata.secret',
   'metadata[*].secret',
-  '*.password',
-  '*.initialAccessToken',
-  '*.clientSecret',
-  '*.privateKey',
   '*.access_token',
   '*.refresh_token',
   '*.secret',
-  '*.Config.password',
-  '*.Config.initialAccessToken',
-  '*.Config.clientSecret',
-  '*.Config.privateKey',
+  // Keys that are not identifiers cannot be written as a pino path; the `formatters.log` walk still redacts them.
+  ...SECRET_CONFIG_KEYS.filter((key) => /^[A-Za-z_$][\w$]*$/.test(key)).flatMap((key) => [
+    `*.${key}`,
+    `*.Config.${key}`,
+  ]),
 ];
 
 export interface LogOptions {

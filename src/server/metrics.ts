@@ -16,6 +16,18 @@ export function statusClass(status: number): string {
 
 export type Feature = 'processor' | 'router' | 'proxy_v0' | 'proxy_v1';
 
+/** What `/metrics` answers. */
+export interface RenderedMetrics {
+  contentType: string;
+  body: string;
+}
+
+/**
+ * Where `/metrics` comes from, given the server's own registry: by default that registry; in a cluster worker, the
+ * aggregate of every worker's (src/server/cluster/metrics.ts).
+ */
+export type MetricsSource = (own: Registry) => () => Promise<RenderedMetrics>;
+
 export class ServerMetrics {
   readonly registry = new Registry();
   private readonly jobs: Counter<'feature' | 'destination' | 'outcome' | 'status_class'>;
@@ -46,12 +58,15 @@ export class ServerMetrics {
       name: `${METRIC_PREFIX}salesforce_api_usage_used`,
       help: 'API calls used in the last 24 h, from the last Sforce-Limit-Info header seen for the destination',
       labelNames: ['destination_id'],
+      // Across cluster workers, each of which saw some of the answers: the highest, not the sum of the workers'.
+      aggregator: 'max',
       registers,
     });
     this.usageMax = new Gauge({
       name: `${METRIC_PREFIX}salesforce_api_usage_max`,
       help: 'Daily API call allocation, from the last Sforce-Limit-Info header seen for the destination',
       labelNames: ['destination_id'],
+      aggregator: 'max',
       registers,
     });
     this.batchSize = new Histogram({
@@ -74,7 +89,12 @@ export class ServerMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.detach = telemetry.listen({
+    this.detach = this.observe(telemetry);
+  }
+
+  /** Destination-side observations (Salesforce calls, usage, logins, batches) as metrics; returns the detach. */
+  private observe(telemetry: Telemetry): () => void {
+    return telemetry.listen({
       apiCall: (e) => this.apiCalls.inc({ endpoint: e.endpoint, status_class: statusClass(e.status) }),
       apiUsage: (e) => {
         this.usageUsed.set({ destination_id: e.destinationId }, e.used);
@@ -104,7 +124,7 @@ export class ServerMetrics {
     this.latency.observe({ method, route, status_class: statusClass(status) }, seconds);
   }
 
-  async render(): Promise<{ contentType: string; body: string }> {
+  async render(): Promise<RenderedMetrics> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 

@@ -4,12 +4,14 @@
  * metadata rudder-server sends back (userId blanked, rudder-server.md 2.2), and the records are checked in the
  * simulator.
  */
-import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
 import { buildServer } from '../../../src/server';
+import {
+  createSalesforceDestination,
+  type SalesforceDestination,
+} from '../../../src/v0/destinations/salesforce/index';
 
 interface Element {
   statusCode: number;
@@ -184,57 +186,53 @@ describe('service + simulator over HTTP', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ service: 'UP' });
 
-    sim.state.setFaults({ latencyMs: 300 });
-    const destination = {
-      ID: 'dest-slow',
-      Config: demoDestinationConfig(sim.url),
-      DestinationDefinition: { Name: 'SALESFORCE' },
+    // The transform holds the request until the server has begun closing: in flight by construction, not by timing.
+    const real = createSalesforceDestination();
+    let arrive!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const gated: SalesforceDestination = {
+      ...real,
+      processRouterDest: async (inputs, requestMetadata) => {
+        arrive();
+        await released;
+        return real.processRouterDest(inputs, requestMetadata);
+      },
     };
-    const inFlight = post('/routerTransform', {
-      destType: 'salesforce',
-      input: [
-        {
-          message: identify('slow@initech.com', { lastName: 'S', company: 'C' }),
-          metadata: { jobId: 1 },
-          destination,
-        },
-      ],
-    });
-    await new Promise((r) => setTimeout(r, 50));
-    const closing = app.close();
-    const res = await inFlight;
-    await closing;
-    expect(res.status).toBe(200);
-    expect((res.body as { output: Element[] }).output[0].statusCode).toBe(200);
-  });
-});
-
-describe('npm start (src/server/main.ts)', () => {
-  it('listens on HOST:PORT and exits 0 on SIGTERM after stopping', async () => {
-    const root = join(__dirname, '..', '..', '..');
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/server/main.ts'], {
-      cwd: root,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let logs = '';
-    child.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString()));
-    const address = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line in: ${logs}`)), 15_000);
-      child.stdout.on('data', () => {
-        const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(logs);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
+    const closing = buildServer({ log: false, handlers: { transform: gated } });
+    closing.addHook('preClose', async () => release());
+    try {
+      await closing.listen({ host: '127.0.0.1', port: 0 });
+      const url = `http://127.0.0.1:${(closing.server.address() as AddressInfo).port}`;
+      const destination = {
+        ID: 'dest-slow',
+        Config: demoDestinationConfig(sim.url),
+        DestinationDefinition: { Name: 'SALESFORCE' },
+      };
+      const inFlight = fetch(`${url}/routerTransform`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          destType: 'salesforce',
+          input: [
+            {
+              message: identify('slow@initech.com', { lastName: 'S', company: 'C' }),
+              metadata: { jobId: 1 },
+              destination,
+            },
+          ],
+        }),
       });
-    });
-    const health = await fetch(`${address}/health`);
-    expect(health.status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(logs).toContain('"msg":"stopping: no new connections, waiting for in-flight requests"');
-    expect(logs).toContain('"msg":"stopped"');
-  }, 30_000);
+      await arrived;
+      const closed = closing.close();
+      const res = await inFlight;
+      await closed;
+      expect(res.status).toBe(200);
+      expect(res.headers.get('connection')).toBe('close');
+      expect(((await res.json()) as { output: Element[] }).output[0].statusCode).toBe(200);
+    } finally {
+      await closing.close();
+    }
+  });
 });

@@ -13,9 +13,12 @@ import {
   spreadSecret,
   stableStringify,
 } from '../../../src/server/inputs';
-import { listenAddress } from '../../../src/server/main';
+import { listenAddress, workersFromEnv } from '../../../src/server/main';
+import { primaryLog } from '../../../src/server/cluster/log';
 import { outcomeOf } from '../../../src/framework/outcomes';
-import { statusClass } from '../../../src/server/metrics';
+import { AggregatorRegistry } from 'prom-client';
+import { ServerMetrics, statusClass } from '../../../src/server/metrics';
+import { createRuntime } from '../../../src/v0/destinations/salesforce/index';
 
 describe('compatibleStatus (reference getCompatibleStatusCode)', () => {
   it.each([
@@ -67,6 +70,27 @@ describe('inputs', () => {
     expect(stableStringify({ a: 1, b: 2 })).toBe(stableStringify({ b: 2, a: 1 }));
   });
 
+  it('stableStringify writes what JSON.stringify writes for JSON values, at any depth, without recursing', () => {
+    // Keys already in order: the sorting is the other test's business.
+    const value = { a: [undefined, 'x'], e: [], f: false, n: -1.5e-7, o: {}, s: 'q"uote', t: true, z: null };
+    expect(stableStringify(value)).toBe(JSON.stringify(value));
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200_000; i++) deep = i % 2 ? [deep] : { k: deep };
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    const text = stableStringify({ deep });
+    expect(text).toHaveLength(2 + '"deep":'.length + 3 + 100_000 * ('[]'.length + '{"k":}'.length));
+    expect(text.startsWith('{"deep":[{"k":[{"k":')).toBe(true);
+  });
+
+  it('shareDestinations never compares a destination of a bad shape (the comparison recurses)', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const copy = () => ({ ID: 'd', Config: { deep } });
+    const inputs = [{ destination: copy() }, { destination: copy() }];
+    expect(() => shareDestinations(inputs)).not.toThrow();
+    expect(inputs[0].destination).not.toBe(inputs[1].destination);
+  });
+
   it('featuresOf turns X-Feature-* headers into features', () => {
     expect(
       featuresOf({
@@ -114,6 +138,23 @@ describe('inputs', () => {
     );
     expect(!checked.ok && checked.metadata).toEqual({ destinationId: 'd2', jobId: 2 });
   });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'expandCompacted finds no destination for the id %s unless the payload has one by that name',
+    (id) => {
+      const [expanded] = expandCompacted({
+        input: [{ message: { type: 'identify' }, metadata: { destinationId: id, sourceId: 's', jobId: 1 } }],
+        destinations: {},
+        connections: {},
+      });
+      expect(expanded).not.toHaveProperty('destination');
+      expect(expanded).not.toHaveProperty('connection');
+      const checked = checkInput(expanded, 0, 'input[0]');
+      expect(!checked.ok && checked.error.message).toBe(
+        'Invalid destination: input[0].destination is required',
+      );
+    },
+  );
 
   it('checkInput checks a shared destination once and still names every fault of every event', () => {
     const destination = { ID: 'd1', Config: { userName: 'u' } };
@@ -193,7 +234,8 @@ describe('inputs', () => {
     const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n, i) => {
       running += 1;
       peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, n));
+      // n turns of the event loop: items finish out of order, without waiting for time to pass.
+      for (let turn = 0; turn < n; turn++) await new Promise((r) => setImmediate(r));
       running -= 1;
       return `${i}:${n}`;
     });
@@ -208,5 +250,79 @@ describe('listenAddress', () => {
     expect(listenAddress({})).toEqual({ host: '127.0.0.1', port: 9090 });
     expect(listenAddress({ HOST: '0.0.0.0', PORT: '8080' })).toEqual({ host: '0.0.0.0', port: 8080 });
     expect(() => listenAddress({ PORT: 'http' })).toThrow('PORT must be an integer between 0 and 65535');
+  });
+});
+
+describe('workersFromEnv (WORKERS)', () => {
+  it('defaults to one process, takes a positive count, and 0 or auto for one per core', () => {
+    expect(workersFromEnv({}, 8)).toBe(1);
+    expect(workersFromEnv({ WORKERS: '' }, 8)).toBe(1);
+    expect(workersFromEnv({ WORKERS: '1' }, 8)).toBe(1);
+    expect(workersFromEnv({ WORKERS: ' 3 ' }, 8)).toBe(3);
+    expect(workersFromEnv({ WORKERS: '0' }, 8)).toBe(8);
+    expect(workersFromEnv({ WORKERS: 'auto' }, 2)).toBe(2);
+    expect(workersFromEnv({ WORKERS: 'AUTO' }, 4)).toBe(4);
+  });
+
+  it.each(['-1', '1.5', 'two', '2x', '00', 'auto2', '1e3'])(
+    'refuses %j with a message naming WORKERS',
+    (raw) => {
+      expect(() => workersFromEnv({ WORKERS: raw }, 8)).toThrow(
+        `WORKERS must be a positive integer, or 0 or auto for one worker per CPU core; got ${JSON.stringify(raw)}`,
+      );
+    },
+  );
+});
+
+describe("the cluster primary's log", () => {
+  it('writes pino-shaped JSON lines at or above LOG_LEVEL', () => {
+    const lines: string[] = [];
+    const log = primaryLog('warn', (line) => lines.push(line));
+    log.info({ worker: 1 }, 'worker listening');
+    log.warn({ worker: 2, code: null, signal: 'SIGKILL' }, 'worker died unexpectedly; starting a new one');
+    expect(lines).toHaveLength(1);
+    expect(lines[0].endsWith('\n')).toBe(true);
+    expect(JSON.parse(lines[0])).toEqual({
+      level: 40,
+      time: expect.any(Number) as unknown,
+      pid: process.pid,
+      hostname: expect.any(String) as unknown,
+      role: 'primary',
+      worker: 2,
+      code: null,
+      signal: 'SIGKILL',
+      msg: 'worker died unexpectedly; starting a new one',
+    });
+  });
+
+  it('writes nothing when silent, and reads an unknown level as info', () => {
+    const silent: string[] = [];
+    primaryLog('silent', (line) => silent.push(line)).error({}, 'x');
+    expect(silent).toEqual([]);
+    const unknown: string[] = [];
+    const log = primaryLog('loud', (line) => unknown.push(line));
+    log.info({}, 'shown');
+    expect(unknown).toHaveLength(1);
+  });
+});
+
+describe('metrics of several workers, aggregated', () => {
+  it('adds up counters and keeps the highest API usage (every worker saw the same org)', async () => {
+    const workers = [1, 2].map(() => {
+      const runtime = createRuntime();
+      return { runtime, metrics: new ServerMetrics(runtime.telemetry, { defaultMetrics: false }) };
+    });
+    workers[0].metrics.jobsAnswered('router', 'salesforce', [200, 200, 400]);
+    workers[1].metrics.jobsAnswered('router', 'salesforce', [200]);
+    workers[0].runtime.telemetry.emit('apiUsage', { destinationId: 'd', used: 250, max: 15000 });
+    workers[1].runtime.telemetry.emit('apiUsage', { destinationId: 'd', used: 100, max: 15000 });
+    const each = await Promise.all(workers.map((w) => w.metrics.registry.getMetricsAsJSON()));
+    const text = await AggregatorRegistry.aggregate(each).metrics();
+    for (const w of workers) w.metrics.close();
+    expect(text).toContain(
+      'sf_destination_jobs_total{feature="router",destination="salesforce",outcome="success",status_class="2xx"} 3\n',
+    );
+    expect(text).toContain('sf_destination_salesforce_api_usage_used{destination_id="d"} 250\n');
+    expect(text).toContain('sf_destination_salesforce_api_usage_max{destination_id="d"} 15000\n');
   });
 });
