@@ -102,7 +102,7 @@ describe('sf-destination transform on deep input', () => {
     [
       'in the traits (the destination refuses it)',
       event(`"userId":"d",${traits.replace('"company"', `"title":${deep},"company"`)}`),
-      /^Invalid event: message\.traits\.title(\[0\]){62} is nested more than 64 levels deep; flatten it/,
+      /^Invalid event: input\[1\]\.message\.traits\.title(\[0\])+ is nested more than 64 levels deep; flatten it/,
     ],
     [
       'in the metadata the CLI echoes',
