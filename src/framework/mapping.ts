@@ -17,6 +17,7 @@ export const VALUE_TYPES = [
   'toLower',
   'trim',
   'toBoolean',
+  'toDate',
 ] as const;
 export type ValueType = (typeof VALUE_TYPES)[number];
 
@@ -140,7 +141,17 @@ function convert(value: unknown, type: ValueType): unknown {
     case 'toBoolean':
       if (typeof value === 'string') return ['true', '1', 'yes'].includes(value.trim().toLowerCase());
       return Boolean(value);
+    case 'toDate':
+      return toDate(value);
   }
+}
+
+/** A date (`YYYY-MM-DD`, UTC) from a date or date-time string or epoch milliseconds; null when it is not one. */
+function toDate(value: unknown): string | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const ms = typeof value === 'number' ? value : Date.parse(value);
+  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : null;
 }
 
 /** A mapping entry prepared once: paths split, conversions listed. */
