@@ -30,6 +30,16 @@ export function describeAjvError(error: AjvError, root = ''): string {
     const extra = (error.params as { additionalProperty: string }).additionalProperty;
     return `${path ? `${path}.` : ''}${extra} is not a known key`;
   }
+  if (error.keyword === 'enum') {
+    const allowed = ((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map((v) =>
+      JSON.stringify(v),
+    );
+    const list =
+      allowed.length > 1
+        ? `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`
+        : allowed[0];
+    return `${path || '(root)'} must be one of ${list}`;
+  }
   return `${path || '(root)'} ${error.message ?? 'is invalid'}`;
 }
 

@@ -101,8 +101,16 @@ function compileFields(rule: Rule, label: string): Pick<CompiledRule, 'mapping' 
   }));
   const seen = new Set(plain.map((e) => e.destKey));
   const twice = references.find((r) => seen.has(r.destKey));
-  if (twice) throw new ConfigurationError(`${PREFIX} ${label}.fields maps ${twice.destKey} twice`);
-  const mapping = plain.length ? loadMappingConfig(`Config.${label}.fields`, plain) : undefined;
+  if (twice) throw new ConfigurationError(`${PREFIX} Config.${label}.fields maps ${twice.destKey} twice`);
+  let mapping: MappingConfig | undefined;
+  try {
+    mapping = plain.length ? loadMappingConfig(`Config.${label}.fields`, plain) : undefined;
+  } catch (error) {
+    // The entry format's own checks (a destKey mapped twice...), as the config error they are here.
+    throw new ConfigurationError(
+      `${PREFIX} ${(error as Error).message.replace(/^Invalid mapping config /, '')}`,
+    );
+  }
   return { mapping, references };
 }
 
