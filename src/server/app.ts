@@ -5,7 +5,7 @@
  * `buildServer` returns the fastify instance without listening, so tests drive it with `inject`. It assembles:
  * - replies.ts: fastify's own errors as 4xx naming the problem, unknown routes;
  * - hooks.ts: what every request goes through (headers, body logs, timing);
- * - routes/transform.ts, routes/proxy.ts, routes/info.ts: the routes, as fastify plugins.
+ * - routes/transform.ts, routes/proxy.ts, routes/regulation.ts, routes/info.ts: the routes, as fastify plugins.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
@@ -20,6 +20,7 @@ import { installReplies } from './replies';
 import type { RouteContext } from './routes/context';
 import { infoRoutes } from './routes/info';
 import { proxyRoutes } from './routes/proxy';
+import { regulationRoutes } from './routes/regulation';
 import { transformRoutes } from './routes/transform';
 
 export { bodyLimitFromEnv, DEFAULT_BODY_LIMIT_BYTES, type ServerOptions } from './options';
@@ -52,6 +53,7 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
 
   void app.register(transformRoutes, { context });
   void app.register(proxyRoutes, { context });
+  void app.register(regulationRoutes, { context });
   void app.register(infoRoutes, {
     context,
     version: options.version ?? process.env.transformer_build_version ?? process.env.npm_package_version,

@@ -14,7 +14,9 @@ import {
   createSalesforceDestination,
   createV0Handler,
   createV1Handler,
+  deleteUsers,
   SALESFORCE_NAMES,
+  type DeleteUsersSuccess,
   type SalesforceDestination,
   type SalesforceRuntime,
 } from '../v0/destinations/salesforce/index';
@@ -30,6 +32,8 @@ export interface DestinationHandlers {
   proxy(request: RequestDescriptor, destType: string, timeoutMs?: number): Promise<ProcessedResponse>;
   v0ResponseHandler(input: ResponseHandlerInput): DeliveryV0Result;
   v1ResponseHandler(input: ResponseHandlerInput): DeliveryV1Result;
+  /** One user deletion request (spec A.7); throws the contract error of a failure. */
+  deleteUsers(request: unknown): Promise<DeleteUsersSuccess>;
 }
 
 /** The destination's handlers on one runtime (a new one, the transform's, or the one given). */
@@ -43,6 +47,7 @@ export function salesforceHandlers(overrides: Partial<DestinationHandlers> = {})
     proxy: overrides.proxy ?? v0.proxy,
     v0ResponseHandler: overrides.v0ResponseHandler ?? v0.responseHandler,
     v1ResponseHandler: overrides.v1ResponseHandler ?? v1.responseHandler,
+    deleteUsers: overrides.deleteUsers ?? ((request) => deleteUsers(request, runtime)),
   };
 }
 

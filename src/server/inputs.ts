@@ -246,7 +246,7 @@ export function featuresOf(headers: Record<string, string | string[] | undefined
 /** The tags the host adds to processor and delivery errors (spec A.1.4, A.5.3). */
 export function errorTags(
   destType: string,
-  feature: 'processor' | 'router' | 'dataDelivery',
+  feature: 'processor' | 'router' | 'dataDelivery' | 'userDeletion',
   metadata: Metadata | undefined,
   fallback?: string,
 ): StatTags {

@@ -7,7 +7,7 @@ import type { RoutePluginOptions } from './context';
 export function featuresBody(registry: DestinationRegistry): Record<string, unknown> {
   return {
     routerTransform: Object.fromEntries(registry.definitionNames().map((n) => [n, true])),
-    regulations: [],
+    regulations: registry.definitionNames(),
     supportTransformerProxyV1: true,
     supportDestTransformCompactedPayloadV1: true,
   };

@@ -41,3 +41,6 @@ export interface RouterBodyT {
   destinations?: Record<string, unknown>;
   connections?: Record<string, unknown>;
 }
+
+/** `POST /deleteUsers`: an array of user deletion requests, each checked by the destination. */
+export const DeleteUsersBody = Type.Array(Type.Unknown(), { minItems: 1 });

@@ -607,6 +607,113 @@ describe('POST /v1/destinations/:destination/proxy', () => {
   });
 });
 
+describe('POST /deleteUsers', () => {
+  const request = (destType: string, extra: Record<string, unknown> = {}) => ({
+    jobId: 'job-1',
+    destType,
+    config: { userName: 'u', password: 'p', initialAccessToken: 't' },
+    userAttributes: [{ userId: 'u1', email: 'gone@initech.com' }],
+    ...extra,
+  });
+
+  it('answers one element per request; the HTTP status is the first element\'s', async () => {
+    const seen: unknown[] = [];
+    start({
+      handlers: {
+        deleteUsers: async (req) => {
+          seen.push(req);
+          if ((req as { jobId: string }).jobId === 'job-2')
+            throw new ThrottledError('Salesforce: REQUEST_LIMIT_EXCEEDED during user deletion');
+          return { statusCode: 200, status: 'successful' };
+        },
+      },
+    });
+    const res = await post('/deleteUsers', [request('salesforce'), request('SALESFORCE', { jobId: 'job-2' })], {
+      'x-rudder-dest-info': JSON.stringify({ secret: { access_token: 'tok', instance_url: INSTANCE } }),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual([
+      { statusCode: 200, status: 'successful' },
+      {
+        statusCode: 429,
+        error: 'Salesforce: REQUEST_LIMIT_EXCEEDED during user deletion',
+        statTags: expect.objectContaining({
+          errorCategory: 'network',
+          errorType: 'throttled',
+          destType: 'SALESFORCE',
+          feature: 'userDeletion',
+          module: 'destination',
+        }),
+      },
+    ]);
+    // The destination sees the header's object as rudderDestInfo (it may carry the OAuth secret).
+    expect(seen[0]).toMatchObject({
+      jobId: 'job-1',
+      rudderDestInfo: { secret: { access_token: 'tok', instance_url: INSTANCE } },
+    });
+  });
+
+  it('answers 404 for a destination without user deletion, as the first element', async () => {
+    start({ handlers: { deleteUsers: async () => ({ statusCode: 200, status: 'successful' }) } });
+    const res = await post('/deleteUsers', [request('zendesk'), request('salesforce')]);
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual([
+      { statusCode: 404, error: "zendesk: Doesn't support deletion of users" },
+      { statusCode: 200, status: 'successful' },
+    ]);
+  });
+
+  it('answers a refused legacy login as an aborted element, with the user deletion tags and no secret', async () => {
+    start(); // the real destination: its legacy login is refused by Salesforce
+    nock('https://login.salesforce.com')
+      .post('/services/oauth2/token')
+      .reply(400, { error: 'invalid_grant', error_description: 'authentication failure' });
+    const res = await post('/deleteUsers', [
+      request('salesforce', { config: destination().Config }),
+    ]);
+    const [element] = res.json();
+    expect(res.statusCode).toBe(element.statusCode);
+    expect(element).toMatchObject({
+      statusCode: 400,
+      statTags: { errorCategory: 'network', errorType: 'aborted', feature: 'userDeletion', destType: 'SALESFORCE' },
+    });
+    expect(element.error).toContain('authentication failure');
+    for (const secret of Object.values(SECRETS)) expect(res.body).not.toContain(secret);
+  });
+
+  it('refuses a body that is not a non-empty array, and a header that is not JSON, naming the problem', async () => {
+    start();
+    const empty = await post('/deleteUsers', []);
+    expect(empty.statusCode).toBe(400);
+    expect(empty.body).toMatch(/must NOT have fewer than 1 items/);
+    const badHeader = await post('/deleteUsers', [request('salesforce')], {
+      'x-rudder-dest-info': '{"secret": oops',
+    });
+    expect(badHeader.statusCode).toBe(400);
+    expect(badHeader.body).toContain('x-rudder-dest-info header is not valid JSON');
+    expect(badHeader.body).not.toContain('oops');
+  });
+
+  it('deletes the Lead with the user\'s email through the real destination', async () => {
+    start();
+    const scope = nock(INSTANCE)
+      .get(`${API}/query`)
+      .query(true)
+      .reply(200, { totalSize: 1, done: true, records: [{ Id: '00Q000000000001AAA', attributes: { type: 'Lead' } }] })
+      .get(`${API}/query`)
+      .query(true)
+      .reply(200, { totalSize: 0, done: true, records: [] })
+      .delete(`${API}/composite/sobjects`)
+      .query(true)
+      .reply(200, [{ id: '00Q000000000001AAA', success: true, errors: [] }]);
+    const res = await post('/deleteUsers', [request('salesforce_oauth', { config: {} })], {
+      'x-rudder-dest-info': JSON.stringify({ secret: { access_token: 'tok', instance_url: INSTANCE } }),
+    });
+    expect(res.json()).toEqual([{ statusCode: 200, status: 'successful' }]);
+    expect(scope.isDone()).toBe(true);
+  });
+});
+
 describe('GET routes', () => {
   it('/health answers UP with the version', async () => {
     start({ version: '1.2.3' });
@@ -621,7 +728,7 @@ describe('GET routes', () => {
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toEqual({
       routerTransform: { SALESFORCE: true, SALESFORCE_OAUTH: true, SALESFORCE_OAUTH_SANDBOX: true },
-      regulations: [],
+      regulations: ['SALESFORCE', 'SALESFORCE_OAUTH', 'SALESFORCE_OAUTH_SANDBOX'],
       supportTransformerProxyV1: true,
       supportDestTransformCompactedPayloadV1: true,
     });
