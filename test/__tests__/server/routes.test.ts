@@ -616,7 +616,7 @@ describe('POST /deleteUsers', () => {
     ...extra,
   });
 
-  it('answers one element per request; the HTTP status is the first element\'s', async () => {
+  it("answers one element per request; the HTTP status is the first element's", async () => {
     const seen: unknown[] = [];
     start({
       handlers: {
@@ -628,9 +628,13 @@ describe('POST /deleteUsers', () => {
         },
       },
     });
-    const res = await post('/deleteUsers', [request('salesforce'), request('SALESFORCE', { jobId: 'job-2' })], {
-      'x-rudder-dest-info': JSON.stringify({ secret: { access_token: 'tok', instance_url: INSTANCE } }),
-    });
+    const res = await post(
+      '/deleteUsers',
+      [request('salesforce'), request('SALESFORCE', { jobId: 'job-2' })],
+      {
+        'x-rudder-dest-info': JSON.stringify({ secret: { access_token: 'tok', instance_url: INSTANCE } }),
+      },
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual([
       { statusCode: 200, status: 'successful' },
@@ -668,14 +672,17 @@ describe('POST /deleteUsers', () => {
     nock('https://login.salesforce.com')
       .post('/services/oauth2/token')
       .reply(400, { error: 'invalid_grant', error_description: 'authentication failure' });
-    const res = await post('/deleteUsers', [
-      request('salesforce', { config: destination().Config }),
-    ]);
+    const res = await post('/deleteUsers', [request('salesforce', { config: destination().Config })]);
     const [element] = res.json();
     expect(res.statusCode).toBe(element.statusCode);
     expect(element).toMatchObject({
       statusCode: 400,
-      statTags: { errorCategory: 'network', errorType: 'aborted', feature: 'userDeletion', destType: 'SALESFORCE' },
+      statTags: {
+        errorCategory: 'network',
+        errorType: 'aborted',
+        feature: 'userDeletion',
+        destType: 'SALESFORCE',
+      },
     });
     expect(element.error).toContain('authentication failure');
     for (const secret of Object.values(SECRETS)) expect(res.body).not.toContain(secret);
@@ -694,12 +701,16 @@ describe('POST /deleteUsers', () => {
     expect(badHeader.body).not.toContain('oops');
   });
 
-  it('deletes the Lead with the user\'s email through the real destination', async () => {
+  it("deletes the Lead with the user's email through the real destination", async () => {
     start();
     const scope = nock(INSTANCE)
       .get(`${API}/query`)
       .query(true)
-      .reply(200, { totalSize: 1, done: true, records: [{ Id: '00Q000000000001AAA', attributes: { type: 'Lead' } }] })
+      .reply(200, {
+        totalSize: 1,
+        done: true,
+        records: [{ Id: '00Q000000000001AAA', attributes: { type: 'Lead' } }],
+      })
       .get(`${API}/query`)
       .query(true)
       .reply(200, { totalSize: 0, done: true, records: [] })
