@@ -24,6 +24,8 @@ export interface PreviewOptions {
 export interface PreviewResult {
   mode: 'offline' | 'network';
   outcome: 'requests' | 'filtered' | 'rejected';
+  /** The eventMappings rules that match the event (each with its operation and object), or the built-in mapping. */
+  mappedBy: string[];
   lookups: string[];
   requests: {
     action: string;
@@ -54,15 +56,16 @@ export async function previewEvent(file: string, options: PreviewOptions): Promi
   );
   const mode = options.network ? 'network' : 'offline';
   const inspection = await inspectEvent(input, options.network ? {} : { client: new OfflineClient() });
-  const { lookups, rejected } = inspection;
+  const { lookups, rejected, mappedBy } = inspection;
   if (rejected) {
     const { status, message, statTags } = rejected;
     const outcome = status === 298 ? 'filtered' : 'rejected';
-    return { mode, outcome, lookups, requests: [], status, error: message, statTags };
+    return { mode, outcome, mappedBy, lookups, requests: [], status, error: message, statTags };
   }
   return {
     mode,
     outcome: 'requests',
+    mappedBy,
     lookups,
     requests: inspection.requests.map((d) => ({
       action: summarizeRequest(d).action,
@@ -80,15 +83,18 @@ function render(result: PreviewResult): string {
   if (result.mode === 'offline') {
     lines.push(
       'Offline preview: nothing is sent. The session is a placeholder and every lookup answers "not found",',
-      'so a record that may already exist in your org is shown as a create (not found → create).',
+      'so a record that may already exist in your org is shown as a create, and a reference to it as missing.',
       'Use --network with a real --config to run the lookups against your org (writes are still not sent).',
       '',
     );
   }
+  if (result.mappedBy.length) {
+    lines.push('Mapped by:', ...result.mappedBy.map((m) => `  ${m}`), '');
+  }
   if (result.lookups.length) {
     lines.push(result.mode === 'offline' ? 'Lookups it would run (not sent):' : 'Lookups it ran:');
     for (const soql of result.lookups)
-      lines.push(`  SOQL ${soql}${result.mode === 'offline' ? '  → not found → create' : ''}`);
+      lines.push(`  SOQL ${soql}${result.mode === 'offline' ? '  → not found (offline)' : ''}`);
     lines.push('');
   }
   if (result.outcome === 'filtered') {

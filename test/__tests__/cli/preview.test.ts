@@ -2,6 +2,8 @@
  * `sf-destination preview`: the Salesforce request(s) an event maps to, offline (test/setup.ts blocks any real
  * network call, so a lookup that tried to leave the machine would fail these tests).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli, TempDir } from './helpers';
 
 let dir: TempDir;
@@ -21,7 +23,7 @@ describe('sf-destination preview', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Offline preview: nothing is sent.');
     expect(run.stdout).toContain(
-      "SOQL SELECT Id, Email, IsConverted, ConvertedContactId, IsDeleted FROM Lead WHERE Email = 'peter@initech.com'  → not found → create",
+      "SOQL SELECT Id, Email, IsConverted, ConvertedContactId, IsDeleted FROM Lead WHERE Email = 'peter@initech.com'  → not found (offline)",
     );
     expect(run.stdout).toContain('1. create Lead');
     expect(run.stdout).toContain(
@@ -38,6 +40,7 @@ describe('sf-destination preview', () => {
     expect(result).toMatchObject({
       mode: 'offline',
       outcome: 'requests',
+      mappedBy: [expect.stringContaining('built-in identify mapping')],
       lookups: [expect.stringContaining("FROM Lead WHERE Email = 'peter@initech.com'")],
       requests: [
         {
@@ -96,6 +99,58 @@ describe('sf-destination preview', () => {
     ]);
     const result = JSON.parse(run.stdout) as { requests: { endpoint: string }[] };
     expect(result.requests[0].endpoint).toContain('/services/data/v60.0/sobjects/Lead');
+  });
+
+  it('names the eventMappings rules that map an event, with each lookup and the request of each write', async () => {
+    const read = (name: string) =>
+      JSON.parse(
+        readFileSync(join(__dirname, '../../../src/v0/destinations/salesforce/data/presets', name), 'utf8'),
+      ) as unknown[];
+    const config = { eventMappings: [...read('group-account.json'), ...read('track-task.json')] };
+    const order = {
+      type: 'track',
+      event: 'Demo Booked',
+      integrations: { Salesforce: true },
+      context: { traits: { email: 'peter@initech.com' } },
+      properties: { description: 'Wants a demo' },
+      timestamp: '2026-12-01T10:00:00.000Z',
+    };
+    const run = await runCli([
+      'preview',
+      dir.file('event.json', order),
+      '--config',
+      dir.file('config.json', config),
+    ]);
+    expect(run.code).toBe(1); // offline, the person's Lead or Contact is not found: the reference names it
+    expect(run.stdout).toContain('Mapped by:\n  eventMappings[1] ("activity"): create Task');
+    expect(run.stdout).toContain("FROM Contact WHERE Email = 'peter@initech.com'");
+    expect(run.stdout).toContain('Rejected (400');
+
+    const group = {
+      type: 'group',
+      groupId: 'ACC-7',
+      traits: { name: 'Initech' },
+      integrations: { Salesforce: true },
+    };
+    const json = await runCli([
+      'preview',
+      dir.file('group.json', group),
+      '--config',
+      dir.file('config.json', config),
+      '--json',
+    ]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      mappedBy: ['eventMappings[0] ("companies"): upsert Account'],
+      lookups: [expect.stringContaining("FROM Account WHERE AccountNumber = 'ACC-7'")],
+      requests: [
+        {
+          action: 'create Account',
+          method: 'POST',
+          json: { Name: 'Initech', Type: 'Prospect', AccountNumber: 'ACC-7' },
+        },
+      ],
+    });
   });
 
   it('explains a filtered event and exits 0', async () => {

@@ -73,8 +73,9 @@ export function checkEvent(message: RudderMessage, config: SalesforceConfig, des
     );
   }
   if (state === 'absent' && config.requireExplicitOptIn) {
+    const name = String(type).charAt(0).toUpperCase() + String(type).slice(1);
     throw new FilteredEventsError(
-      'Identify not sent to Salesforce: its integrations object does not enable Salesforce. Add "integrations": {"Salesforce": true} to the event, or set requireExplicitOptIn to false in the destination config to send every identify',
+      `${name} not sent to Salesforce: its integrations object does not enable Salesforce. Add "integrations": {"Salesforce": true} to the event, or set requireExplicitOptIn to false in the destination config to send every ${String(type)} event`,
     );
   }
 }
