@@ -26,8 +26,11 @@ import { demoDestinationConfig } from '../tools/salesforce-sim';
 import { startSimProcess, type SimProcess } from './simProcess';
 import {
   duplicateLeads,
+  duplicateAccounts,
   identifyWorkload,
   makeDestination,
+  MAPPED_RULES,
+  mappedWorkload,
   reverseEtlWorkload,
   SIM_OPTIONS,
 } from './workload';
@@ -62,7 +65,7 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-type Path = 'single' | 'single-window' | 'router' | 'reverse-etl';
+type Path = 'single' | 'single-window' | 'router' | 'reverse-etl' | 'mapped';
 type Mode = 'record' | 'collections';
 
 interface ConfigSpec {
@@ -70,7 +73,7 @@ interface ConfigSpec {
   path: Path;
   mode: Mode;
   batch: number;
-  workload: 'identify' | 'reverse-etl';
+  workload: 'identify' | 'reverse-etl' | 'mapped';
 }
 
 interface ConfigResult extends ConfigSpec {
@@ -79,6 +82,8 @@ interface ConfigResult extends ConfigSpec {
   callsPerEvent: number;
   byEndpoint: Record<string, number>;
   duplicateLeads: number;
+  /** Accounts sharing an AccountNumber beyond one (mapped workload). */
+  duplicateAccounts: number;
   /** Seeded Leads whose LastName or Company became n/a (an update overwrote a real value). */
   naOverwrites: number;
   records: number;
@@ -281,9 +286,10 @@ async function measure(
   await sim.reset();
   const n = warmUp ? Math.min(args.n, 400) : args.n;
   const seed = warmUp ? args.seed + 1000 : args.seed;
+  const extra = spec.workload === 'mapped' ? { eventMappings: MAPPED_RULES } : {};
   const destination = makeDestination(
     'bench-dest',
-    demoDestinationConfig(sim.url, { writeMode: spec.mode, apiVersion: '62.0' }),
+    demoDestinationConfig(sim.url, { writeMode: spec.mode, apiVersion: '62.0', ...extra }),
   );
   let events: RouterInput[];
   let seededEmails = new Set<string>();
@@ -293,6 +299,11 @@ async function measure(
     const contactIds = await sim.seed('Contact', w.contactSeeds);
     events = w.build(destination, contactIds);
     seededEmails = new Set(w.leadSeeds.map((s) => String(s.Email).toLowerCase()));
+  } else if (spec.workload === 'mapped') {
+    const w = mappedWorkload(n, seed);
+    await sim.seed('Lead', w.leadSeeds);
+    await sim.seed('Account', w.accountSeeds);
+    events = w.build(destination);
   } else {
     const w = reverseEtlWorkload(n, seed);
     await sim.seed('Product__c', w.productSeeds);
@@ -302,13 +313,19 @@ async function measure(
   const dest = freshDestination();
   rss.take();
   const m =
-    spec.path === 'router' || spec.path === 'reverse-etl'
+    spec.path === 'router' || spec.path === 'reverse-etl' || spec.path === 'mapped'
       ? await runRouter(dest, events, spec.batch)
       : await runSingle(dest, events, spec.batch);
   const peakRss = rss.take();
   const counters = await sim.counters();
-  const leads = spec.workload === 'identify' ? await sim.records('Lead') : [];
-  const records = spec.workload === 'identify' ? leads.length : (await sim.records('Product__c')).length;
+  const leads = spec.workload === 'reverse-etl' ? [] : await sim.records('Lead');
+  const accounts = spec.workload === 'mapped' ? await sim.records('Account') : [];
+  const records =
+    spec.workload === 'identify'
+      ? leads.length
+      : spec.workload === 'mapped'
+        ? (await sim.records('Task')).length
+        : (await sim.records('Product__c')).length;
   const naOverwrites = leads.filter(
     (l) =>
       typeof l.Email === 'string' &&
@@ -324,6 +341,7 @@ async function measure(
     callsPerEvent: counters.total / events.length,
     byEndpoint: counters.byEndpoint,
     duplicateLeads: duplicateLeads(leads),
+    duplicateAccounts: duplicateAccounts(accounts),
     naOverwrites,
     records,
     statuses: countStatuses(m.statuses.values()),
@@ -406,6 +424,7 @@ function targets(results: ConfigResult[], n: number): Target[] {
       pass: r.cpuOverFloor <= 3,
     });
   }
+  out.push(...mappedTargets(by('mapped collections b200'), col200));
   const retl = by('reverse-etl collections b200');
   const upserts = retl.byEndpoint['collections-upsert'] ?? 0;
   const expected = Math.ceil(n / 200);
@@ -423,6 +442,42 @@ function targets(results: ConfigResult[], n: number): Target[] {
   return out;
 }
 
+/** Issue 13: the mapped workload's calls, duplicates and CPU against the identify-only workload's. */
+function mappedTargets(mapped: ConfigResult, identifyOnly: ConfigResult): Target[] {
+  const ratio = mapped.transformCpuUsPerEvent / identifyOnly.transformCpuUsPerEvent;
+  const duplicates = mapped.duplicateLeads + mapped.duplicateAccounts;
+  return [
+    {
+      name: 'calls/event, mapped workload, collections batch 200',
+      config: mapped.name,
+      value: Number(mapped.callsPerEvent.toFixed(4)),
+      limit: '<= 0.02',
+      pass: mapped.callsPerEvent <= 0.02,
+    },
+    {
+      name: 'duplicate Leads + Accounts, mapped workload',
+      config: mapped.name,
+      value: duplicates,
+      limit: '= 0',
+      pass: duplicates === 0,
+    },
+    {
+      name: 'mapped CPU/event ÷ identify-only CPU/event (b200)',
+      config: mapped.name,
+      value: Number(ratio.toFixed(2)),
+      limit: '<= 1.5',
+      pass: ratio <= 1.5,
+    },
+    {
+      name: 'mapped jobs delivered (200)',
+      config: mapped.name,
+      value: mapped.statuses['200'] ?? 0,
+      limit: `= ${mapped.events}`,
+      pass: (mapped.statuses['200'] ?? 0) === mapped.events,
+    },
+  ];
+}
+
 function pad(value: string, width: number, right = false): string {
   return right ? value.padStart(width) : value.padEnd(width);
 }
@@ -433,7 +488,8 @@ function printTable(results: ConfigResult[], checks: Target[]): void {
     ['events', 7, (r) => String(r.events)],
     ['calls', 7, (r) => String(r.apiCalls)],
     ['calls/ev', 9, (r) => r.callsPerEvent.toFixed(4)],
-    ['dupLeads', 8, (r) => (r.workload === 'identify' ? String(r.duplicateLeads) : '-')],
+    ['dupLeads', 8, (r) => (r.workload === 'reverse-etl' ? '-' : String(r.duplicateLeads))],
+    ['dupAcc', 6, (r) => (r.workload === 'mapped' ? String(r.duplicateAccounts) : '-')],
     ['ok/total', 11, (r) => `${r.statuses['200'] ?? 0}/${r.events}`],
     ['ev/s', 8, (r) => r.eventsPerSecond.toFixed(0)],
     ['cpu µs/ev', 10, (r) => r.transformCpuUsPerEvent.toFixed(1)],
@@ -482,6 +538,13 @@ async function main(): Promise<void> {
       batch,
       workload: 'identify',
     })),
+    {
+      name: 'mapped collections b200',
+      path: 'mapped',
+      mode: 'collections',
+      batch: 200,
+      workload: 'mapped',
+    },
     {
       name: 'reverse-etl collections b200',
       path: 'reverse-etl',

@@ -9,6 +9,11 @@
  */
 import type { Destination, Metadata, RouterInput } from '../src/framework/types';
 import type { SimOptions } from '../tools/salesforce-sim';
+import groupAccount from '../src/v0/destinations/salesforce/data/presets/group-account.json';
+import trackTask from '../src/v0/destinations/salesforce/data/presets/track-task.json';
+
+/** The mapped workload's rules: the README presets, as a user copies them. */
+export const MAPPED_RULES: unknown[] = [...groupAccount, ...trackTask];
 
 /** mulberry32: a tiny seeded PRNG, so two runs with the same seed see the same events. */
 export function prng(seed: number): () => number {
@@ -227,4 +232,98 @@ export function duplicateLeads(leads: Record<string, unknown>[]): number {
   let extra = 0;
   for (const count of seen.values()) if (count > 1) extra += count - 1;
   return extra;
+}
+
+/**
+ * The mapped workload (issue 13): 40% identify (half for seeded Leads, half new people), 30% group -> Account upsert
+ * by AccountNumber (half of the accounts seeded, some accounts repeated), 30% track -> Task on the person's Lead
+ * (a person identified earlier in the stream: seeded, or created in an earlier batch or in the same one).
+ * The destination maps them with the presets `group-account` and `track-task`.
+ */
+export interface MappedWorkload {
+  leadSeeds: Record<string, unknown>[];
+  accountSeeds: Record<string, unknown>[];
+  build(destination: Destination): RouterInput[];
+  kinds: Record<'identify' | 'group' | 'track', number>;
+}
+
+interface MappedEvent {
+  type: 'identify' | 'group' | 'track';
+  userId: string;
+  email: string;
+  groupId?: string;
+  traits: Record<string, unknown>;
+  event?: string;
+}
+
+const TRACK_EVENTS = ['Demo Booked', 'Webinar Attended', 'Pricing Viewed', 'Trial Started'];
+
+/** The next mapped event: identify, group or track, over the people and accounts seen so far. */
+function nextMappedEvent(
+  rand: () => number,
+  i: number,
+  people: { email: string; userId: string }[],
+  seeds: { leads: Record<string, unknown>[]; accounts: Record<string, unknown>[] },
+): MappedEvent {
+  const r = rand();
+  if (r < 0.4 || people.length === 0) {
+    const seeded = rand() < 0.5;
+    const email = seeded ? `lead-${seeds.leads.length}@seeded.example.com` : `new-${i}@people.example.com`;
+    const last = pick(rand, LAST);
+    if (seeded) seeds.leads.push({ Email: email, LastName: last, Company: 'Seeded Co' });
+    const person = { email, userId: `u-${i}` };
+    people.push(person);
+    const traits = { email, firstName: pick(rand, FIRST), lastName: last, company: `${last} Labs` };
+    return { type: 'identify', ...person, traits };
+  }
+  const person = people[Math.floor(rand() * people.length)];
+  if (r < 0.7) {
+    // Accounts 0..299; even ones exist already; a few events repeat an account.
+    const account = Math.floor(rand() * 300);
+    const groupId = `ACC-${account}`;
+    if (account % 2 === 0 && !seeds.accounts.some((a) => a.AccountNumber === groupId))
+      seeds.accounts.push({ Name: `Seeded ${groupId}`, AccountNumber: groupId });
+    const traits = { name: `Company ${account}`, industry: 'Software', employees: 10 + account };
+    return { type: 'group', ...person, groupId, traits };
+  }
+  return { type: 'track', ...person, event: pick(rand, TRACK_EVENTS), traits: { email: person.email } };
+}
+
+function mappedInput(destination: Destination, e: MappedEvent, jobId: number): RouterInput {
+  const input = identify(destination, { jobId, userId: e.userId, traits: e.traits, type: e.type });
+  const message = input.message as Record<string, unknown>;
+  if (e.type === 'group') message.groupId = e.groupId;
+  if (e.type === 'track') {
+    delete message.traits;
+    message.event = e.event;
+    message.properties = { description: `${e.event} by ${e.email}` };
+    message.timestamp = '2025-01-01T00:00:00.000Z';
+    (message.context as Record<string, unknown>).traits = { email: e.email };
+  }
+  return input;
+}
+
+export function mappedWorkload(n: number, seed: number): MappedWorkload {
+  const rand = prng(seed + 2);
+  const people: { email: string; userId: string }[] = [];
+  const seeds = { leads: [] as Record<string, unknown>[], accounts: [] as Record<string, unknown>[] };
+  const events: MappedEvent[] = [];
+  const kinds = { identify: 0, group: 0, track: 0 };
+  for (let i = 0; i < n; i += 1) {
+    const e = nextMappedEvent(rand, i, people, seeds);
+    kinds[e.type] += 1;
+    events.push(e);
+  }
+  return {
+    leadSeeds: seeds.leads,
+    accountSeeds: seeds.accounts,
+    kinds,
+    build: (destination) => events.map((e, i) => mappedInput(destination, e, i + 1)),
+  };
+}
+
+/** Accounts sharing an AccountNumber: the number of extra Accounts beyond one per number. */
+export function duplicateAccounts(accounts: Record<string, unknown>[]): number {
+  const numbers = accounts.map((a) => a.AccountNumber).filter((v) => typeof v === 'string' && v);
+  return numbers.length - new Set(numbers).size;
 }

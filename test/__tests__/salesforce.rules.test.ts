@@ -6,10 +6,13 @@
 import type { RouterInput, RouterOutput } from '../../src/framework/types';
 import type { Simulator } from '../../tools/salesforce-sim';
 import { RULES_SIM_OPTIONS, ruleCases, type Mode, type RuleCase } from './data/ruleCases';
+import groupAccount from '../../src/v0/destinations/salesforce/data/presets/group-account.json';
+import trackTask from '../../src/v0/destinations/salesforce/data/presets/track-task.json';
 import {
   codes,
   freshDestination,
   liveRecords,
+  meteredCalls,
   routeAndDeliver,
   simDestination,
   useE2ESimulator,
@@ -69,4 +72,44 @@ describe('eventMappings: named cases', () => {
     testCase.check?.({ sim, mode, ids, statuses, live: (object) => liveRecords(sim, object) });
     expect(normalised(outputs)).toMatchSnapshot();
   });
+});
+
+describe('eventMappings: API calls of a mixed batch', () => {
+  it.each(['record', 'collections'] as const)(
+    'identify, group and track events share one lookup call (a Composite of their queries) in %s mode',
+    async (mode) => {
+      sim.state.seed('Lead', { Email: 'known@initech.com', LastName: 'Known', Company: 'Initech' });
+      sim.state.seed('Account', { Name: 'Initech', AccountNumber: 'ACC-1' });
+      const testCase: RuleCase = {
+        id: 'mixed',
+        scenario: 'a new person, a known and a new company, and an activity of a known Lead in one batch',
+        successCriteria: 'every job 200, with one lookup call for the three objects',
+        rules: [...groupAccount, ...trackTask],
+        events: () => [
+          { type: 'identify', traits: { email: 'new@initech.com', lastName: 'New', company: 'Initech' } },
+          { type: 'group', groupId: 'ACC-1', traits: { name: 'Initech Corp' } },
+          { type: 'group', groupId: 'ACC-2', traits: { name: 'Hooli' } },
+          { type: 'track', event: 'Demo Booked', context: { traits: { email: 'known@initech.com' } } },
+        ],
+        statuses: {},
+      };
+      const destination = freshDestination();
+      sim.state.resetCounters();
+      const { statuses } = await routeAndDeliver(destination, inputsOf(testCase, mode, {}));
+      expect(codes(statuses)).toEqual({ 1: 200, 2: 200, 3: 200, 4: 200 });
+      const calls = meteredCalls(sim);
+      // Lead, Account and Contact lookups (the Task's WhoId looks for a Contact, then a Lead): one Composite call.
+      expect(calls.query ?? 0).toBe(0);
+      expect(calls.describe).toBe(4); // Lead, Account, Task, Contact: once per runtime
+      if (mode === 'collections')
+        expect(calls.composite).toBe(2); // the lookups, then every write
+      else expect(calls.composite).toBe(1);
+      expect(liveRecords(sim, 'Task')).toHaveLength(1);
+      expect(
+        liveRecords(sim, 'Account')
+          .map((a) => a.AccountNumber)
+          .sort(),
+      ).toEqual(['ACC-1', 'ACC-2']);
+    },
+  );
 });

@@ -365,6 +365,118 @@ describe('query', () => {
   });
 });
 
+describe("queryMany: a batch's lookups in Composite requests", () => {
+  const COMPOSITE_PATH = '/services/data/v62.0/composite';
+  const soql = (i: number) => `SELECT Id, Email FROM Lead WHERE Email = 'p${i}@x.com'`;
+  const queries = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ soql: soql(i), suffix: ':- during record lookup' }));
+  const page = (...ids: string[]) => ({
+    totalSize: ids.length,
+    done: true,
+    records: ids.map((Id) => ({ attributes: { type: 'Lead' }, Id })),
+  });
+  const ok = (body: unknown, i: number) => ({
+    body,
+    httpHeaders: {},
+    httpStatusCode: 200,
+    referenceId: `lookup${i}`,
+  });
+  const ids = (outcome: PromiseSettledResult<{ Id: string }[]>) =>
+    outcome.status === 'fulfilled' ? outcome.value.map((r) => r.Id) : outcome.reason;
+
+  it('sends up to five queries in one POST /composite (allOrNone false), each answered on its own', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1'));
+    const bodies: unknown[] = [];
+    nock(INSTANCE, { reqheaders: { authorization: 'Bearer AT-1' } })
+      .post(COMPOSITE_PATH, (body: unknown) => bodies.push(body) > 0)
+      .reply(200, {
+        compositeResponse: [
+          ok(page('00Q1'), 0),
+          {
+            body: [{ message: "No such column 'Emial' on entity 'Lead'", errorCode: 'INVALID_FIELD' }],
+            httpHeaders: {},
+            httpStatusCode: 400,
+            referenceId: 'lookup1',
+          },
+          ok({ ...page('00Q3'), done: false, nextRecordsUrl: '/services/data/v62.0/query/01g-2000' }, 2),
+        ],
+      })
+      .get('/services/data/v62.0/query/01g-2000')
+      .reply(200, page('00Q4'));
+    const settled = await client.queryMany!(context(), queries(3));
+    expect(bodies).toEqual([
+      {
+        allOrNone: false,
+        compositeRequest: [0, 1, 2].map((i) => ({
+          method: 'GET',
+          url: `/services/data/v62.0/query?q=${encodeURIComponent(soql(i))}`,
+          referenceId: `lookup${i}`,
+        })),
+      },
+    ]);
+    expect(ids(settled[0])).toEqual(['00Q1']);
+    expect(settled[1].status).toBe('rejected');
+    const error = (settled[1] as PromiseRejectedResult).reason as BaseError;
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(error.message).toContain("No such column 'Emial'");
+    expect(error.message).toContain(':- during record lookup');
+    expect(ids(settled[2])).toEqual(['00Q3', '00Q4']);
+  });
+
+  it('splits more than five queries into several Composite requests; a lone query goes on its own', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1'));
+    const sizes: number[] = [];
+    nock(INSTANCE)
+      .post(
+        COMPOSITE_PATH,
+        (body: { compositeRequest: unknown[] }) => sizes.push(body.compositeRequest.length) > 0,
+      )
+      .reply(200, { compositeResponse: [0, 1, 2, 3, 4].map((i) => ok(page(`00Q${i}`), i)) })
+      .get(QUERY_PATH)
+      .query({ q: soql(5) })
+      .reply(200, page('00Q5'));
+    const settled = await client.queryMany!(context(), queries(6));
+    expect(sizes).toEqual([5]);
+    expect(settled.map(ids)).toEqual([['00Q0'], ['00Q1'], ['00Q2'], ['00Q3'], ['00Q4'], ['00Q5']]);
+  });
+
+  it('fails every query of a Composite request that fails as a whole, with its classification', async () => {
+    nock(LOGIN).post(TOKEN_PATH).reply(200, tokenBody('AT-1'));
+    nock(INSTANCE)
+      .post(COMPOSITE_PATH)
+      .reply(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }])
+      .post(COMPOSITE_PATH)
+      .reply(200, { unexpected: true });
+    const throttled = await client.queryMany!(context(), queries(2));
+    expect(throttled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    for (const s of throttled) expect((s as PromiseRejectedResult).reason).toBeInstanceOf(ThrottledError);
+    const unreadable = await client.queryMany!(context(), queries(2));
+    for (const s of unreadable) {
+      expect((s as PromiseRejectedResult).reason).toBeInstanceOf(RetryableError);
+      expect(((s as PromiseRejectedResult).reason as Error).message).toContain(
+        'unexpected composite lookup response',
+      );
+    }
+  });
+
+  it('with the host OAuth token, a subrequest refused for the session asks for a refresh', async () => {
+    const host = { secret: { access_token: 'HOST-AT', instance_url: INSTANCE } } as unknown as Metadata;
+    nock(INSTANCE)
+      .post(COMPOSITE_PATH)
+      .reply(200, {
+        compositeResponse: [
+          ok(page('00Q1'), 0),
+          { body: sessionExpired, httpHeaders: {}, httpStatusCode: 401, referenceId: 'lookup1' },
+        ],
+      });
+    const settled = await client.queryMany!(context(host, 'SALESFORCE_OAUTH'), queries(2));
+    expect(ids(settled[0])).toEqual(['00Q1']);
+    const error = (settled[1] as PromiseRejectedResult).reason as BaseError;
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.authErrorCategory).toBe('REFRESH_TOKEN');
+  });
+});
+
 describe('refused credentials', () => {
   it('are answered from memory for a minute instead of logging in again (no lockout by retries)', async () => {
     nock(LOGIN)

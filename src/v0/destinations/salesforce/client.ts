@@ -1,8 +1,9 @@
 /**
- * The only module that calls Salesforce while transforming: logins, SOQL lookups and describes. Transforms receive a
+ * The only module that calls Salesforce while transforming: logins, SOQL lookups and describes. A batch's lookups
+ * share Composite requests: up to five queries per call (salesforce-api.md 2.1), each answered on its own. Transforms receive a
  * {@link SalesforceClient} and never touch HTTP, so tests can swap it and every call is metered in one place.
  */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { TtlCache } from '../../../framework/cache';
 import { BaseError, RetryableError } from '../../../framework/errors';
 import type { HttpTransport } from '../../../framework/http';
@@ -51,11 +52,25 @@ export interface InstanceRequest {
   suffix: string;
 }
 
+/** One SOQL query of a batch's lookups; `suffix` ends the messages of its errors. */
+export interface QueryRequest {
+  soql: string;
+  suffix: string;
+}
+
+/** Query (or Collections) subrequests one Composite request may carry (salesforce-api.md 2.1). */
+export const QUERIES_PER_COMPOSITE = 5;
+
 export interface SalesforceClient {
   /** A session for the destination: the host's OAuth token, or one we log in for (cached). */
   authorize(ctx: SessionContext): Promise<AuthInfo>;
   /** Run a SOQL query and return all its records (following `nextRecordsUrl`). */
   query(ctx: SessionContext, soql: string, suffix: string): Promise<SObjectRecord[]>;
+  /**
+   * Several queries at once, each settled on its own (in order). Without it, each query is run with `query`; the
+   * HTTP client sends them together in Composite requests, one API call per five queries.
+   */
+  queryMany?(ctx: SessionContext, queries: QueryRequest[]): Promise<PromiseSettledResult<SObjectRecord[]>[]>;
   /** The object's fields (cached per destination). Without it, field checks and native upserts are skipped. */
   describe?(ctx: SessionContext, object: string): Promise<ObjectDescription>;
   /** Throws a ThrottledError when calls must not be spent now (the API quota guard). */
@@ -90,6 +105,24 @@ const validateQueryResponse = compileValidator(
   QueryResponseSchema,
   (message) => new RetryableError(`Salesforce returned an unexpected query response (${message})`),
   'query response',
+);
+
+const CompositeQueryAnswerSchema = Type.Object(
+  {
+    compositeResponse: Type.Array(
+      Type.Object(
+        { httpStatusCode: Type.Integer(), referenceId: Type.String(), body: Type.Optional(Type.Unknown()) },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+type CompositeQueryEntry = Static<typeof CompositeQueryAnswerSchema>['compositeResponse'][number];
+const validateCompositeQueryAnswer = compileValidator(
+  CompositeQueryAnswerSchema,
+  (message) => new RetryableError(`Salesforce returned an unexpected composite lookup response (${message})`),
+  'composite lookup response',
 );
 
 const DescribeResponseSchema = Type.Object(
@@ -247,10 +280,21 @@ export class HttpSalesforceClient implements SalesforceClient {
   }
 
   async query(ctx: SessionContext, soql: string, suffix: string): Promise<SObjectRecord[]> {
-    const records: SObjectRecord[] = [];
     // Paths are relative to the session's instance; `nextRecordsUrl` comes back in the same form.
-    let next: string | undefined =
-      `${dataUrl('', ctx.config.apiVersion)}/query?q=${encodeURIComponent(soql)}`;
+    return this.pages(
+      ctx,
+      `${dataUrl('', ctx.config.apiVersion)}/query?q=${encodeURIComponent(soql)}`,
+      suffix,
+    );
+  }
+
+  /** The records of a query from `next` on, following `nextRecordsUrl`. */
+  private async pages(
+    ctx: SessionContext,
+    next: string | undefined,
+    suffix: string,
+  ): Promise<SObjectRecord[]> {
+    const records: SObjectRecord[] = [];
     while (next) {
       const response = await this.get(ctx, next, 'query', suffix);
       const page = validateQueryResponse(response.response);
@@ -258,5 +302,71 @@ export class HttpSalesforceClient implements SalesforceClient {
       next = page.done ? undefined : page.nextRecordsUrl;
     }
     return records;
+  }
+
+  async queryMany(
+    ctx: SessionContext,
+    queries: QueryRequest[],
+  ): Promise<PromiseSettledResult<SObjectRecord[]>[]> {
+    const chunks: QueryRequest[][] = [];
+    for (let i = 0; i < queries.length; i += QUERIES_PER_COMPOSITE)
+      chunks.push(queries.slice(i, i + QUERIES_PER_COMPOSITE));
+    const settled = await Promise.all(
+      chunks.map((chunk) =>
+        chunk.length === 1
+          ? Promise.allSettled([this.query(ctx, chunk[0].soql, chunk[0].suffix)])
+          : this.compositeQueries(ctx, chunk),
+      ),
+    );
+    return settled.flat();
+  }
+
+  /** Up to five queries in one Composite request (one API call); a failure of the request fails each of them. */
+  private async compositeQueries(
+    ctx: SessionContext,
+    queries: QueryRequest[],
+  ): Promise<PromiseSettledResult<SObjectRecord[]>[]> {
+    const base = dataUrl('', ctx.config.apiVersion);
+    const compositeRequest = queries.map((q, i) => ({
+      method: 'GET',
+      url: `${base}/query?q=${encodeURIComponent(q.soql)}`,
+      referenceId: `lookup${i}`,
+    }));
+    let entries: CompositeQueryEntry[];
+    try {
+      const request = { method: 'POST' as const, path: `${base}/composite`, endpoint: 'composite-query' };
+      const body = { allOrNone: false, compositeRequest };
+      const response = await this.call(ctx, { ...request, body, suffix: queries[0].suffix });
+      entries = validateCompositeQueryAnswer(response.response).compositeResponse;
+    } catch (error) {
+      return queries.map(() => ({ status: 'rejected', reason: error }));
+    }
+    const owner = (await this.authorize(ctx)).flow === 'oauth' ? 'host' : 'us';
+    return Promise.allSettled(
+      queries.map((q, i) =>
+        this.subqueryRecords(
+          ctx,
+          q,
+          entries.find((e) => e.referenceId === `lookup${i}`),
+          owner,
+        ),
+      ),
+    );
+  }
+
+  /** One query's answer inside a Composite answer, then its further pages. */
+  private async subqueryRecords(
+    ctx: SessionContext,
+    query: QueryRequest,
+    entry: CompositeQueryEntry | undefined,
+    owner: 'host' | 'us',
+  ): Promise<SObjectRecord[]> {
+    if (!entry) throw new RetryableError(`Salesforce answered no result for a lookup ${query.suffix}`);
+    const c = classify(entry.httpStatusCode, entry.body, query.suffix, { hostToken: owner === 'host' });
+    if (c.outcome !== 'success')
+      throw toContractError(c, { status: entry.httpStatusCode, response: entry.body }, owner);
+    const page = validateQueryResponse(entry.body);
+    const rest = page.done ? [] : await this.pages(ctx, page.nextRecordsUrl, query.suffix);
+    return [...(page.records as SObjectRecord[]), ...rest];
   }
 }

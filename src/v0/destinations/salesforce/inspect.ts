@@ -30,6 +30,13 @@ function recording(client: SalesforceClient, lookups: string[]): SalesforceClien
     lookups.push(soql);
     return client.query(ctx, soql, suffix);
   };
+  if (client.queryMany) {
+    const many = client.queryMany.bind(client);
+    recorded.queryMany = (ctx, queries) => {
+      lookups.push(...queries.map((q) => q.soql));
+      return many(ctx, queries);
+    };
+  }
   return recorded;
 }
 

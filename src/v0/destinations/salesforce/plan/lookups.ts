@@ -1,10 +1,11 @@
 /**
  * Phase 4a, lookups: every record the batch must find — the records intents write and the records their fields refer
  * to — in one SOQL query per object and match shape (fields and operator), values escaped and chunked under the URI
- * limit, run concurrently. SOQL, never search: search lags minutes behind writes and creates duplicates. Values
+ * limit; the queries go together (Composite requests of five through the HTTP client: one API call for a typical
+ * batch's lookups). SOQL, never search: search lags minutes behind writes and creates duplicates. Values
  * compare as Salesforce compares text: case-insensitively.
  */
-import type { SalesforceClient, SessionContext, SObjectRecord } from '../client';
+import type { QueryRequest, SalesforceClient, SessionContext, SObjectRecord } from '../client';
 import { buildMatchQueries, literal, type SoqlValue } from '../soql';
 import type { JobState, MatchField } from './state';
 
@@ -132,13 +133,15 @@ function writableTuples(wanted: Wanted, results: LookupResults): SoqlValue[][] {
   });
 }
 
-export async function runLookups(
-  client: SalesforceClient,
-  ctx: SessionContext,
-  states: JobState[],
-): Promise<LookupResults> {
-  const results = new LookupResults();
-  const queries: Promise<void>[] = [];
+interface PlannedQuery {
+  wanted: Wanted;
+  request: QueryRequest;
+  /** The match values the query covers, to fail them when it fails. */
+  covered: MatchField[][];
+}
+
+function plannedQueries(states: JobState[], results: LookupResults): PlannedQuery[] {
+  const planned: PlannedQuery[] = [];
   for (const wanted of wantedLookups(states)) {
     const { object, fields, operator } = wanted;
     const suffix = wanted.leadStatus ? ':- during Lead Query' : ':- during record lookup';
@@ -146,14 +149,40 @@ export async function runLookups(
     if (tuples.length === 0) continue;
     for (const query of buildMatchQueries(object, selectFields(wanted), fields, operator, tuples)) {
       const covered = query.tuples.map((t) => t.map((value, i) => ({ field: fields[i], value })));
-      queries.push(
-        client.query(ctx, query.soql, suffix).then(
-          (records) => records.forEach((r) => results.add(object, fields, r)),
-          (error: unknown) => covered.forEach((matchFields) => results.fail(object, matchFields, error)),
-        ),
-      );
+      planned.push({ wanted, request: { soql: query.soql, suffix }, covered });
     }
   }
-  await Promise.all(queries);
+  return planned;
+}
+
+/** Every query of the batch, sent together where the client can (Composite: five per API call). */
+function runQueries(
+  client: SalesforceClient,
+  ctx: SessionContext,
+  requests: QueryRequest[],
+): Promise<PromiseSettledResult<SObjectRecord[]>[]> {
+  if (client.queryMany) return client.queryMany(ctx, requests);
+  return Promise.allSettled(requests.map((r) => client.query(ctx, r.soql, r.suffix)));
+}
+
+export async function runLookups(
+  client: SalesforceClient,
+  ctx: SessionContext,
+  states: JobState[],
+): Promise<LookupResults> {
+  const results = new LookupResults();
+  const planned = plannedQueries(states, results);
+  if (planned.length === 0) return results;
+  const settled = await runQueries(
+    client,
+    ctx,
+    planned.map((p) => p.request),
+  );
+  settled.forEach((outcome, i) => {
+    const { wanted, covered } = planned[i];
+    if (outcome.status === 'fulfilled')
+      outcome.value.forEach((r) => results.add(wanted.object, wanted.fields, r));
+    else covered.forEach((matchFields) => results.fail(wanted.object, matchFields, outcome.reason));
+  });
   return results;
 }
