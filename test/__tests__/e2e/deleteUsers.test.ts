@@ -30,7 +30,7 @@ function seedPeople(): { leads: string[]; contact: string } {
   return { leads, contact };
 }
 
-it("deletes every Lead and Contact with the users' emails, in one lookup per object and one delete call", async () => {
+it("deletes every Lead and Contact with the users' emails, in one lookup call (a Composite of the Lead and Contact queries) and one delete call", async () => {
   const { leads, contact } = seedPeople();
   const { runtime } = freshDestination();
   await expect(
@@ -41,7 +41,7 @@ it("deletes every Lead and Contact with the users' emails, in one lookup per obj
   });
   expect(liveRecords(sim, 'Lead').map((l) => l.Id)).toEqual([leads[2]]);
   expect(liveRecords(sim, 'Contact').map((c) => c.Id)).not.toContain(contact);
-  expect(meteredCalls(sim)).toEqual({ query: 2, 'collections-delete': 1 });
+  expect(meteredCalls(sim)).toEqual({ composite: 1, 'collections-delete': 1 });
 });
 
 it('anonymize: blanks the mapped fields, keeps required ones filled, deletes nothing', async () => {
@@ -63,7 +63,7 @@ it('a user with no records, or records already gone, is deleted already', async 
   seedPeople();
   const { runtime } = freshDestination();
   await expect(deleteUsers(request(['nobody@x.com']), runtime)).resolves.toMatchObject({ statusCode: 200 });
-  expect(meteredCalls(sim)).toEqual({ query: 2 });
+  expect(meteredCalls(sim)).toEqual({ composite: 1 });
 });
 
 it('a record Salesforce cannot erase now fails the request as retryable, naming the record and its user', async () => {
@@ -85,4 +85,19 @@ it('refuses a malformed request with the field named', async () => {
   await expect(deleteUsers({ destType: 'SALESFORCE', config: {} }, runtime)).rejects.toThrow(
     'Invalid user deletion request: request.userAttributes is required',
   );
+});
+
+it('an expired host-owned token answers 401 with REFRESH_TOKEN, so the regulation worker refreshes it', async () => {
+  seedPeople();
+  const { runtime } = freshDestination();
+  const oauth = {
+    ...request(['ann@x.com'], {}),
+    destType: 'SALESFORCE_OAUTH',
+    config: {},
+    rudderDestInfo: { secret: { access_token: 'expired-or-revoked', instance_url: sim.url } },
+  };
+  const error = await deleteUsers(oauth, runtime).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(RetryableError);
+  expect(error).toMatchObject({ status: 401, authErrorCategory: 'REFRESH_TOKEN' });
+  expect((error as Error).message).not.toContain('expired-or-revoked');
 });

@@ -703,17 +703,23 @@ describe('POST /deleteUsers', () => {
 
   it("deletes the Lead with the user's email through the real destination", async () => {
     start();
+    // The Lead and Contact lookups go in one Composite request.
     const scope = nock(INSTANCE)
-      .get(`${API}/query`)
-      .query(true)
+      .post(`${API}/composite`)
       .reply(200, {
-        totalSize: 1,
-        done: true,
-        records: [{ Id: '00Q000000000001AAA', attributes: { type: 'Lead' } }],
+        compositeResponse: [
+          {
+            httpStatusCode: 200,
+            referenceId: 'lookup0',
+            body: {
+              totalSize: 1,
+              done: true,
+              records: [{ Id: '00Q000000000001AAA', attributes: { type: 'Lead' } }],
+            },
+          },
+          { httpStatusCode: 200, referenceId: 'lookup1', body: { totalSize: 0, done: true, records: [] } },
+        ],
       })
-      .get(`${API}/query`)
-      .query(true)
-      .reply(200, { totalSize: 0, done: true, records: [] })
       .delete(`${API}/composite/sobjects`)
       .query(true)
       .reply(200, [{ id: '00Q000000000001AAA', success: true, errors: [] }]);

@@ -79,6 +79,16 @@ export interface SalesforceClient {
   write?(ctx: SessionContext, request: InstanceRequest): Promise<ProcessedResponse>;
 }
 
+/** Run queries together where the client can (Composite requests), else one by one; each settled on its own. */
+export function settleQueries(
+  client: SalesforceClient,
+  ctx: SessionContext,
+  requests: QueryRequest[],
+): Promise<PromiseSettledResult<SObjectRecord[]>[]> {
+  if (client.queryMany) return client.queryMany(ctx, requests);
+  return Promise.allSettled(requests.map((r) => client.query(ctx, r.soql, r.suffix)));
+}
+
 const TokenResponseSchema = Type.Object(
   { access_token: Type.String({ minLength: 1 }), instance_url: Type.String({ pattern: '^https?://' }) },
   { additionalProperties: true },

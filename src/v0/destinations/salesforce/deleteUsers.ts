@@ -6,10 +6,10 @@
  * records it concerns, with the worst record's classification (retried or aborted).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { AbortedError, PlatformError, RetryableError } from '../../../framework/errors';
+import { AbortedError, BaseError, PlatformError, RetryableError } from '../../../framework/errors';
 import type { Destination } from '../../../framework/types';
 import { ajv, describeAjvErrors, isObject } from '../../../framework/validate';
-import type { SalesforceClient, SessionContext, SObjectRecord } from './client';
+import { settleQueries, type SalesforceClient, type SessionContext, type SObjectRecord } from './client';
 import { MAX_RECORDS_PER_COLLECTION } from './config';
 import { emailProblem } from './email';
 import { classifyRecordErrors, type Classification } from './errorHandler';
@@ -79,21 +79,21 @@ async function findRecords(
   ctx: SessionContext,
   emails: string[],
 ): Promise<Found[]> {
-  const found: Found[] = [];
-  for (const object of OBJECTS) {
-    const queries = buildMatchQueries(
+  const planned = OBJECTS.flatMap((object) =>
+    buildMatchQueries(
       object,
       ['Id', 'Email'],
       ['Email'],
       'and',
       emails.map((e) => [e]),
-    );
-    for (const { soql } of queries) {
-      const records = await client.query(ctx, soql, ':- during user deletion lookup');
-      found.push(...records.map((record) => ({ object, record })));
-    }
-  }
-  return found;
+    ).map(({ soql }) => ({ object, soql, suffix: ':- during user deletion lookup' })),
+  );
+  // The Lead and Contact lookups go together: one Composite request (one API call).
+  const settled = await settleQueries(client, ctx, planned);
+  return settled.flatMap((outcome, i) => {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    return outcome.value.map((record) => ({ object: planned[i].object, record }));
+  });
 }
 
 /** The body that blanks a record's mapped fields (those describe says exist and can be written). */
@@ -161,8 +161,26 @@ function failureError(failures: { found: Found; classification: Classification }
   return retry ? new RetryableError(message) : new AbortedError(message);
 }
 
+/**
+ * rudder-server's regulation worker refreshes a host-owned token when a deletion answers 401 with REFRESH_TOKEN
+ * (rudder-contract.md A.7); transforms and deliveries report the same refusal as 500.
+ */
+function forRegulation(error: unknown): unknown {
+  if (error instanceof BaseError && error.authErrorCategory === 'REFRESH_TOKEN' && error.status !== 401)
+    return new RetryableError(error.message, 401, error.destinationResponse, 'REFRESH_TOKEN');
+  return error;
+}
+
 /** One user deletion request, on a runtime. */
 export async function deleteUsers(request: unknown, runtime: SalesforceRuntime): Promise<DeleteUsersSuccess> {
+  try {
+    return await eraseUsers(request, runtime);
+  } catch (error) {
+    throw forRegulation(error);
+  }
+}
+
+async function eraseUsers(request: unknown, runtime: SalesforceRuntime): Promise<DeleteUsersSuccess> {
   if (!isRequest(request)) {
     throw new PlatformError(
       `Invalid user deletion request: ${describeAjvErrors(isRequest.errors ?? [], 'request')}`,

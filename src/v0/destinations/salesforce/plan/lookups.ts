@@ -5,7 +5,13 @@
  * batch's lookups). SOQL, never search: search lags minutes behind writes and creates duplicates. Values
  * compare as Salesforce compares text: case-insensitively.
  */
-import type { QueryRequest, SalesforceClient, SessionContext, SObjectRecord } from '../client';
+import {
+  settleQueries,
+  type QueryRequest,
+  type SalesforceClient,
+  type SessionContext,
+  type SObjectRecord,
+} from '../client';
 import { buildMatchQueries, literal, type SoqlValue } from '../soql';
 import type { JobState, MatchField } from './state';
 
@@ -155,16 +161,6 @@ function plannedQueries(states: JobState[], results: LookupResults): PlannedQuer
   return planned;
 }
 
-/** Every query of the batch, sent together where the client can (Composite: five per API call). */
-function runQueries(
-  client: SalesforceClient,
-  ctx: SessionContext,
-  requests: QueryRequest[],
-): Promise<PromiseSettledResult<SObjectRecord[]>[]> {
-  if (client.queryMany) return client.queryMany(ctx, requests);
-  return Promise.allSettled(requests.map((r) => client.query(ctx, r.soql, r.suffix)));
-}
-
 export async function runLookups(
   client: SalesforceClient,
   ctx: SessionContext,
@@ -173,7 +169,7 @@ export async function runLookups(
   const results = new LookupResults();
   const planned = plannedQueries(states, results);
   if (planned.length === 0) return results;
-  const settled = await runQueries(
+  const settled = await settleQueries(
     client,
     ctx,
     planned.map((p) => p.request),
