@@ -12,7 +12,7 @@ import { MetadataSchema, RequestDescriptorSchema, type RequestDescriptor } from 
 import { ajv, describeAjvErrors, isObject } from '../framework/validate';
 import { CliError, parseRequest } from './common';
 
-/** A router output element (spec A.2.2) as `deliver` needs it; other keys pass through. */
+/** A router output element (rudder-contract.md A.2.2) as `deliver` needs it; other keys pass through. */
 export const RouterElementSchema = Type.Object(
   {
     metadata: Type.Array(MetadataSchema, { minItems: 1 }),
