@@ -3,7 +3,8 @@
  * account and no configuration.
  *
  * It starts the simulator on a free port, seeds an existing Lead and a Contact, runs a handful of realistic
- * identify events through the router transform (as rudder-server calls `/routerTransform`), delivers every
+ * identify events, plus a group and a track event mapped by the README's presets (`group-account`: group -> Account;
+ * `track-task`: track -> Task on the person's Lead), through the router transform (as rudder-server calls `/routerTransform`), delivers every
  * deliverable element through the proxy v1 handler, and prints what happened to each event and the API calls it
  * cost compared with the reference implementation. It checks its own results: exit status 0 only when every
  * event had the expected outcome and the simulator holds the expected records.
@@ -13,6 +14,7 @@ import type { Destination, Metadata, RudderMessage } from '../framework/types';
 import { salesforceHandlers } from '../server/destinations';
 import { runRouter, type RouterReplyElement } from '../server/router';
 import { demoDestinationConfig, startSimulator, type Simulator } from '../../tools/salesforce-sim';
+import { PRESETS } from '../v0/destinations/salesforce/index';
 import { table, truncate, type Io } from './common';
 import { deliverElement, type JobReport } from './deliver';
 
@@ -120,15 +122,34 @@ const DEMO_EVENTS: readonly DemoEventSpec[] = [
     expected: 'filtered',
   },
   {
-    label: 'track "Order Completed" (not an identify)',
+    label: 'group ACC-1001 Initech (preset group-account)',
+    userId: 'peter',
+    message: {
+      type: 'group',
+      userId: 'peter',
+      groupId: 'ACC-1001',
+      traits: { name: 'Initech', industry: 'Software', employees: 200 },
+      integrations: { Salesforce: true },
+    },
+    expected: 'created',
+  },
+  {
+    label: 'track "Demo Booked" by peter (preset track-task)',
     userId: 'peter',
     message: {
       type: 'track',
       userId: 'peter',
-      event: 'Order Completed',
-      properties: { revenue: 42 },
+      event: 'Demo Booked',
+      properties: { description: 'Wants to see the TPS report flow' },
+      context: { traits: { email: 'peter@initech.com' } },
       integrations: { Salesforce: true },
     },
+    expected: 'created',
+  },
+  {
+    label: 'page "Pricing" (no rule maps page events)',
+    userId: 'peter',
+    message: { type: 'page', userId: 'peter', name: 'Pricing', integrations: { Salesforce: true } },
     expected: 'rejected',
   },
 ];
@@ -166,8 +187,9 @@ export interface DemoResult {
   /** Metered Salesforce API calls the run spent (token calls are not metered). */
   apiCalls: number;
   byEndpoint: Record<string, number>;
-  /** What the reference implementation spends: one lookup and one write per delivered event. */
+  /** What the reference implementation spends: one lookup and one write per delivered identify. */
   referenceCalls: number;
+  /** Identify events delivered (the reference maps no other event type). */
   delivered: number;
   checks: { name: string; ok: boolean }[];
 }
@@ -216,7 +238,10 @@ function demoDestination(url: string): Destination {
     Name: 'Salesforce (demo)',
     Enabled: true,
     WorkspaceID: 'demo-workspace',
-    Config: demoDestinationConfig(url, { writeMode: 'collections' }),
+    Config: demoDestinationConfig(url, {
+      writeMode: 'collections',
+      eventMappings: [...PRESETS['group-account'], ...PRESETS['track-task']],
+    }),
     DestinationDefinition: { Name: 'SALESFORCE', DisplayName: 'Salesforce' },
   };
 }
@@ -295,6 +320,24 @@ function demoChecks({ sim, leadId, contactId }: SeededSimulator): DemoResult['ch
     { name: `the existing Lead ${leadId} has the new Title`, ok: existing?.Title === 'Division VP' },
     { name: `the Contact ${contactId} has the new Title`, ok: contact?.Title === 'Server' },
     { name: 'tom@initech.com (filtered) was not written', ok: lead('tom@initech.com').length === 0 },
+    ...mappedChecks(sim, lead('peter@initech.com')[0]?.Id),
+  ];
+}
+
+/** The group and track events' records: the Account, and the Task on Peter's Lead created in the same batch. */
+function mappedChecks(sim: Simulator, peterLeadId: unknown): DemoResult['checks'] {
+  const live = (object: string) => sim.state.records(object).filter((r) => !r.IsDeleted);
+  const accounts = live('Account').filter((a) => a.AccountNumber === 'ACC-1001');
+  const tasks = live('Task').filter((t) => t.Subject === 'Demo Booked');
+  return [
+    {
+      name: 'group: one Account ACC-1001 "Initech" (Type Prospect on create)',
+      ok: accounts.length === 1 && accounts[0].Name === 'Initech' && accounts[0].Type === 'Prospect',
+    },
+    {
+      name: 'track: one Task "Demo Booked" on Peter\'s new Lead (WhoId linked within the same request)',
+      ok: tasks.length === 1 && peterLeadId !== undefined && tasks[0].WhoId === peterLeadId,
+    },
   ];
 }
 
@@ -306,7 +349,7 @@ export async function runDemo(): Promise<DemoResult> {
     const rows = demoRows(events, await transformAndDeliver(events, demoDestination(sim.url)));
     const checks = demoChecks(seeded);
     const counters = sim.state.counters();
-    const delivered = rows.filter((r) => r.statusCode === 200).length;
+    const delivered = rows.filter((r) => r.statusCode === 200 && r.label.startsWith('identify')).length;
     return {
       ok: rows.every((r) => r.ok) && checks.every((c) => c.ok),
       simulatorUrl: sim.url,
@@ -348,7 +391,7 @@ export function renderDemo(result: DemoResult): string {
   const logins = result.byEndpoint.token ?? 0;
   out.push(
     `Salesforce API calls spent: ${result.apiCalls}${metered ? ` (${metered})` : ''}, plus ${logins} sign-in${logins === 1 ? '' : 's'} (not metered).`,
-    `The reference implementation would spend about ${result.referenceCalls}: one lookup and one write for each of the ${result.delivered} delivered events.`,
+    `The reference implementation would spend about ${result.referenceCalls}: one lookup and one write for each of the ${result.delivered} delivered identify events (it cannot map group or track events at all).`,
     '',
     'Checked in the simulator:',
     ...result.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}`),

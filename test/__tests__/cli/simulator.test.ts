@@ -192,7 +192,7 @@ describe('sf-destination demo', () => {
     expect(result.apiCalls).toBeLessThan(result.referenceCalls);
   });
 
-  it('is a real command: `tsx src/cli/index.ts demo` exits 0 and reports created, updated, filtered and rejected', () => {
+  it('is a real command: `tsx src/cli/index.ts demo` exits 0 and reports created, updated, filtered and rejected, mapped group and track events included', () => {
     const root = join(__dirname, '..', '..', '..');
     const child = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['src/cli/index.ts', 'demo'], {
       cwd: root,
@@ -208,6 +208,8 @@ describe('sf-destination demo', () => {
       'filtered:',
       'rejected:',
       'merged with event 5',
+      'created Account 001',
+      'created Task 00T',
       'Demo OK.',
     ]) {
       expect(child.stdout).toContain(text);

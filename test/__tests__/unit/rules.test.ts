@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRESETS as EXPORTED_PRESETS } from '../../../src/v0/destinations/salesforce/index';
 import { ConfigurationError } from '../../../src/framework/errors';
 import { compileRules } from '../../../src/v0/destinations/salesforce/rules/compile';
 import { thrownBy } from '../helpers/thrown';
@@ -25,6 +26,13 @@ const rule = (change: Record<string, unknown>, drop: string[] = []) => {
 };
 
 describe('presets', () => {
+  it('are all exported by the destination (PRESETS), each equal to its file', () => {
+    const files = readdirSync(PRESETS).map((f) => f.replace(/\.json$/, ''));
+    expect(Object.keys(EXPORTED_PRESETS).sort()).toEqual(files.sort());
+    for (const name of files)
+      expect(EXPORTED_PRESETS[name]).toEqual(JSON.parse(readFileSync(join(PRESETS, `${name}.json`), 'utf8')));
+  });
+
   it.each(readdirSync(PRESETS))('%s compiles', (file) => {
     const rules = compileRules(JSON.parse(readFileSync(join(PRESETS, file), 'utf8')));
     expect(rules.length).toBeGreaterThan(0);

@@ -17,3 +17,4 @@ export { destInfoOf, type SalesforceDestInfo, type RecordRef } from './destInfo'
 
 /** The definition names this destination serves, lower-cased as the routes use them (rudder-contract.md B.0). */
 export const SALESFORCE_NAMES = ['salesforce', 'salesforce_oauth', 'salesforce_oauth_sandbox'] as const;
+export { PRESETS } from './presets';
