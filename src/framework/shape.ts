@@ -19,12 +19,51 @@ function childPath(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
-/** The first problem found in `value`, or undefined. `root` prefixes the paths. */
-export function shapeProblem(
-  value: unknown,
-  root = '',
-  maxDepth = MAX_INPUT_DEPTH,
-): ShapeProblem | undefined {
+/** Deeper limits than this are checked with an explicit stack: recursion as deep as the limit could overflow. */
+const MAX_RECURSIVE_DEPTH = 256;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Whether `node` (at `depth`) has a problem, recursively: the recursion stops at `maxDepth`, which the caller keeps
+ * at most {@link MAX_RECURSIVE_DEPTH}, so it cannot overflow. No path and no key list is built.
+ */
+function problemWithin(node: object, depth: number, maxDepth: number, underConstructor: boolean): boolean {
+  if (depth >= maxDepth) return true;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i += 1) {
+      const child: unknown = node[i];
+      if (child !== null && typeof child === 'object' && problemWithin(child, depth + 1, maxDepth, false))
+        return true;
+    }
+    return false;
+  }
+  for (const key in node) {
+    if (!hasOwn.call(node, key)) continue; // own enumerable keys, as Object.keys lists them
+    if (key === '__proto__' || (key === 'prototype' && underConstructor)) return true;
+    const child = (node as Record<string, unknown>)[key];
+    if (
+      child !== null &&
+      typeof child === 'object' &&
+      problemWithin(child, depth + 1, maxDepth, key === 'constructor')
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `value` has a problem, without building any path. It visits the same nodes as {@link locateProblem}, so
+ * the two agree on whether there is a problem.
+ */
+function hasProblem(value: unknown, maxDepth: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (maxDepth <= MAX_RECURSIVE_DEPTH) return problemWithin(value, 0, maxDepth, false);
+  return locateProblem(value, '', maxDepth) !== undefined;
+}
+
+/** The first problem found in `value` and its path (`root` prefixes it), or undefined. */
+function locateProblem(value: unknown, root: string, maxDepth: number): ShapeProblem | undefined {
   const stack: { value: unknown; path: string; depth: number; parentKey?: string }[] = [
     { value, path: root, depth: 0 },
   ];
@@ -48,6 +87,18 @@ export function shapeProblem(
     }
   }
   return undefined;
+}
+
+/**
+ * The first problem found in `value`, or undefined. `root` prefixes the paths. Every input is checked, few have a
+ * problem: paths are built only once one is known to exist.
+ */
+export function shapeProblem(
+  value: unknown,
+  root = '',
+  maxDepth = MAX_INPUT_DEPTH,
+): ShapeProblem | undefined {
+  return hasProblem(value, maxDepth) ? locateProblem(value, root, maxDepth) : undefined;
 }
 
 /** The problem as a sentence naming the path and the fix. */
