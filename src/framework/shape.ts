@@ -1,8 +1,9 @@
 /**
  * A check of an input's shape before anything else touches it: nesting deeper than a limit (deep enough input makes
  * every recursive reader — JSON.stringify, schema validators, loggers — overflow the stack), and keys that could
- * reach an object's prototype (`__proto__`, or `prototype` under `constructor`). The walk is iterative, so the check
- * itself can never overflow, whatever the input.
+ * reach an object's prototype (`__proto__`, or `prototype` under `constructor`). The walk never goes deeper than the
+ * limit (recursion only under a small limit, an explicit stack otherwise), so the check itself can never overflow,
+ * whatever the input.
  */
 
 /** Deeper than any real event: a Rudder event nests a few levels (context.traits.address.city...). */
