@@ -169,6 +169,25 @@ interface CompiledMapping {
   byRoot: Map<string, number[]>;
   /** Entries evaluated whatever the source holds (defaults, required). */
   always: number[];
+  /**
+   * For a mapping of at most 64 entries, `byRoot` and `always` as bit masks (entries 0-31, then 32-63): the
+   * entries to evaluate for a source are found without allocating.
+   */
+  masks?: { byRoot: Map<string, readonly [number, number]>; always: readonly [number, number] };
+}
+
+/** Indexes as two 32-bit masks (entries 0-31, 32-63). */
+function maskOf(indexes: Iterable<number>): [number, number] {
+  const mask: [number, number] = [0, 0];
+  for (const i of indexes) mask[i >> 5] |= 1 << (i & 31);
+  return mask;
+}
+
+function masksOf(compiled: CompiledMapping): CompiledMapping['masks'] {
+  if (compiled.entries.length > 64) return undefined;
+  const byRoot = new Map<string, readonly [number, number]>();
+  for (const [root, indexes] of compiled.byRoot) byRoot.set(root, maskOf(indexes));
+  return { byRoot, always: maskOf(compiled.always) };
 }
 const compiledMappings = new WeakMap<MappingConfig, CompiledMapping>();
 
@@ -199,6 +218,7 @@ function compile(mapping: MappingConfig): CompiledMapping {
       }
     });
     compiled = { entries, byRoot, always };
+    compiled.masks = masksOf(compiled);
     compiledMappings.set(mapping, compiled);
   }
   return compiled;
@@ -233,6 +253,32 @@ function converted(value: unknown, types: ValueType[]): unknown {
   return out;
 }
 
+/** One entry of a mapping applied to `source`: its value into `payload`, or its placeholder into `createDefaults`. */
+function applyEntry(
+  c: CompiledEntry,
+  source: unknown,
+  payload: Record<string, unknown>,
+  createDefaults: Record<string, unknown>,
+): void {
+  const meta = c.entry.metadata;
+  let value = firstPresent(source, c.paths, c.single);
+  if (meta && (value === null || value === undefined) && meta.defaultValue !== undefined)
+    value = meta.defaultValue;
+  value = converted(value, c.types);
+  if (isWritable(value)) {
+    writePath(payload, c.dest, value);
+    return;
+  }
+  const placeholder =
+    meta?.defaultOnCreate === undefined ? undefined : converted(meta.defaultOnCreate, c.types);
+  if (isWritable(placeholder)) writePath(createDefaults, c.dest, placeholder);
+  else if (c.entry.required) {
+    throw new InstrumentationError(
+      `Missing required value from ${JSON.stringify(c.entry.sourceKeys)} (needed for ${c.entry.destKey})`,
+    );
+  }
+}
+
 /**
  * One pass over a validated mapping: the payload of the fields that have a value (`defaultValue` applied), and,
  * apart, the `defaultOnCreate` placeholders of the fields that have none, for the caller to send only on create.
@@ -244,24 +290,26 @@ export function constructPayloadWithDefaults(
 ): { payload: Record<string, unknown>; createDefaults: Record<string, unknown> } {
   const payload: Record<string, unknown> = {};
   const createDefaults: Record<string, unknown> = {};
-  for (const c of relevant(compile(mapping), source)) {
-    const meta = c.entry.metadata;
-    let value = firstPresent(source, c.paths, c.single);
-    if (meta && (value === null || value === undefined) && meta.defaultValue !== undefined)
-      value = meta.defaultValue;
-    value = converted(value, c.types);
-    if (isWritable(value)) {
-      writePath(payload, c.dest, value);
-      continue;
+  const compiled = compile(mapping);
+  const { masks } = compiled;
+  if (!masks || source === null || typeof source !== 'object') {
+    for (const c of relevant(compiled, source)) applyEntry(c, source, payload, createDefaults);
+    return { payload, createDefaults };
+  }
+  // The entries whose source is present, and those evaluated always: the same selection as `relevant`.
+  let low = masks.always[0];
+  let high = masks.always[1];
+  for (const key in source) {
+    const mask = masks.byRoot.get(key);
+    if (mask) {
+      low |= mask[0];
+      high |= mask[1];
     }
-    const placeholder =
-      meta?.defaultOnCreate === undefined ? undefined : converted(meta.defaultOnCreate, c.types);
-    if (isWritable(placeholder)) writePath(createDefaults, c.dest, placeholder);
-    else if (c.entry.required) {
-      throw new InstrumentationError(
-        `Missing required value from ${JSON.stringify(c.entry.sourceKeys)} (needed for ${c.entry.destKey})`,
-      );
-    }
+  }
+  const { entries } = compiled;
+  for (let i = 0; i < entries.length; i += 1) {
+    const marked = i < 32 ? (low >>> i) & 1 : (high >>> (i - 32)) & 1;
+    if (marked) applyEntry(entries[i], source, payload, createDefaults);
   }
   return { payload, createDefaults };
 }

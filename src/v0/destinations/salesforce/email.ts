@@ -30,10 +30,19 @@ function domainProblem(domain: string): string | undefined {
   return undefined;
 }
 
+/**
+ * An address every rule below accepts, in one test: dot-separated atoms of LOCAL's characters, one `@`, and
+ * host-name labels ending in a top-level name of letters. Most addresses match it; the others are examined rule by
+ * rule, which names the problem.
+ */
+const PLAIN_ADDRESS =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
+
 /** Why Salesforce would refuse `address` (already trimmed), or undefined when it is a valid address. */
 export function emailProblem(address: string): string | undefined {
   if (!address) return 'it is empty';
   if (address.length > MAX_EMAIL_LENGTH) return `it is longer than ${MAX_EMAIL_LENGTH} characters`;
+  if (PLAIN_ADDRESS.test(address)) return undefined;
   // eslint-disable-next-line no-control-regex -- control characters are exactly what an address cannot hold
   if (/[\s\u0000-\u001f\u007f]/.test(address)) return 'it contains a space or a control character';
   const at = address.split('@');

@@ -64,12 +64,14 @@ function withNames(traits: Record<string, unknown>): Record<string, unknown> {
   return source;
 }
 
+/** The custom fields of the traits no mapping consumed, written into `out` (after what it holds). */
 function customFields(
   traits: Record<string, unknown>,
   consumed: ReadonlySet<string>,
+  out: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(traits)) {
+  for (const key of Object.keys(traits)) {
+    const value = traits[key];
     if (consumed.has(key) || !isPresent(value)) continue;
     if (!CUSTOM_FIELD_NAME.test(key)) {
       throw new InstrumentationError(
@@ -86,8 +88,10 @@ function withoutUndefined(
   drop: readonly string[] = [],
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(traits))
+  for (const key of Object.keys(traits)) {
+    const value = traits[key];
     if (value !== undefined && !drop.includes(key)) out[key] = value;
+  }
   return out;
 }
 
@@ -103,6 +107,5 @@ export function buildFields(
   const objectMapping = mapped ? MAPPINGS[objectType.toLowerCase()] : undefined;
   if (!objectMapping) return { fields: withoutUndefined(traits, ['Id']), createDefaults: {} };
   const { payload, createDefaults } = constructPayloadWithDefaults(withNames(traits), objectMapping.mapping);
-  const fields = Object.assign(payload, customFields(traits, objectMapping.consumed));
-  return { fields, createDefaults };
+  return { fields: customFields(traits, objectMapping.consumed, payload), createDefaults };
 }

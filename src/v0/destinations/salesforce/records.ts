@@ -44,8 +44,9 @@ function optIn(message: RudderMessage, destination: Destination): 'enabled' | 'd
   if (!isObject(integrations)) return 'absent';
   const keys = integrationKeys(destination);
   let result: 'enabled' | 'disabled' | 'absent' = 'absent';
-  for (const [key, value] of Object.entries(integrations as Record<string, unknown>)) {
+  for (const key of Object.keys(integrations)) {
     if (!keys.has(key.trim().toLowerCase())) continue;
+    const value = integrations[key];
     if (value === true || isObject(value)) return 'enabled';
     if (value === false) result = 'disabled';
   }
@@ -81,9 +82,9 @@ export function checkEvent(message: RudderMessage, config: SalesforceConfig, des
 }
 
 function traitsOf(message: RudderMessage): Record<string, unknown> {
-  for (const candidate of [message.traits, message.context?.traits]) {
-    if (isObject(candidate)) return { ...(candidate as Record<string, unknown>) };
-  }
+  if (isObject(message.traits)) return { ...message.traits };
+  const contextTraits = message.context?.traits;
+  if (isObject(contextTraits)) return { ...contextTraits };
   throw new InstrumentationError(
     'PROCESS IDENTIFY: Invalid traits for Salesforce request: the event needs a traits object (traits or context.traits)',
   );
@@ -153,56 +154,77 @@ function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown
   };
 }
 
+const contextTraitsOf = (message: RudderMessage): Record<string, unknown> | undefined => {
+  const traits = message.context?.traits;
+  return isObject(traits) ? traits : undefined;
+};
+
+/** The address `value` gives at `path`; undefined when it gives none; throws when it is not an address. */
+function emailAt(path: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') {
+    throw new InstrumentationError(
+      `${path} must be a string (an email address) to find the Lead; got ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}`,
+    );
+  }
+  const address = value.trim();
+  const problem = emailProblem(address);
+  if (problem) {
+    throw new InstrumentationError(
+      `${path} ${JSON.stringify(value)} is not an email address Salesforce accepts: ${problem}. Send the person's address, for example name@example.com`,
+    );
+  }
+  return address;
+}
+
 /** The person's email address: the first given of traits.email, context.traits.email, properties.email. */
 function emailOf(message: RudderMessage, traits: Record<string, unknown>): string {
-  const properties = isObject(message.properties) ? message.properties : {};
-  const contextTraits = isObject(message.context?.traits) ? message.context.traits : {};
-  const sources: [string, unknown][] = [
-    ['traits.email', traits.email],
-    ['context.traits.email', contextTraits.email],
-    ['properties.email', properties.email],
-  ];
-  for (const [path, value] of sources) {
-    if (value === undefined || value === null || value === '') continue;
-    if (typeof value !== 'string') {
-      throw new InstrumentationError(
-        `${path} must be a string (an email address) to find the Lead; got ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}`,
-      );
-    }
-    const address = value.trim();
-    const problem = emailProblem(address);
-    if (problem) {
-      throw new InstrumentationError(
-        `${path} ${JSON.stringify(value)} is not an email address Salesforce accepts: ${problem}. Send the person's address, for example name@example.com`,
-      );
-    }
-    return address;
-  }
+  const address =
+    emailAt('traits.email', traits.email) ??
+    emailAt('context.traits.email', contextTraitsOf(message)?.email) ??
+    emailAt('properties.email', isObject(message.properties) ? message.properties.email : undefined);
+  if (address !== undefined) return address;
   throw new InstrumentationError(
     'Invalid Email address for Lead Object: add traits.email, or a context.externalId entry typed Salesforce-<Object> to write another object',
   );
 }
 
+/**
+ * A Lead or Contact record built for a person. A mapped record carries the address it is found by (trimmed,
+ * wherever the event gave it), so a Lead created now is found next time.
+ */
+function personFields(
+  object: 'Lead' | 'Contact',
+  email: string,
+  traits: Record<string, unknown>,
+  mapped: boolean,
+): RecordFields {
+  const fields = buildFields(object, traits, mapped);
+  if (mapped) fields.fields.Email = email;
+  return fields;
+}
+
+/** The Contact fields of a converted Lead, built only when they are needed. */
+function lazyContactFields(email: string, traits: Record<string, unknown>, mapped: boolean) {
+  return (): RecordFields => personFields('Contact', email, traits, mapped);
+}
+
 /** A Lead found by email: updated when found (its Contact when converted, with useContactId), created when not. */
 function leadByEmail(email: string, traits: Record<string, unknown>, mapped: boolean): Intent {
-  // A mapped record carries the address it is found by (trimmed, wherever the event gave it), so a Lead created
-  // now is found next time.
-  const withEmail = (fields: RecordFields): RecordFields => {
-    if (mapped) fields.fields.Email = email;
-    return fields;
-  };
   return {
     object: 'Lead',
     operation: 'upsert',
     find: { kind: 'match', fields: [{ field: 'Email', value: email }], operator: 'and' },
-    fields: withEmail(buildFields('Lead', traits, mapped)),
-    contactFields: () => withEmail(buildFields('Contact', traits, mapped)),
+    fields: personFields('Lead', email, traits, mapped),
+    contactFields: lazyContactFields(email, traits, mapped),
     multipleMessage: `Multiple lead records found with email '${email}'`,
   };
 }
 
 /** `context.externalId` entries typed `Salesforce-<Object>`: update by id, or create without one. */
 function externalIdIntents(message: RudderMessage, traits: Record<string, unknown>): Intent[] {
+  // Most identifies carry no external id: nothing to list.
+  if (!message.context?.externalId) return [];
   const intents: Intent[] = [];
   externalIds(message).forEach((entry, index) => {
     if (typeof entry.type !== 'string' || !/^salesforce-/i.test(entry.type)) return;
