@@ -41,6 +41,16 @@ export interface FieldInfo {
 export interface ObjectDescription {
   name: string;
   fields: ReadonlyMap<string, FieldInfo>;
+  /**
+   * The same fields keyed by their API names as Salesforce spells them: most names the destination checks are spelt
+   * so, and find their field without being lower-cased first.
+   */
+  exact?: ReadonlyMap<string, FieldInfo>;
+}
+
+/** The field `name` of an object, whatever the letter case it is written in. */
+export function fieldOf(description: ObjectDescription, name: string): FieldInfo | undefined {
+  return description.exact?.get(name) ?? description.fields.get(name.toLowerCase());
 }
 
 /** A call to the instance: method, path, JSON body; `endpoint` labels it for metering, `suffix` for messages. */
@@ -185,7 +195,10 @@ function toDescription(body: ReturnType<typeof validateDescribeResponse>): Objec
       nillable: f.nillable !== false,
     });
   }
-  return { name: body.name, fields };
+  // Built from the lower-cased map, so a name finds the very field that map gives it.
+  const exact = new Map<string, FieldInfo>();
+  for (const info of fields.values()) exact.set(info.name, info);
+  return { name: body.name, fields, exact };
 }
 
 /** The client used in production, the demo and end-to-end tests: Salesforce over HTTP. */

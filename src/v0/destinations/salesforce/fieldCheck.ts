@@ -6,7 +6,7 @@
  * removed and the drop is reported with the job's delivery status.
  */
 import { InstrumentationError } from '../../../framework/errors';
-import type { ObjectDescription } from './client';
+import { fieldOf, type ObjectDescription } from './client';
 import type { UnknownFieldPolicy } from './config';
 import type { RecordFields } from './payload';
 
@@ -17,7 +17,7 @@ export interface CheckedFields extends RecordFields {
 }
 
 function problem(name: string, description: ObjectDescription, kind: WriteKind): string | undefined {
-  const field = description.fields.get(name.toLowerCase());
+  const field = fieldOf(description, name);
   if (!field) return 'missing';
   const writable =
     kind === 'create'
@@ -28,6 +28,37 @@ function problem(name: string, description: ObjectDescription, kind: WriteKind):
   return writable ? undefined : 'readonly';
 }
 
+/** The record without the dropped fields. */
+function without(record: Record<string, unknown>, dropped: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in record) if (!dropped.includes(key)) out[key] = record[key];
+  return out;
+}
+
+/** The fields of `record` the org cannot take: added to `dropped` (policy drop), or the job's 400 (reject). */
+function checkNames(
+  object: string,
+  record: Record<string, unknown>,
+  description: ObjectDescription,
+  kind: WriteKind,
+  policy: UnknownFieldPolicy,
+  dropped: string[],
+): void {
+  for (const name in record) {
+    const issue = problem(name, description, kind);
+    if (!issue || dropped.includes(name)) continue;
+    if (policy === 'drop') {
+      dropped.push(name);
+      continue;
+    }
+    throw new InstrumentationError(
+      issue === 'missing'
+        ? `Field ${name} does not exist on ${object} in this Salesforce org (or the integration user cannot see it): create it in Salesforce first (Setup > Object Manager > ${object} > Fields & Relationships), or set unknownFieldPolicy to drop`
+        : `Field ${name} on ${object} cannot be written on ${kind} (Salesforce marks it read-only): remove the trait, or set unknownFieldPolicy to drop`,
+    );
+  }
+}
+
 export function checkFields(
   object: string,
   input: RecordFields,
@@ -36,26 +67,12 @@ export function checkFields(
   policy: UnknownFieldPolicy,
 ): CheckedFields {
   const dropped: string[] = [];
-  const check = (name: string) => {
-    const issue = problem(name, description, kind);
-    if (!issue || dropped.includes(name)) return;
-    if (policy === 'drop') {
-      dropped.push(name);
-      return;
-    }
-    throw new InstrumentationError(
-      issue === 'missing'
-        ? `Field ${name} does not exist on ${object} in this Salesforce org (or the integration user cannot see it): create it in Salesforce first (Setup > Object Manager > ${object} > Fields & Relationships), or set unknownFieldPolicy to drop`
-        : `Field ${name} on ${object} cannot be written on ${kind} (Salesforce marks it read-only): remove the trait, or set unknownFieldPolicy to drop`,
-    );
+  checkNames(object, input.fields, description, kind, policy, dropped);
+  if (kind !== 'update') checkNames(object, input.createDefaults, description, kind, policy, dropped);
+  if (dropped.length === 0) return { fields: input.fields, createDefaults: input.createDefaults, dropped }; // the common case: nothing copied
+  return {
+    fields: without(input.fields, dropped),
+    createDefaults: without(input.createDefaults, dropped),
+    dropped,
   };
-  for (const name in input.fields) check(name);
-  if (kind !== 'update') for (const name in input.createDefaults) check(name);
-  if (dropped.length === 0) return { ...input, dropped }; // the common case: nothing copied
-  const without = (record: Record<string, unknown>) => {
-    const out: Record<string, unknown> = {};
-    for (const key in record) if (!dropped.includes(key)) out[key] = record[key];
-    return out;
-  };
-  return { fields: without(input.fields), createDefaults: without(input.createDefaults), dropped };
 }

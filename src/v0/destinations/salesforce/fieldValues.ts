@@ -6,7 +6,7 @@
  * reads as the type (a numeric string for a number, "true" for a checkbox) is converted here, as it would be there.
  */
 import { InstrumentationError } from '../../../framework/errors';
-import type { FieldInfo, ObjectDescription } from './client';
+import { fieldOf, type FieldInfo, type ObjectDescription } from './client';
 
 /** Field types whose value is text: any scalar is accepted (Salesforce writes numbers and booleans as text). */
 const TEXT_TYPES = new Set([
@@ -62,6 +62,9 @@ function toDateTime(value: unknown): Converted {
   return { ok: false, expected: 'an ISO 8601 date and time (2026-01-31T09:30:00Z) or epoch milliseconds' };
 }
 
+/** Field types whose values {@link convertValue} checks or converts; any other type takes any scalar as it is. */
+const CONVERTED_TYPES = new Set([...NUMBER_TYPES, 'boolean', 'date', 'datetime']);
+
 /** The value as the field takes it. Null clears a field and is always accepted. */
 export function convertValue(value: unknown, type: string): Converted {
   if (value === null) return { ok: true, value };
@@ -96,9 +99,11 @@ export function checkValues(
 ): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const name in record) {
-    const field: FieldInfo | undefined = description.fields.get(name.toLowerCase());
+    const field: FieldInfo | undefined = fieldOf(description, name);
     if (!field) continue; // unknown fields are the field check's business
     const value = record[name];
+    // A scalar for a field of any other type is written as it is (what convertValue answers, without asking).
+    if ((value === null || typeof value !== 'object') && !CONVERTED_TYPES.has(field.type)) continue;
     const converted = convertValue(value, field.type);
     if (!converted.ok) {
       throw new InstrumentationError(

@@ -3,11 +3,14 @@
  * be described cannot be written safely, so its jobs fail before any lookup is spent on them. A lookup by one
  * External ID field, for an upsert, becomes Salesforce's native upsert instead: no lookup at all.
  */
-import type { ObjectDescription, SalesforceClient, SessionContext } from '../client';
+import { fieldOf, type ObjectDescription, type SalesforceClient, type SessionContext } from '../client';
 import { InstrumentationError } from '../../../../framework/errors';
 import type { Intent, JobState, MatchField } from './state';
 
-/** Descriptions by lower-cased object name; a failed describe keeps its error. */
+/**
+ * Descriptions by lower-cased object name; a failed describe keeps its error. A description is also found under its
+ * object's name as Salesforce spells it (`Lead`), so the names a batch repeats are not lower-cased each time.
+ */
 export type Descriptions = Map<string, ObjectDescription | { error: unknown }>;
 
 /** Describe every object of `objects` not yet in `into`, concurrently; failures are kept per object. */
@@ -20,14 +23,22 @@ export async function describeObjects(
   if (!client.describe) return;
   const describe = client.describe.bind(client);
   const wanted = new Map<string, string>();
+  // A batch names few objects, many times over: each name is lower-cased once.
+  const seen = new Set<string>();
   for (const object of objects) {
+    if (seen.has(object)) continue;
+    seen.add(object);
     const key = object.toLowerCase();
     if (!into.has(key) && !wanted.has(key)) wanted.set(key, object);
   }
   await Promise.all(
     [...wanted].map(([key, object]) =>
       describe(ctx, object).then(
-        (d) => into.set(key, d),
+        (d) => {
+          into.set(key, d);
+          const { name } = d;
+          if (typeof name === 'string' && name !== key && name.toLowerCase() === key) into.set(name, d);
+        },
         (error: unknown) => into.set(key, { error }),
       ),
     ),
@@ -36,21 +47,22 @@ export async function describeObjects(
 
 /** The description of `object`; throws its describe error; undefined when the client does not describe. */
 export function descriptionOf(descriptions: Descriptions, object: string): ObjectDescription | undefined {
-  const d = descriptions.get(object.toLowerCase());
+  const d = descriptions.get(object) ?? descriptions.get(object.toLowerCase());
   if (d && 'error' in d) throw d.error;
   return d;
 }
 
 /** The objects pending jobs write, and those their fields refer to. */
 export function pendingObjects(states: JobState[]): string[] {
-  return states.flatMap((s) =>
-    s.kind === 'pending'
-      ? s.intents.flatMap((it) => [
-          it.object,
-          ...(it.references ?? []).flatMap((r) => r.candidates.map((c) => c.object)),
-        ])
-      : [],
-  );
+  const objects: string[] = [];
+  for (const s of states) {
+    if (s.kind !== 'pending') continue;
+    for (const it of s.intents) {
+      objects.push(it.object);
+      for (const r of it.references ?? []) for (const c of r.candidates) objects.push(c.object);
+    }
+  }
+  return objects;
 }
 
 /** A lookup on a field the object lacks would cost a call and fail: said before, naming the field and the rule. */
@@ -63,7 +75,7 @@ function checkLookupFields(
   const description = descriptionOf(descriptions, object);
   if (!description) return;
   for (const { field } of fields) {
-    if (description.fields.has(field.toLowerCase())) continue;
+    if (fieldOf(description, field)) continue;
     throw new InstrumentationError(
       `${origin ? `${origin}: ` : ''}field ${field} does not exist on ${object} in this Salesforce org (or the integration user cannot see it): fix the field the record is found by, or create it in Salesforce first`,
     );
@@ -82,8 +94,20 @@ function asNativeUpsert(intent: Intent, description: ObjectDescription | undefin
   const { find } = intent;
   if (intent.operation !== 'upsert' || find.kind !== 'match' || find.fields.length !== 1) return intent;
   const [{ field, value }] = find.fields;
-  const info = description?.fields.get(field.toLowerCase());
+  const info = description && fieldOf(description, field);
   return info?.externalId ? { ...intent, find: { kind: 'externalId', field: info.name, value } } : intent;
+}
+
+/** The intents with their native upserts; the same array when there is none. */
+function withNativeUpserts(intents: Intent[], descriptions: Descriptions): Intent[] {
+  let out = intents;
+  for (let k = 0; k < intents.length; k += 1) {
+    const native = asNativeUpsert(intents[k], descriptionOf(descriptions, intents[k].object));
+    if (native === intents[k]) continue;
+    if (out === intents) out = intents.slice();
+    out[k] = native;
+  }
+  return out;
 }
 
 /** Jobs whose objects could not be described fail; the others get their native upserts. */
@@ -92,8 +116,8 @@ export function applyDescriptions(states: JobState[], descriptions: Descriptions
     if (state.kind !== 'pending') return state;
     try {
       state.intents.forEach((it) => checkLookups(it, descriptions));
-      const intents = state.intents.map((it) => asNativeUpsert(it, descriptionOf(descriptions, it.object)));
-      return { kind: 'pending', intents };
+      const intents = withNativeUpserts(state.intents, descriptions);
+      return intents === state.intents ? state : { kind: 'pending', intents };
     } catch (error) {
       return { kind: 'error', error };
     }
