@@ -57,6 +57,19 @@ export function quoteString(value: string): string {
 
 export type SoqlValue = string | number | boolean;
 
+/** Characters from which `encodeURIComponent` may throw (a lone surrogate is a URIError). */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Whether the value, URI-encoded, takes more than half the SOQL budget. Encoding writes at most 9 characters per
+ * UTF-16 unit, so a short value cannot: it is encoded only when long, or when it holds a surrogate (the encoding's
+ * error, for a lone one, is the value's error).
+ */
+function encodedTooLong(value: string): boolean {
+  if (value.length * 9 <= MAX_ENCODED_SOQL_LENGTH / 2 && !SURROGATE.test(value)) return false;
+  return encodeURIComponent(value).length > MAX_ENCODED_SOQL_LENGTH / 2;
+}
+
 /**
  * A literal for a WHERE clause. Strings are always quoted, even when numeric: SOQL is type-strict and most
  * identifier fields are text (a bare number against a text field is rejected, salesforce-api.md 4.3). Booleans and
@@ -68,10 +81,7 @@ export function literal(value: SoqlValue): string {
     return String(value);
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (
-    value.length > MAX_SOQL_LITERAL_LENGTH ||
-    encodeURIComponent(value).length > MAX_ENCODED_SOQL_LENGTH / 2
-  ) {
+  if (value.length > MAX_SOQL_LITERAL_LENGTH || encodedTooLong(value)) {
     throw new InstrumentationError(
       `Lookup value is ${value.length} characters long; Salesforce accepts at most ${MAX_SOQL_LITERAL_LENGTH} in a query`,
     );

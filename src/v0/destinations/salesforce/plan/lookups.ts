@@ -31,13 +31,32 @@ function valueOf(record: SObjectRecord, field: string): unknown {
 const sameValue = (record: SObjectRecord, { field, value }: MatchField) =>
   normValue(String(valueOf(record, field))) === normValue(value);
 
+function matchesAll(record: SObjectRecord, fields: MatchField[]): boolean {
+  for (const m of fields) if (!sameValue(record, m)) return false;
+  return true;
+}
+
 /** Lookup results, indexed by object, field and normalised value; a failed query keeps its error per value. */
 export class LookupResults {
-  private readonly found = new Map<string, SObjectRecord[]>();
-  private readonly failed = new Map<string, unknown>();
+  /** Records by `object|field|` (names lower-cased), then by normalised value. */
+  private readonly found = new Map<string, Map<string, SObjectRecord[]>>();
+  private readonly failed = new Map<string, Map<string, unknown>>();
+  /** Key prefixes (`lead|email|`) by object and field as written: a batch lower-cases each name once. */
+  private readonly prefixes = new Map<string, Map<string, string>>();
 
-  private static key(object: string, field: string, value: SoqlValue): string {
-    return `${object.toLowerCase()}|${field.toLowerCase()}|${normValue(value)}`;
+  private prefix(object: string, field: string): string {
+    let byField = this.prefixes.get(object);
+    if (!byField) this.prefixes.set(object, (byField = new Map()));
+    let prefix = byField.get(field);
+    if (prefix === undefined)
+      byField.set(field, (prefix = `${object.toLowerCase()}|${field.toLowerCase()}|`));
+    return prefix;
+  }
+
+  private static slot<T>(index: Map<string, Map<string, T>>, prefix: string): Map<string, T> {
+    let byValue = index.get(prefix);
+    if (!byValue) index.set(prefix, (byValue = new Map()));
+    return byValue;
   }
 
   /** Index a record found by a query on `fields`. */
@@ -45,27 +64,39 @@ export class LookupResults {
     for (const field of fields) {
       const value = valueOf(record, field);
       if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
-      const key = LookupResults.key(object, field, value);
-      const list = this.found.get(key);
-      if (!list) this.found.set(key, [record]);
+      const byValue = LookupResults.slot(this.found, this.prefix(object, field));
+      const norm = normValue(value);
+      const list = byValue.get(norm);
+      if (!list) byValue.set(norm, [record]);
       else if (!list.some((r) => r.Id === record.Id)) list.push(record);
     }
   }
 
   fail(object: string, fields: MatchField[], error: unknown): void {
-    for (const { field, value } of fields) this.failed.set(LookupResults.key(object, field, value), error);
+    for (const { field, value } of fields)
+      LookupResults.slot(this.failed, this.prefix(object, field)).set(normValue(value), error);
+  }
+
+  private hits(object: string, { field, value }: MatchField): SObjectRecord[] {
+    return this.found.get(this.prefix(object, field))?.get(normValue(value)) ?? [];
   }
 
   /** The records of `object` that match every field (`and`) or any (`or`); throws the error of a failed lookup. */
   get(object: string, fields: MatchField[], operator: 'and' | 'or' = 'and'): SObjectRecord[] {
-    for (const { field, value } of fields) {
-      const error = this.failed.get(LookupResults.key(object, field, value));
-      if (error !== undefined) throw error;
+    if (this.failed.size > 0) {
+      for (const { field, value } of fields) {
+        const error = this.failed.get(this.prefix(object, field))?.get(normValue(value));
+        if (error !== undefined) throw error;
+      }
     }
-    const hits = (m: MatchField) => this.found.get(LookupResults.key(object, m.field, m.value)) ?? [];
-    if (operator === 'and') return hits(fields[0]).filter((r) => fields.every((m) => sameValue(r, m)));
+    if (operator === 'and') {
+      const hits = this.hits(object, fields[0]);
+      const out: SObjectRecord[] = [];
+      for (const r of hits) if (matchesAll(r, fields)) out.push(r);
+      return out;
+    }
     const byId = new Map<string, SObjectRecord>();
-    for (const m of fields) for (const r of hits(m)) byId.set(r.Id, r);
+    for (const m of fields) for (const r of this.hits(object, m)) byId.set(r.Id, r);
     return [...byId.values()];
   }
 }
@@ -80,40 +111,58 @@ interface Wanted {
   leadStatus: boolean;
 }
 
-interface Lookup {
-  object: string;
-  fields: MatchField[];
-  operator: 'and' | 'or';
-  leadStatus: boolean;
+/** The batch's lookups, grouped by object and match shape (names compared case-insensitively), in first-seen order. */
+class WantedLookups {
+  readonly groups = new Map<string, Wanted>();
+  /** Groups by object and match shape as written (names not lower-cased): a batch repeats the same few. */
+  private readonly byRawKey = new Map<string, Map<string, Wanted>>();
+
+  add(object: string, fields: MatchField[], operator: 'and' | 'or', leadStatus: boolean): void {
+    // One field needs no operator: every lookup of the object on that field shares a query.
+    const op = fields.length === 1 ? 'and' : operator;
+    const names = fields.length === 1 ? fields[0].field : fields.map((f) => f.field).join(',');
+    const shape = fields.length === 1 ? names : `${names}|${op}`;
+    let byShape = this.byRawKey.get(object);
+    if (!byShape) this.byRawKey.set(object, (byShape = new Map()));
+    let group = byShape.get(shape);
+    if (!group) {
+      const key = `${object.toLowerCase()}|${names.toLowerCase()}|${op}`;
+      group = this.groups.get(key);
+      if (!group) {
+        const wanted = {
+          object,
+          fields: fields.map((f) => f.field),
+          operator: op,
+          tuples: new Map(),
+          leadStatus,
+        };
+        this.groups.set(key, (group = wanted));
+      }
+      byShape.set(shape, group);
+    }
+    group.leadStatus ||= leadStatus;
+    const tupleKey =
+      fields.length === 1 ? normValue(fields[0].value) : fields.map((f) => normValue(f.value)).join('\u0000');
+    if (!group.tuples.has(tupleKey))
+      group.tuples.set(
+        tupleKey,
+        fields.map((f) => f.value),
+      );
+  }
 }
 
 /** Every lookup pending jobs need: their records, and the records their fields refer to. */
-function lookupsOf(state: JobState): Lookup[] {
-  if (state.kind !== 'pending') return [];
-  return state.intents.flatMap(({ object, find, contactFields, references }) => [
-    ...(find.kind === 'match'
-      ? [{ object, fields: find.fields, operator: find.operator, leadStatus: Boolean(contactFields) }]
-      : []),
-    ...(references ?? []).flatMap((r) => r.candidates.map((c) => ({ ...c, leadStatus: false }))),
-  ]);
-}
-
 function wantedLookups(states: JobState[]): Wanted[] {
-  const wanted = new Map<string, Wanted>();
-  for (const { object, fields, operator, leadStatus } of states.flatMap(lookupsOf)) {
-    const names = fields.map((f) => f.field);
-    // One field needs no operator: every lookup of the object on that field shares a query.
-    const op = names.length === 1 ? 'and' : operator;
-    const key = `${object.toLowerCase()}|${names.join(',').toLowerCase()}|${op}`;
-    let group = wanted.get(key);
-    if (!group)
-      wanted.set(key, (group = { object, fields: names, operator: op, tuples: new Map(), leadStatus }));
-    group.leadStatus ||= leadStatus;
-    const values = fields.map((f) => f.value);
-    const tupleKey = values.map(normValue).join('\u0000');
-    if (!group.tuples.has(tupleKey)) group.tuples.set(tupleKey, values);
+  const wanted = new WantedLookups();
+  for (const state of states) {
+    if (state.kind !== 'pending') continue;
+    for (const { object, find, contactFields, references } of state.intents) {
+      if (find.kind === 'match') wanted.add(object, find.fields, find.operator, Boolean(contactFields));
+      for (const r of references ?? [])
+        for (const c of r.candidates) wanted.add(c.object, c.fields, c.operator, false);
+    }
   }
-  return [...wanted.values()];
+  return [...wanted.groups.values()];
 }
 
 function selectFields({ fields, leadStatus }: Wanted): string[] {
@@ -124,26 +173,27 @@ function selectFields({ fields, leadStatus }: Wanted): string[] {
 /** The group's tuples SOQL can take; a value it cannot (too long...) fails only the jobs that look it up. */
 function writableTuples(wanted: Wanted, results: LookupResults): SoqlValue[][] {
   const { object, fields } = wanted;
-  return [...wanted.tuples.values()].filter((tuple) => {
+  const out: SoqlValue[][] = [];
+  for (const tuple of wanted.tuples.values()) {
     try {
-      tuple.forEach((value) => literal(value));
-      return true;
+      for (const value of tuple) literal(value);
+      out.push(tuple);
     } catch (error) {
       results.fail(
         object,
         tuple.map((value, i) => ({ field: fields[i], value })),
         error,
       );
-      return false;
     }
-  });
+  }
+  return out;
 }
 
 interface PlannedQuery {
   wanted: Wanted;
   request: QueryRequest;
-  /** The match values the query covers, to fail them when it fails. */
-  covered: MatchField[][];
+  /** The value tuples the query covers, to fail them when it fails. */
+  tuples: SoqlValue[][];
 }
 
 function plannedQueries(states: JobState[], results: LookupResults): PlannedQuery[] {
@@ -154,8 +204,7 @@ function plannedQueries(states: JobState[], results: LookupResults): PlannedQuer
     const tuples = writableTuples(wanted, results);
     if (tuples.length === 0) continue;
     for (const query of buildMatchQueries(object, selectFields(wanted), fields, operator, tuples)) {
-      const covered = query.tuples.map((t) => t.map((value, i) => ({ field: fields[i], value })));
-      planned.push({ wanted, request: { soql: query.soql, suffix }, covered });
+      planned.push({ wanted, request: { soql: query.soql, suffix }, tuples: query.tuples });
     }
   }
   return planned;
@@ -175,10 +224,16 @@ export async function runLookups(
     planned.map((p) => p.request),
   );
   settled.forEach((outcome, i) => {
-    const { wanted, covered } = planned[i];
+    const { wanted, tuples } = planned[i];
     if (outcome.status === 'fulfilled')
       outcome.value.forEach((r) => results.add(wanted.object, wanted.fields, r));
-    else covered.forEach((matchFields) => results.fail(wanted.object, matchFields, outcome.reason));
+    else
+      for (const tuple of tuples)
+        results.fail(
+          wanted.object,
+          tuple.map((value, k) => ({ field: wanted.fields[k], value })),
+          outcome.reason,
+        );
   });
   return results;
 }

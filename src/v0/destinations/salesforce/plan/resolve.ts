@@ -11,8 +11,9 @@ import type { SalesforceConfig } from '../config';
 import { normValue, type LookupResults } from './lookups';
 import type { Intent, JobState, MatchField, PendingReference, ResolvedWrite } from './state';
 
+const fieldKey = ({ field, value }: MatchField) => `${field.toLowerCase()}|${normValue(value)}`;
 const matchKey = (fields: MatchField[]) =>
-  fields.map(({ field, value }) => `${field.toLowerCase()}|${normValue(value)}`).join('&');
+  fields.length === 1 ? fieldKey(fields[0]) : fields.map(fieldKey).join('&');
 
 /** The merge key of a record an upsert creates when its lookup finds nothing. */
 export const createdKey = (object: string, fields: MatchField[]) =>
@@ -67,6 +68,11 @@ function notFound(intent: Intent, fields: MatchField[], operator: 'and' | 'or'):
   return [{ key: createdKey(intent.object, fields), object: intent.object, fields: intent.fields }];
 }
 
+/** The write of a record a lookup found. */
+function matchWrite(record: SObjectRecord, intent: Intent, config: SalesforceConfig): ResolvedWrite {
+  return intent.contactFields ? leadTarget(record, intent, config) : foundWrite(intent, record.Id);
+}
+
 function resolveMatch(
   intent: Intent,
   find: { fields: MatchField[]; operator: 'and' | 'or' },
@@ -78,12 +84,11 @@ function resolveMatch(
   const ifMultiple = intent.ifMultiple ?? 'error';
   if (matches.length > 1 && ifMultiple === 'error')
     throw new NetworkInstrumentationError(intent.multipleMessage);
+  if (matches.length === 1) return [matchWrite(matches[0], intent, config)];
   // Several matches taken in id order, so the choice of `first` does not depend on the order Salesforce answered in.
-  const sorted = matches.length > 1 ? [...matches].sort((a, b) => a.Id.localeCompare(b.Id)) : matches;
+  const sorted = [...matches].sort((a, b) => a.Id.localeCompare(b.Id));
   const chosen = ifMultiple === 'all' ? sorted : sorted.slice(0, 1);
-  return chosen.map((record) =>
-    intent.contactFields ? leadTarget(record, intent, config) : foundWrite(intent, record.Id),
-  );
+  return chosen.map((record) => matchWrite(record, intent, config));
 }
 
 function resolveFind(intent: Intent, results: LookupResults, config: SalesforceConfig): ResolvedWrite[] {
@@ -132,16 +137,20 @@ function resolveReferences(intent: Intent, results: LookupResults): PendingRefer
 }
 
 function resolveIntent(intent: Intent, results: LookupResults, config: SalesforceConfig): ResolvedWrite[] {
-  const pending = resolveReferences(intent, results);
+  const pending = intent.references?.length ? resolveReferences(intent, results) : undefined;
   const writes = resolveFind(intent, results, config);
-  return pending.length ? writes.map((w) => ({ ...w, pending })) : writes;
+  return pending?.length ? writes.map((w) => ({ ...w, pending })) : writes;
 }
 
 export function resolve(states: JobState[], results: LookupResults, config: SalesforceConfig): JobState[] {
   return states.map((state): JobState => {
     if (state.kind !== 'pending') return state;
     try {
-      const writes = state.intents.flatMap((it) => resolveIntent(it, results, config));
+      const { intents } = state;
+      const writes =
+        intents.length === 1
+          ? resolveIntent(intents[0], results, config)
+          : intents.flatMap((it) => resolveIntent(it, results, config));
       if (writes.length > 0) return { kind: 'resolved', writes };
       return { kind: 'done', note: 'Nothing to write: the records to delete are already gone' };
     } catch (error) {
@@ -152,5 +161,7 @@ export function resolve(states: JobState[], results: LookupResults, config: Sale
 
 /** The objects resolved jobs write (some first met through a lookup: a converted Lead's Contact). */
 export function resolvedObjects(states: JobState[]): string[] {
-  return states.flatMap((s) => (s.kind === 'resolved' ? s.writes.map((w) => w.object) : []));
+  const objects: string[] = [];
+  for (const s of states) if (s.kind === 'resolved') for (const w of s.writes) objects.push(w.object);
+  return objects;
 }
