@@ -36,6 +36,16 @@ export function withDestInfo(metadata: Metadata | undefined, extra: SalesforceDe
   return { ...base, destInfo: { ...destInfoOf(base), ...extra } };
 }
 
+/**
+ * The same as {@link withDestInfo} for an `info` object the caller built for this job alone: it becomes the
+ * `destInfo` as it is when the metadata had none (nothing else holds it, so nothing is copied).
+ */
+export function withOwnDestInfo(metadata: Metadata | undefined, info: SalesforceDestInfo): Metadata {
+  const base = metadata ?? {};
+  const prior = base.destInfo;
+  return { ...base, destInfo: isObject(prior) ? { ...(prior as SalesforceDestInfo), ...info } : info };
+}
+
 /** The user a job belongs to: rudder-server's order key is `metadata.userId` (rudder-server.md 1.7). */
 export function orderKey(input: RouterInput): string {
   const fromMetadata = scalar(input.metadata?.userId);

@@ -21,7 +21,7 @@ import {
   SECRET_CONFIG_KEYS,
   type SalesforceConfig,
 } from './config';
-import { orderKey, withDestInfo, type RecordRef, type SalesforceDestInfo } from './destInfo';
+import { withDestInfo, withOwnDestInfo, type RecordRef, type SalesforceDestInfo } from './destInfo';
 import { planBatch } from './plan';
 import type { BatchPlan, FinalState, JobGroup, PlannedWrite } from './plan/state';
 import { collectionsRequest, familyOf, recordRefs, toSubrequests, waveOf } from './requests/collections';
@@ -49,6 +49,8 @@ interface WriteContext {
   destination: Destination;
   auth: AuthInfo;
   config: SalesforceConfig;
+  /** The jobs' user order keys. */
+  users: string[];
 }
 
 /** The job's metadata, unchanged unless fields were dropped (then reported under destInfo). */
@@ -102,7 +104,8 @@ function packGroups(groups: JobGroup[]): { packs: JobGroup[][]; alone: JobGroup[
   let pack: JobGroup[] = [];
   let size = new PackSize();
   for (const group of groups) {
-    if (!PackSize.of([group]).fits()) {
+    // One record always fits (one subrequest, one type): most groups need no sizing of their own.
+    if (group.writes.length > 1 && !PackSize.of([group]).fits()) {
       alone.push(group);
       continue;
     }
@@ -127,13 +130,13 @@ function collectionsOutput(ctx: WriteContext, pack: JobGroup[]): RouterOutput {
     const writes = state.kind === 'write' ? state.writes : [];
     const info: SalesforceDestInfo = {
       authKey: ctx.destination.ID,
-      orderKey: orderKey(ctx.inputs[j]),
+      orderKey: ctx.users[j],
       records: writes.map((w) => refs.get(w) as RecordRef),
     };
     if (state.kind === 'write' && state.dropped.length) info.droppedFields = state.dropped;
-    return withDestInfo(ctx.inputs[j].metadata, info);
+    return withOwnDestInfo(ctx.inputs[j].metadata, info);
   });
-  const request = collectionsRequest(subrequests, ctx.auth, ctx.config);
+  const request = collectionsRequest(subrequests, ctx.auth, ctx.config, refs);
   return routerSuccess(request, metadata, echoDestination(ctx.destination), true);
 }
 
@@ -188,8 +191,8 @@ function writeOutputs(ctx: WriteContext, groups: JobGroup[]): Placed[] {
 export function planOutputs(inputs: RouterInput[], plan: BatchPlan): RouterOutput[] {
   const placed = settledOutputs(inputs, plan.states);
   if (plan.kind === 'planned') {
-    const { destination, session: auth, config, states } = plan;
-    placed.push(...writeOutputs({ inputs, states, destination, auth, config }, plan.groups));
+    const { destination, session: auth, config, states, users } = plan;
+    placed.push(...writeOutputs({ inputs, states, destination, auth, config, users }, plan.groups));
   }
   return placed.sort((a, b) => a.first - b.first).map((p) => p.output);
 }

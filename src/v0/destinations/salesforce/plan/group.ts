@@ -15,18 +15,25 @@ export function groupJobs(states: FinalState[], writes: PlannedWrite[]): JobGrou
   };
   const union = (a: number, b: number) => (parent[find(a)] = find(b));
   for (const write of writes) {
-    for (const j of write.jobs.slice(1)) union(j, write.jobs[0]);
+    const [first] = write.jobs;
+    for (let k = 1; k < write.jobs.length; k += 1) union(write.jobs[k], first);
     // A write that refers to a record created in the same request travels with it (a Composite reference).
-    for (const link of write.links ?? []) union(write.jobs[0], link.target.jobs[0]);
+    for (const link of write.links ?? []) union(first, link.target.jobs[0]);
   }
   const byRoot = new Map<number, JobGroup>();
   states.forEach((state, i) => {
     if (state.kind !== 'write') return;
     const root = find(i);
-    let group = byRoot.get(root);
-    if (!group) byRoot.set(root, (group = { jobs: [], writes: [] }));
-    group.jobs.push(i);
+    const group = byRoot.get(root);
+    // Literal arrays hold one element: most groups are one job writing one record.
+    if (group) group.jobs.push(i);
+    else byRoot.set(root, { jobs: [i], writes: [] });
   });
-  for (const write of writes) byRoot.get(find(write.jobs[0]))?.writes.push(write);
+  for (const write of writes) {
+    const group = byRoot.get(find(write.jobs[0]));
+    if (!group) continue;
+    if (group.writes.length) group.writes.push(write);
+    else group.writes = [write];
+  }
   return [...byRoot.values()];
 }

@@ -40,5 +40,6 @@ export async function planBatch(inputs: RouterInput[], runtime: SalesforceRuntim
   if (!current.ok) return failed(prepared, failPending(resolved, current.error));
   const merged = merge(inputs, resolved, descriptions, config);
   const groups = groupJobs(merged.states, merged.writes);
-  return { kind: 'planned', destination, config, session: current.auth, states: merged.states, groups };
+  const { states, users } = merged;
+  return { kind: 'planned', destination, config, session: current.auth, states, groups, users };
 }

@@ -41,7 +41,7 @@ function checked(
     const description = r.delete ? undefined : descriptionOf(descriptions, r.object);
     if (!description) return r;
     const result = checkFields(r.object, r.fields, description, writeKind(r), config.unknownFieldPolicy);
-    dropped.push(...result.dropped.map((f) => `${r.object}.${f}`));
+    for (const f of result.dropped) dropped.push(`${r.object}.${f}`);
     const fields = checkValues(r.object, result.fields, description);
     const createDefaults = checkValues(r.object, result.createDefaults, description);
     return { ...r, fields: { fields, createDefaults } };
@@ -103,8 +103,12 @@ function createdKeys(states: JobState[]): Set<string> {
   return keys;
 }
 
-const pendingOf = (state: JobState): PendingReference[] =>
-  state.kind === 'resolved' ? state.writes.flatMap((w) => w.pending ?? []) : [];
+/** Whether the job's records refer to records found nowhere (maybe created by the batch). */
+function hasPending(state: JobState): boolean {
+  if (state.kind !== 'resolved') return false;
+  for (const w of state.writes) if (w.pending?.length) return true;
+  return false;
+}
 
 class MergeBatch {
   readonly writes = new Writes();
@@ -112,7 +116,8 @@ class MergeBatch {
   private readonly created: Set<string>;
 
   constructor(
-    private readonly inputs: RouterInput[],
+    /** The jobs' user order keys. */
+    private readonly users: string[],
     private readonly descriptions: Descriptions,
     private readonly config: SalesforceConfig,
     states: JobState[],
@@ -133,12 +138,13 @@ class MergeBatch {
     throw new NetworkInstrumentationError(`${where} found no ${ref.described}; nothing was written`);
   }
 
-  private links(r: ResolvedWrite): Link[] {
-    return (r.pending ?? []).map((ref) => ({ destKey: ref.destKey, target: this.target(ref) }));
+  private links(r: ResolvedWrite): Link[] | undefined {
+    if (!r.pending?.length) return undefined;
+    return r.pending.map((ref) => ({ destKey: ref.destKey, target: this.target(ref) }));
   }
 
   job(state: JobState, i: number): FinalState {
-    const user = orderKey(this.inputs[i]);
+    const user = this.users[i];
     if (state.kind !== 'resolved') {
       if (state.kind === 'error' && isRetryable(state.error)) this.blocked.add(user);
       return settled(state);
@@ -146,12 +152,17 @@ class MergeBatch {
     if (this.blocked.has(user)) return { kind: 'error', error: heldBack('batch') };
     try {
       const job = checked(state.writes, this.descriptions, this.config);
-      const links = job.writes.map((r) => this.links(r));
-      const planned: PlannedWrite[] = [];
+      // Every link is found before any write is added: a job whose link fails adds nothing.
+      const links = job.writes.some((r) => r.pending?.length)
+        ? job.writes.map((r) => this.links(r))
+        : undefined;
+      let planned: PlannedWrite[] = [];
       job.writes.forEach((r, k) => {
         const write = this.writes.add(r, i);
-        if (links[k].length) write.links = [...(write.links ?? []), ...links[k]];
-        if (!planned.includes(write)) planned.push(write);
+        const linked = links?.[k];
+        if (linked) write.links = [...(write.links ?? []), ...linked];
+        if (planned.length === 0) planned = [write];
+        else if (!planned.includes(write)) planned.push(write);
       });
       return { kind: 'write', writes: planned, dropped: job.dropped };
     } catch (error) {
@@ -166,19 +177,20 @@ export function merge(
   states: JobState[],
   descriptions: Descriptions,
   config: SalesforceConfig,
-): { states: FinalState[]; writes: PlannedWrite[] } {
-  const batch = new MergeBatch(inputs, descriptions, config, states);
+): { states: FinalState[]; writes: PlannedWrite[]; users: string[] } {
+  const users = inputs.map(orderKey);
+  const batch = new MergeBatch(users, descriptions, config, states);
   const out: FinalState[] = new Array<FinalState>(states.length);
   // Jobs that refer to records the batch may create merge last (with their users' later jobs, kept in order).
   const deferredUsers = new Set<string>();
   const deferred: number[] = [];
   states.forEach((state, i) => {
-    const user = orderKey(inputs[i]);
-    if (state.kind === 'resolved' && (pendingOf(state).length > 0 || deferredUsers.has(user))) {
+    const user = users[i];
+    if (state.kind === 'resolved' && (hasPending(state) || deferredUsers.has(user))) {
       deferredUsers.add(user);
       deferred.push(i);
     } else out[i] = batch.job(state, i);
   });
   for (const i of deferred) out[i] = batch.job(states[i], i);
-  return { states: out, writes: batch.writes.all };
+  return { states: out, writes: batch.writes.all, users };
 }

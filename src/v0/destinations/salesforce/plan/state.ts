@@ -145,6 +145,8 @@ export type BatchPlan =
       session: AuthInfo;
       states: FinalState[];
       groups: JobGroup[];
+      /** The jobs' user order keys (destInfo.ts), by job index. */
+      users: string[];
     };
 
 /** A state as it leaves the plan: a job still `pending` or `resolved` there is a bug, answered as one (a 500). */

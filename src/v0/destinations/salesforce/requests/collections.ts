@@ -20,7 +20,7 @@ import {
 } from '../config';
 import type { RecordRef } from '../destInfo';
 import type { PlannedWrite } from '../plan/state';
-import { bearer, createBody } from './record';
+import { bearer } from './record';
 
 export type CollectionKind = 'create' | 'update' | 'delete' | 'upsert';
 
@@ -49,11 +49,20 @@ export function waveOf(write: PlannedWrite, memo = new Map<PlannedWrite, number>
   const known = memo.get(write);
   if (known !== undefined) return known;
   if (depth > 16) throw new RangeError('references between records of one request are nested too deep');
+  // Most writes refer to nothing: wave 0, with nothing to remember.
+  if (!write.links?.length) return 0;
   const targets = (write.links ?? []).map((l) => waveOf(l.target, memo, depth + 1) + 1);
   const wave = Math.max(0, ...targets);
   memo.set(write, wave);
   return wave;
 }
+
+/** The families of the first wave (most writes), written once. */
+const FIRST_WAVE_FAMILIES: Readonly<Record<Exclude<CollectionKind, 'upsert'>, string>> = {
+  create: '0|create',
+  update: '0|update',
+  delete: '0|delete',
+};
 
 /**
  * Which subrequest family a write lands in: its wave, its kind, and for an upsert its object and key field. Packing
@@ -61,15 +70,29 @@ export function waveOf(write: PlannedWrite, memo = new Map<PlannedWrite, number>
  */
 export function familyOf(write: PlannedWrite, wave: number): string {
   const kind = kindOf(write);
-  return kind === 'upsert'
-    ? `${wave}|upsert|${write.object}|${write.upsert?.field ?? ''}`
-    : `${wave}|${kind}`;
+  if (kind === 'upsert') return `${wave}|upsert|${write.object}|${write.upsert?.field ?? ''}`;
+  return wave === 0 ? FIRST_WAVE_FAMILIES[kind] : `${wave}|${kind}`;
+}
+
+/**
+ * The writes ordered by type (types in `localeCompare` order), each type's records in event order: what a stable
+ * sort by type gives, with the few type names compared instead of the records.
+ */
+function byType(writes: PlannedWrite[]): PlannedWrite[] {
+  const buckets = new Map<string, PlannedWrite[]>();
+  for (const write of writes) {
+    const bucket = buckets.get(write.object);
+    if (bucket) bucket.push(write);
+    else buckets.set(write.object, [write]);
+  }
+  if (buckets.size === 1) return writes;
+  const types = [...buckets.keys()].sort((a, b) => a.localeCompare(b));
+  return types.flatMap((type) => buckets.get(type) as PlannedWrite[]);
 }
 
 /** Writes of one family in subrequests of at most 200 records and 10 type chunks, types kept together. */
 function chunk(kind: CollectionKind, writes: PlannedWrite[]): CollectionSubrequest[] {
-  // A stable sort by type keeps each type's records in event order.
-  const sorted = kind === 'upsert' ? writes : [...writes].sort((a, b) => a.object.localeCompare(b.object));
+  const sorted = kind === 'upsert' ? writes : byType(writes);
   const out: CollectionSubrequest[] = [];
   let current: CollectionSubrequest | undefined;
   let types = new Set<string>();
@@ -120,11 +143,12 @@ export function recordRefs(subrequests: CollectionSubrequest[]): Map<PlannedWrit
 /** A record of a create, update or upsert body; linked fields are Composite references to the created ids. */
 function collectionRecord(write: PlannedWrite, refs: Map<PlannedWrite, RecordRef>): Record<string, unknown> {
   const attributes = { type: write.object };
+  // A create's body is its placeholders, then its values over them (createBody), spread straight into the record.
   const record: Record<string, unknown> = write.upsert
-    ? { attributes, ...createBody(write), [write.upsert.field]: write.upsert.value }
+    ? { attributes, ...write.createDefaults, ...write.fields, [write.upsert.field]: write.upsert.value }
     : write.id
       ? { attributes, id: write.id, ...write.fields }
-      : { attributes, ...createBody(write) };
+      : { attributes, ...write.createDefaults, ...write.fields };
   for (const { destKey, target } of write.links ?? []) {
     const at = refs.get(target) as RecordRef;
     record[destKey] = `@{records${at.sub}[${at.rec}].id}`;
@@ -152,12 +176,12 @@ export function collectionsRequest(
   subrequests: CollectionSubrequest[],
   auth: AuthInfo,
   config: SalesforceConfig,
+  refs: Map<PlannedWrite, RecordRef> = recordRefs(subrequests),
 ): RequestDescriptor {
   if (subrequests.length === 0 || subrequests.length > MAX_COLLECTIONS_PER_COMPOSITE) {
     throw new RangeError(`collectionsRequest takes 1 to ${MAX_COLLECTIONS_PER_COMPOSITE} subrequests`);
   }
   const base = dataUrl(auth.instanceUrl, config.apiVersion);
-  const refs = recordRefs(subrequests);
   const headers = bearer(auth);
   if (subrequests.length === 1) {
     const [only] = subrequests;
