@@ -31,10 +31,10 @@ export function buildJsonRequest(request: JsonRequest): RequestDescriptor {
     type: 'REST',
     method: request.method,
     endpoint: request.endpoint,
-    headers: {
-      ...(request.json === undefined ? {} : { 'Content-Type': 'application/json' }),
-      ...request.headers,
-    },
+    headers:
+      request.json === undefined
+        ? { ...request.headers }
+        : { 'Content-Type': 'application/json', ...request.headers },
     params: request.params ?? {},
     body: { JSON: request.json ?? {}, JSON_ARRAY: {}, XML: {}, FORM: {} },
     files: {},

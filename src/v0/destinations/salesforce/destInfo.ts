@@ -5,6 +5,7 @@
  */
 import { RetryableError } from '../../../framework/errors';
 import type { Metadata, RouterInput } from '../../../framework/types';
+import { spreadBoth, spreadWith } from '../../../framework/objects';
 import { isObject } from '../../../framework/validate';
 
 /** Where a job's record sits in a collections answer: subrequest index and record index. */
@@ -33,7 +34,7 @@ export function destInfoOf(metadata: Metadata | undefined): SalesforceDestInfo {
 /** A copy of the job's metadata with `extra` merged into its `destInfo`; the rest is echoed unchanged. */
 export function withDestInfo(metadata: Metadata | undefined, extra: SalesforceDestInfo): Metadata {
   const base = metadata ?? {};
-  return { ...base, destInfo: { ...destInfoOf(base), ...extra } };
+  return spreadWith(base, 'destInfo', spreadBoth(destInfoOf(base), extra));
 }
 
 /**
@@ -43,7 +44,7 @@ export function withDestInfo(metadata: Metadata | undefined, extra: SalesforceDe
 export function withOwnDestInfo(metadata: Metadata | undefined, info: SalesforceDestInfo): Metadata {
   const base = metadata ?? {};
   const prior = base.destInfo;
-  return { ...base, destInfo: isObject(prior) ? { ...(prior as SalesforceDestInfo), ...info } : info };
+  return spreadWith(base, 'destInfo', isObject(prior) ? spreadBoth(prior as SalesforceDestInfo, info) : info);
 }
 
 /** The user a job belongs to: rudder-server's order key is `metadata.userId` (rudder-server.md 1.7). */

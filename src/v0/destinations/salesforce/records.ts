@@ -9,6 +9,7 @@
  */
 import { FilteredEventsError, InstrumentationError } from '../../../framework/errors';
 import type { Destination, RudderMessage } from '../../../framework/types';
+import { spreadWith } from '../../../framework/objects';
 import { isObject } from '../../../framework/validate';
 import type { SalesforceConfig } from './config';
 import { emailProblem } from './email';
@@ -106,9 +107,9 @@ function idString(value: unknown, where: string): string {
 /** `Salesforce-Contact` → `Contact`; also the OAuth definitions' prefixes used by reverse ETL. */
 const SALESFORCE_TYPE = /^salesforce(?:_oauth(?:_sandbox)?)?-(.+)$/i;
 
-/** A record of `object` with the traits as they are (unmapped). */
-function unmapped(object: string, traits: Record<string, unknown>): Pick<Intent, 'object' | 'fields'> {
-  return { object, fields: buildFields(object, traits, false) };
+/** The fields of a record of `object` with the traits as they are (unmapped). */
+function unmapped(object: string, traits: Record<string, unknown>): RecordFields {
+  return buildFields(object, traits, false);
 }
 
 const multipleOf = (object: string, field: string, value: unknown) =>
@@ -136,7 +137,8 @@ function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown
   if (field.toLowerCase() === 'id') {
     const recordId = idString(id, 'context.externalId[].id');
     return {
-      ...unmapped(object, traits),
+      object,
+      fields: unmapped(object, traits),
       operation: 'update',
       find: { kind: 'id', id: recordId },
       multipleMessage: '',
@@ -147,7 +149,8 @@ function reverseEtlIntent(message: RudderMessage, traits: Record<string, unknown
   }
   // The identifier is written too, so a record created by this event can be found by it next time.
   return {
-    ...unmapped(object, { ...traits, [field]: id }),
+    object,
+    fields: unmapped(object, spreadWith(traits, field, id)),
     operation: 'upsert',
     find: { kind: 'match', fields: [{ field, value: id }], operator: 'and' },
     multipleMessage: multipleOf(object, field, id),
@@ -235,16 +238,18 @@ function externalIdIntents(message: RudderMessage, traits: Record<string, unknow
     const hasId = entry.id !== undefined && entry.id !== null && entry.id !== '';
     // An object named by the event gets the traits as they are (product description: "For other objects,
     // RudderStack does not modify the traits"; its Salesforce-Contact example sends FirstName/LastName/Email).
-    intents.push({
-      ...unmapped(object, traits),
-      ...(hasId
+    const fields = unmapped(object, traits);
+    intents.push(
+      hasId
         ? {
+            object,
+            fields,
             operation: 'update',
             find: { kind: 'id', id: idString(entry.id, `context.externalId[${index}].id`) },
+            multipleMessage: '',
           }
-        : { operation: 'create', find: { kind: 'new' } }),
-      multipleMessage: '',
-    });
+        : { object, fields, operation: 'create', find: { kind: 'new' }, multipleMessage: '' },
+    );
   });
   return intents;
 }

@@ -25,7 +25,7 @@ import { withDestInfo, withOwnDestInfo, type RecordRef, type SalesforceDestInfo 
 import { planBatch } from './plan';
 import type { BatchPlan, FinalState, JobGroup, PlannedWrite } from './plan/state';
 import { collectionsRequest, familyOf, recordRefs, toSubrequests, waveOf } from './requests/collections';
-import { recordRequest } from './requests/record';
+import { recordRequest, requestBase, type RequestBase } from './requests/record';
 import type { SalesforceRuntime } from './runtime';
 
 const echoed = new WeakMap<Destination, Destination>();
@@ -51,6 +51,8 @@ interface WriteContext {
   config: SalesforceConfig;
   /** The jobs' user order keys. */
   users: string[];
+  /** What the batch's single-record requests share. */
+  shared: RequestBase;
 }
 
 /** The job's metadata, unchanged unless fields were dropped (then reported under destInfo). */
@@ -60,7 +62,7 @@ function withDropped(metadata: Metadata | undefined, state: FinalState): Metadat
 }
 
 function recordOutput(ctx: WriteContext, group: JobGroup): RouterOutput {
-  const requests = group.writes.map((w) => recordRequest(w, ctx.auth, ctx.config));
+  const requests = group.writes.map((w) => recordRequest(w, ctx.auth, ctx.config, ctx.shared));
   const request: RequestDescriptor | RequestDescriptor[] = requests.length === 1 ? requests[0] : requests;
   const metadata = group.jobs.map((j) => withDropped(ctx.inputs[j].metadata, ctx.states[j]));
   return routerSuccess(request, metadata, echoDestination(ctx.destination), group.jobs.length > 1);
@@ -192,7 +194,8 @@ export function planOutputs(inputs: RouterInput[], plan: BatchPlan): RouterOutpu
   const placed = settledOutputs(inputs, plan.states);
   if (plan.kind === 'planned') {
     const { destination, session: auth, config, states, users } = plan;
-    placed.push(...writeOutputs({ inputs, states, destination, auth, config, users }, plan.groups));
+    const shared = requestBase(auth, config);
+    placed.push(...writeOutputs({ inputs, states, destination, auth, config, users, shared }, plan.groups));
   }
   return placed.sort((a, b) => a.first - b.first).map((p) => p.output);
 }

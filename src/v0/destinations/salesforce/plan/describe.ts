@@ -5,6 +5,7 @@
  */
 import { fieldOf, type ObjectDescription, type SalesforceClient, type SessionContext } from '../client';
 import { InstrumentationError } from '../../../../framework/errors';
+import { spreadWith } from '../../../../framework/objects';
 import type { Intent, JobState, MatchField } from './state';
 
 /**
@@ -95,7 +96,9 @@ function asNativeUpsert(intent: Intent, description: ObjectDescription | undefin
   if (intent.operation !== 'upsert' || find.kind !== 'match' || find.fields.length !== 1) return intent;
   const [{ field, value }] = find.fields;
   const info = description && fieldOf(description, field);
-  return info?.externalId ? { ...intent, find: { kind: 'externalId', field: info.name, value } } : intent;
+  return info?.externalId
+    ? spreadWith(intent, 'find', { kind: 'externalId', field: info.name, value })
+    : intent;
 }
 
 /** The intents with their native upserts; the same array when there is none. */

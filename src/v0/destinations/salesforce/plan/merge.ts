@@ -7,6 +7,7 @@
  * the next attempt; the jobs that need such links merge after the others, so the records they need are planned.
  */
 import { NetworkInstrumentationError, RetryableError, toErrorObject } from '../../../../framework/errors';
+import { spreadWith } from '../../../../framework/objects';
 import type { RouterInput } from '../../../../framework/types';
 import type { SalesforceConfig } from '../config';
 import { heldBack, orderKey } from '../destInfo';
@@ -44,7 +45,7 @@ function checked(
     for (const f of result.dropped) dropped.push(`${r.object}.${f}`);
     const fields = checkValues(r.object, result.fields, description);
     const createDefaults = checkValues(r.object, result.createDefaults, description);
-    return { ...r, fields: { fields, createDefaults } };
+    return spreadWith(r, 'fields', { fields, createDefaults });
   });
   return { writes: out, dropped };
 }

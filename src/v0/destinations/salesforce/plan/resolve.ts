@@ -6,6 +6,7 @@
  * record the batch creates. Each record gets the merge key that tells when two events hit the same record.
  */
 import { NetworkInstrumentationError } from '../../../../framework/errors';
+import { spreadWith } from '../../../../framework/objects';
 import type { SObjectRecord } from '../client';
 import type { SalesforceConfig } from '../config';
 import { normValue, type LookupResults } from './lookups';
@@ -139,7 +140,7 @@ function resolveReferences(intent: Intent, results: LookupResults): PendingRefer
 function resolveIntent(intent: Intent, results: LookupResults, config: SalesforceConfig): ResolvedWrite[] {
   const pending = intent.references?.length ? resolveReferences(intent, results) : undefined;
   const writes = resolveFind(intent, results, config);
-  return pending?.length ? writes.map((w) => ({ ...w, pending })) : writes;
+  return pending?.length ? writes.map((w) => spreadWith(w, 'pending', pending)) : writes;
 }
 
 export function resolve(states: JobState[], results: LookupResults, config: SalesforceConfig): JobState[] {

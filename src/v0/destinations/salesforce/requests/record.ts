@@ -5,6 +5,7 @@
  * upserts by an External ID field with no lookup (salesforce-api.md 3).
  */
 import { buildJsonRequest } from '../../../../framework/descriptors';
+import { spreadBoth } from '../../../../framework/objects';
 import type { RequestDescriptor } from '../../../../framework/types';
 import type { AuthInfo } from '../auth';
 import { dataUrl, type SalesforceConfig } from '../config';
@@ -16,7 +17,7 @@ export const bearer = (auth: AuthInfo): Record<string, string> => ({
 
 /** What a create sends: placeholders first, real values over them. */
 export function createBody(write: PlannedWrite): Record<string, unknown> {
-  return { ...write.createDefaults, ...write.fields };
+  return spreadBoth(write.createDefaults, write.fields);
 }
 
 /** Upsert bodies must not carry the External ID field: it is in the URL (salesforce-api.md 3). */
@@ -27,14 +28,26 @@ export function withoutField(fields: Record<string, unknown>, field: string): Re
   return out;
 }
 
+/** What every request of a batch shares: the data URL of its session, and the session's header. */
+export interface RequestBase {
+  dataUrl: string;
+  headers: Record<string, string>;
+}
+
+export function requestBase(auth: AuthInfo, config: SalesforceConfig): RequestBase {
+  return { dataUrl: dataUrl(auth.instanceUrl, config.apiVersion), headers: bearer(auth) };
+}
+
+/** A planned write as its request; `shared` is what the batch's requests share (built once per batch). */
 export function recordRequest(
   write: PlannedWrite,
   auth: AuthInfo,
   config: SalesforceConfig,
+  shared: RequestBase = requestBase(auth, config),
 ): RequestDescriptor {
-  const base = `${dataUrl(auth.instanceUrl, config.apiVersion)}/sobjects/${write.object}`;
+  const base = `${shared.dataUrl}/sobjects/${write.object}`;
   const endpointPath = `/sobjects/${write.object}`;
-  const headers = bearer(auth);
+  const { headers } = shared;
   if (write.upsert) {
     const { field, value } = write.upsert;
     const endpoint = `${base}/${field}/${encodeURIComponent(String(value))}`;
