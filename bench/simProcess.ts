@@ -1,16 +1,20 @@
 /**
- * The simulator in a child process, driven through its admin API. The benchmark measures the destination's CPU
- * with `process.cpuUsage`, which counts every thread of the process: an in-process simulator would bill its own
- * work (answering lookups, storing records) to the transform. A child process keeps the two apart.
+ * Child processes for the benchmarks: the Salesforce simulator, driven through its admin API, and any service started
+ * from a script (startChildService), each with its pid so that its CPU can be read. The benchmarks measure the
+ * destination's CPU per process (`process.cpuUsage`, /proc), which counts every thread of the process: an in-process
+ * simulator would bill its own work (answering lookups, storing records) to the transform. A child process keeps the
+ * two apart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Counters, SimOptions, SimRecord } from '../tools/salesforce-sim';
 
 export interface SimProcess {
   url: string;
+  /** The simulator's process, to read its CPU. */
+  pid: number;
   reset(): Promise<void>;
   resetCounters(): Promise<void>;
   counters(): Promise<Counters & { apiUsage: { used: number; max: number } }>;
@@ -35,8 +39,39 @@ async function admin<T>(url: string, method: string, path: string, body?: unknow
 
 export interface ChildService {
   url: string;
+  pid: number;
   /** Stops the child (SIGTERM) and resolves once it has exited; at once when it already has. */
   close(): Promise<void>;
+}
+
+export interface ChildOptions {
+  /** Node options before the script (`--cpu-prof`...). */
+  nodeArgs?: string[];
+  /** The child's whole environment; default this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Write the child's stdout (its log) to this file instead of a pipe; the URL is then looked for there. */
+  stdoutFile?: string;
+}
+
+/** Resolves with group 1 of the first match of `pattern` in the child's stdout (piped, or the file it goes to). */
+function watchStdout(child: ChildProcess, pattern: RegExp, file: string | undefined): Promise<string> {
+  return new Promise((found) => {
+    if (!file) {
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = pattern.exec(stdout);
+        if (match) found(match[1]);
+      });
+      return;
+    }
+    const poll = setInterval(() => {
+      const match = pattern.exec(readFileSync(file, 'utf8'));
+      if (match || child.exitCode !== null) clearInterval(poll);
+      if (match) found(match[1]);
+    }, 50);
+    poll.unref();
+  });
 }
 
 /**
@@ -47,24 +82,22 @@ export async function startChildService(
   script: string,
   args: string[],
   urlPattern: RegExp,
-  nodeArgs: string[] = [],
+  options: ChildOptions = {},
 ): Promise<ChildService> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const stdout = options.stdoutFile ? openSync(options.stdoutFile, 'a') : 'pipe';
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args],
+    { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', stdout, 'pipe'] },
+  );
+  if (typeof stdout === 'number') closeSync(stdout);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolveUrl, reject) => {
-    let stdout = '';
     const timer = setTimeout(() => reject(new Error(`${script} did not start: ${stderr}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = urlPattern.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
+    void watchStdout(child, urlPattern, options.stdoutFile).then((found) => {
+      clearTimeout(timer);
+      resolveUrl(found);
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -73,6 +106,7 @@ export async function startChildService(
   });
   return {
     url,
+    pid: child.pid ?? 0,
     close: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -97,9 +131,10 @@ export async function startSimProcess(options: SimOptions): Promise<SimProcess> 
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const { url } = child;
+  const { url, pid } = child;
   return {
     url,
+    pid,
     reset: async () => void (await admin(url, 'POST', 'reset')),
     resetCounters: async () => void (await admin(url, 'POST', 'reset-counters')),
     counters: () => admin(url, 'GET', 'counters'),
