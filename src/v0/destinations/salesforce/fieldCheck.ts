@@ -35,20 +35,24 @@ function without(record: Record<string, unknown>, dropped: string[]): Record<str
   return out;
 }
 
-/** The fields of `record` the org cannot take: added to `dropped` (policy drop), or the job's 400 (reject). */
+/**
+ * The fields of `record` the org cannot take: added to `dropped` (policy drop; created on the first one), or the
+ * job's 400 (reject). Returns `dropped`.
+ */
 function checkNames(
   object: string,
   record: Record<string, unknown>,
   description: ObjectDescription,
   kind: WriteKind,
   policy: UnknownFieldPolicy,
-  dropped: string[],
-): void {
+  dropped: string[] | undefined,
+): string[] | undefined {
+  let out = dropped;
   for (const name in record) {
     const issue = problem(name, description, kind);
-    if (!issue || dropped.includes(name)) continue;
+    if (!issue || out?.includes(name)) continue;
     if (policy === 'drop') {
-      dropped.push(name);
+      (out ??= []).push(name);
       continue;
     }
     throw new InstrumentationError(
@@ -57,19 +61,24 @@ function checkNames(
         : `Field ${name} on ${object} cannot be written on ${kind} (Salesforce marks it read-only): remove the trait, or set unknownFieldPolicy to drop`,
     );
   }
+  return out;
 }
 
+/**
+ * The record's fields checked against the org's describe. Undefined when the org takes every one of them (the common
+ * case: nothing to copy); else the fields without those dropped (policy drop), and their names.
+ */
 export function checkFields(
   object: string,
   input: RecordFields,
   description: ObjectDescription,
   kind: WriteKind,
   policy: UnknownFieldPolicy,
-): CheckedFields {
-  const dropped: string[] = [];
-  checkNames(object, input.fields, description, kind, policy, dropped);
-  if (kind !== 'update') checkNames(object, input.createDefaults, description, kind, policy, dropped);
-  if (dropped.length === 0) return { fields: input.fields, createDefaults: input.createDefaults, dropped }; // the common case: nothing copied
+): CheckedFields | undefined {
+  let dropped = checkNames(object, input.fields, description, kind, policy, undefined);
+  if (kind !== 'update')
+    dropped = checkNames(object, input.createDefaults, description, kind, policy, dropped);
+  if (!dropped) return undefined;
   return {
     fields: without(input.fields, dropped),
     createDefaults: without(input.createDefaults, dropped),

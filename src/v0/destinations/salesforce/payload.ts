@@ -53,6 +53,8 @@ export interface RecordFields {
 
 const CUSTOM_FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /** `firstName` / `lastName` from `name` ("Peter Gibbons" → Peter, Gibbons), as the reference (rudder-contract.md A.4.5). */
 function withNames(traits: Record<string, unknown>): Record<string, unknown> {
   if (typeof traits.name !== 'string' || !traits.name || (traits.firstName && traits.lastName)) return traits;
@@ -70,7 +72,9 @@ function customFields(
   consumed: ReadonlySet<string>,
   out: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  for (const key of Object.keys(traits)) {
+  for (const key in traits) {
+    // Own keys only, in Object.keys order (no key list built per record).
+    if (!hasOwn.call(traits, key)) continue;
     const value = traits[key];
     if (consumed.has(key) || !isPresent(value)) continue;
     if (!CUSTOM_FIELD_NAME.test(key)) {

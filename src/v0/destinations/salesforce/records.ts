@@ -29,6 +29,8 @@ const INTEGRATION_KEYS = [
 
 const keysByDefinition = new WeakMap<object, Set<string>>();
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 function integrationKeys(destination: Destination): Set<string> {
   const def = destination.DestinationDefinition;
   const cached = def ? keysByDefinition.get(def) : undefined;
@@ -45,8 +47,9 @@ function optIn(message: RudderMessage, destination: Destination): 'enabled' | 'd
   if (!isObject(integrations)) return 'absent';
   const keys = integrationKeys(destination);
   let result: 'enabled' | 'disabled' | 'absent' = 'absent';
-  for (const key of Object.keys(integrations)) {
-    if (!keys.has(key.trim().toLowerCase())) continue;
+  for (const key in integrations) {
+    // Own keys only, as Object.keys lists them (no key list built per event).
+    if (!hasOwn.call(integrations, key) || !keys.has(key.trim().toLowerCase())) continue;
     const value = integrations[key];
     if (value === true || isObject(value)) return 'enabled';
     if (value === false) result = 'disabled';

@@ -10,7 +10,11 @@ export function groupJobs(states: FinalState[], writes: PlannedWrite[]): JobGrou
   const find = (i: number): number => {
     let root = i;
     while (parent[root] !== root) root = parent[root];
-    while (parent[i] !== root) [i, parent[i]] = [parent[i], root];
+    while (parent[i] !== root) {
+      const next = parent[i];
+      parent[i] = root;
+      i = next;
+    }
     return root;
   };
   const union = (a: number, b: number) => (parent[find(a)] = find(b));
@@ -20,20 +24,22 @@ export function groupJobs(states: FinalState[], writes: PlannedWrite[]): JobGrou
     // A write that refers to a record created in the same request travels with it (a Composite reference).
     for (const link of write.links ?? []) union(first, link.target.jobs[0]);
   }
-  const byRoot = new Map<number, JobGroup>();
+  // Groups by root job index, and in the order their first job comes.
+  const byRoot: (JobGroup | undefined)[] = new Array<JobGroup | undefined>(states.length);
+  const groups: JobGroup[] = [];
   states.forEach((state, i) => {
     if (state.kind !== 'write') return;
     const root = find(i);
-    const group = byRoot.get(root);
+    const group = byRoot[root];
     // Literal arrays hold one element: most groups are one job writing one record.
     if (group) group.jobs.push(i);
-    else byRoot.set(root, { jobs: [i], writes: [] });
+    else groups.push((byRoot[root] = { jobs: [i], writes: [] }));
   });
   for (const write of writes) {
-    const group = byRoot.get(find(write.jobs[0]));
+    const group = byRoot[find(write.jobs[0])];
     if (!group) continue;
     if (group.writes.length) group.writes.push(write);
     else group.writes = [write];
   }
-  return [...byRoot.values()];
+  return groups;
 }

@@ -12,7 +12,7 @@ import {
   type SessionContext,
   type SObjectRecord,
 } from '../client';
-import { buildMatchQueries, literal, type SoqlValue } from '../soql';
+import { buildLookupQueries, buildMatchQueries, literal, type SoqlValue } from '../soql';
 import type { JobState, MatchField } from './state';
 
 /** A Lead lookup also reads whether the Lead was converted, and into which Contact. */
@@ -91,6 +91,7 @@ export class LookupResults {
     }
     if (operator === 'and') {
       const hits = this.hits(object, fields[0]);
+      if (hits.length === 1) return matchesAll(hits[0], fields) ? [hits[0]] : [];
       const out: SObjectRecord[] = [];
       for (const r of hits) if (matchesAll(r, fields)) out.push(r);
       return out;
@@ -192,8 +193,8 @@ function writableTuples(wanted: Wanted, results: LookupResults): SoqlValue[][] {
 interface PlannedQuery {
   wanted: Wanted;
   request: QueryRequest;
-  /** The value tuples the query covers, to fail them when it fails. */
-  tuples: SoqlValue[][];
+  /** The value tuples the query covers, to fail them when it fails (a lookup on one field: its values). */
+  tuples: SoqlValue[][] | SoqlValue[];
 }
 
 function plannedQueries(states: JobState[], results: LookupResults): PlannedQuery[] {
@@ -203,12 +204,29 @@ function plannedQueries(states: JobState[], results: LookupResults): PlannedQuer
     const suffix = wanted.leadStatus ? ':- during Lead Query' : ':- during record lookup';
     const tuples = writableTuples(wanted, results);
     if (tuples.length === 0) continue;
-    for (const query of buildMatchQueries(object, selectFields(wanted), fields, operator, tuples)) {
+    const select = selectFields(wanted);
+    // One field: the IN-list queries buildMatchQueries would build, without a tuple per value.
+    const queries =
+      fields.length === 1
+        ? buildLookupQueries(
+            object,
+            select,
+            fields[0],
+            tuples.map((t) => t[0]),
+          ).map((q) => ({ soql: q.soql, tuples: q.values }))
+        : buildMatchQueries(object, select, fields, operator, tuples);
+    for (const query of queries) {
       planned.push({ wanted, request: { soql: query.soql, suffix }, tuples: query.tuples });
     }
   }
   return planned;
 }
+
+/** The match fields of a tuple (or of the one value of a lookup on one field). */
+const matchFieldsOf = (fields: string[], tuple: SoqlValue[] | SoqlValue): MatchField[] =>
+  Array.isArray(tuple)
+    ? tuple.map((value, k) => ({ field: fields[k], value }))
+    : [{ field: fields[0], value: tuple }];
 
 export async function runLookups(
   client: SalesforceClient,
@@ -229,11 +247,7 @@ export async function runLookups(
       outcome.value.forEach((r) => results.add(wanted.object, wanted.fields, r));
     else
       for (const tuple of tuples)
-        results.fail(
-          wanted.object,
-          tuple.map((value, k) => ({ field: wanted.fields[k], value })),
-          outcome.reason,
-        );
+        results.fail(wanted.object, matchFieldsOf(wanted.fields, tuple), outcome.reason);
   });
   return results;
 }

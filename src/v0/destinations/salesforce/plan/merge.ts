@@ -31,6 +31,27 @@ function isRetryable(error: unknown): boolean {
 
 const writeKind = (r: ResolvedWrite): WriteKind => (r.upsert ? 'upsert' : r.id ? 'update' : 'create');
 
+/**
+ * A record's fields checked against describe (names, then values); the names of dropped fields (`Object.Field`) are
+ * added to `dropped`. The record as it is when nothing changes (the common case).
+ */
+function checkedWrite(
+  r: ResolvedWrite,
+  descriptions: Descriptions,
+  config: SalesforceConfig,
+  dropped: string[],
+): ResolvedWrite {
+  const description = r.delete ? undefined : descriptionOf(descriptions, r.object);
+  if (!description) return r;
+  const result = checkFields(r.object, r.fields, description, writeKind(r), config.unknownFieldPolicy);
+  if (result) for (const f of result.dropped) dropped.push(`${r.object}.${f}`);
+  const input = result ?? r.fields;
+  const fields = checkValues(r.object, input.fields, description);
+  const createDefaults = checkValues(r.object, input.createDefaults, description);
+  if (fields === r.fields.fields && createDefaults === r.fields.createDefaults) return r;
+  return spreadWith(r, 'fields', { fields, createDefaults });
+}
+
 /** The records' fields checked against describe; the names of dropped fields (`Object.Field`) collected. */
 function checked(
   writes: ResolvedWrite[],
@@ -38,15 +59,7 @@ function checked(
   config: SalesforceConfig,
 ): { writes: ResolvedWrite[]; dropped: string[] } {
   const dropped: string[] = [];
-  const out = writes.map((r) => {
-    const description = r.delete ? undefined : descriptionOf(descriptions, r.object);
-    if (!description) return r;
-    const result = checkFields(r.object, r.fields, description, writeKind(r), config.unknownFieldPolicy);
-    for (const f of result.dropped) dropped.push(`${r.object}.${f}`);
-    const fields = checkValues(r.object, result.fields, description);
-    const createDefaults = checkValues(r.object, result.createDefaults, description);
-    return spreadWith(r, 'fields', { fields, createDefaults });
-  });
+  const out = writes.map((r) => checkedWrite(r, descriptions, config, dropped));
   return { writes: out, dropped };
 }
 
@@ -114,24 +127,23 @@ function hasPending(state: JobState): boolean {
 class MergeBatch {
   readonly writes = new Writes();
   private readonly blocked = new Set<string>();
-  private readonly created: Set<string>;
+  /** Merge keys of the records the batch means to create: listed when a reference first needs them. */
+  private created?: Set<string>;
 
   constructor(
     /** The jobs' user order keys. */
     private readonly users: string[],
     private readonly descriptions: Descriptions,
     private readonly config: SalesforceConfig,
-    states: JobState[],
-  ) {
-    this.created = createdKeys(states);
-  }
+    private readonly states: JobState[],
+  ) {}
 
   /** The write a pending reference resolves to; throws when it waits for the next attempt or finds nothing. */
   private target(ref: PendingReference): PlannedWrite {
     const write = ref.keys.map((k) => this.writes.byKey.get(k)).find((w) => w !== undefined);
     const where = `${ref.origin ? `${ref.origin}: ` : ''}reference ${ref.destKey}`;
     if (write && this.config.writeMode === 'collections') return write;
-    if (write || ref.keys.some((k) => this.created.has(k))) {
+    if (write || ref.keys.some((k) => (this.created ??= createdKeys(this.states)).has(k))) {
       throw new RetryableError(
         `${where} waits for ${ref.described}, which this batch creates: the event is retried once it exists`,
       );

@@ -46,11 +46,11 @@ export function kindOf(write: PlannedWrite): CollectionKind {
 
 /** The wave a write goes in: 0, or one after the latest wave it refers to. */
 export function waveOf(write: PlannedWrite, memo = new Map<PlannedWrite, number>(), depth = 0): number {
+  // Most writes refer to nothing: wave 0, with nothing to remember.
+  if (!write.links?.length && depth <= 16) return 0;
   const known = memo.get(write);
   if (known !== undefined) return known;
   if (depth > 16) throw new RangeError('references between records of one request are nested too deep');
-  // Most writes refer to nothing: wave 0, with nothing to remember.
-  if (!write.links?.length) return 0;
   const targets = (write.links ?? []).map((l) => waveOf(l.target, memo, depth + 1) + 1);
   const wave = Math.max(0, ...targets);
   memo.set(write, wave);
