@@ -12,7 +12,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { ajv } from '../framework/validate';
 import { DestinationRegistry, salesforceHandlers } from './destinations';
 import { installHooks } from './hooks';
-import { loggerOptions } from './logging';
+import { loggerOptions, RequestLogController } from './logging';
 import { ServerMetrics } from './metrics';
 import { bodyLimitFromEnv, type ServerOptions } from './options';
 import { DEFAULT_PROCESSOR_CONCURRENCY } from './processor';
@@ -40,6 +40,7 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
   const app = Fastify({
     bodyLimit,
     logger: options.log === false ? false : loggerOptions(options.log ?? {}),
+    logController: new RequestLogController(),
     // Valid JSON is parsed as JSON.parse does: `__proto__` / `constructor.prototype` keys become plain own keys
     // (safe while nothing assigns them). The event carrying one is refused on its own by the shape check
     // (inputs.ts, routes/proxy.ts), instead of fastify failing the whole request as "Malformed JSON".

@@ -2,6 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerMetrics } from './metrics';
 
+/** The levels at which request bodies are logged. */
+const BODY_LEVELS = /^(debug|trace)$/;
+
 /**
  * Graceful shutdown: once closing, in-flight replies end their keep-alive connection, or `close` would wait for the
  * client's idle keep-alive sockets (rudder-server keeps them open) long after the last request.
@@ -28,11 +31,13 @@ export function installHooks(
     if (closing()) reply.header('connection', 'close');
     return payload;
   });
-  app.addHook('preValidation', async (request) => {
-    // Bodies only at debug: pino redacts them (formatters.log, depth-capped) and formats nothing at info. Logged
-    // before any check, so a body refused by its schema or its shape is in the logs too.
-    if (request.body !== undefined) request.log.debug({ body: request.body }, 'request body');
-  });
+  // Bodies only at debug: pino redacts them (formatters.log, depth-capped). Logged before any check, so a body
+  // refused by its schema or its shape is in the logs too. Above debug the hook is not installed at all.
+  if (BODY_LEVELS.test(app.log.level)) {
+    app.addHook('preValidation', async (request) => {
+      if (request.body !== undefined) request.log.debug({ body: request.body }, 'request body');
+    });
+  }
   app.addHook('onResponse', async (request, reply) => {
     metrics.requestDone(
       request.method,

@@ -11,9 +11,9 @@
  *   `password=…`) are masked.
  *
  * Request bodies are logged only at `debug` (pino formats nothing for a disabled level, so the walk costs nothing
- * at `info`).
+ * at `info`). At `info`, each request writes one line, when it is answered (RequestLogController).
  */
-import type { FastifyServerOptions } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { SECRET_CONFIG_KEYS } from '../v0/destinations/salesforce/index';
 
 export const REDACTED = '[REDACTED]';
@@ -192,4 +192,23 @@ export function loggerOptions(options: LogOptions): NonNullable<FastifyServerOpt
       err: (err: Error) => serializeError(err),
     },
   };
+}
+
+/**
+ * Fastify's own per-request lines, cut to one: nothing on arrival, and on reply `request completed` with the request
+ * (method, URL, remote address, length), the status and the time in ms; `request errored` at error level when the
+ * reply itself failed. Half the lines of fastify's default (one on arrival, one on reply), for the same facts.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
 }
