@@ -4,11 +4,11 @@
  *
  * The request envelope (an array; `{input, destType}`) is checked by fastify before the handler runs. Each event is
  * checked here, so one malformed event becomes its own error element and never fails the other events: first its
- * shape (`shapeProblem`: nesting past 64 levels, prototype keys), by an iterative walk, before anything recursive
- * (ajv, `isDeepStrictEqual`, a serializer) reads it; then the element schema of `ProcessorRequestSchema` /
- * `RouterRequestSchema`. Nothing in the host recurses over input it has not shape-checked.
+ * shape (`shapeProblem`: nesting past 64 levels, prototype keys), by a walk bounded by that depth, before anything
+ * recursive (ajv, a serializer) reads it; then the element schema of `ProcessorRequestSchema` /
+ * `RouterRequestSchema`. Nothing in the host recurses over input it has not shape-checked, except the comparison of
+ * destinations (shareDestinations), whose recursion is bounded by a destination that passed its check.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { ErrorObject as AjvError } from 'ajv';
 import {
   ConfigurationError,
@@ -68,18 +68,37 @@ export function destinationShape(destination: Record<string, unknown>): ShapePro
   return problem ?? undefined;
 }
 
-/** The first shape problem of an event (paths from `root`): its destination (checked once per object), then the rest. */
+/** `key` of `parent` as a path: `root.key`, or `key` at the root. */
+function memberPath(root: string, key: string): string {
+  return root ? `${root}.${key}` : key;
+}
+
+/**
+ * The first shape problem of an event (paths from `root`): its destination (checked once per object), then the rest,
+ * as `shapeProblem` of the event without its destination object would report it. That walk looks at the event's own
+ * keys first, then goes through its members depth first from the last one, so each member is checked here on its own
+ * in that order (one level down, so one level less deep), without copying the event.
+ */
 export function inputShapeProblem(raw: Record<string, unknown>, root: string): ShapeProblem | undefined {
   const { destination } = raw;
-  if (isObject(destination)) {
-    const problem = destinationShape(destination);
+  const skip = isObject(destination) ? 'destination' : undefined;
+  if (skip) {
+    const problem = destinationShape(destination as Record<string, unknown>);
     if (problem) return { kind: problem.kind, path: `${root}.${problem.path}` };
   }
-  // Object.fromEntries defines keys (a `__proto__` key stays an own key, reported, never a prototype).
-  const rest = Object.fromEntries(
-    Object.entries(raw).filter(([k, v]) => k !== 'destination' || !isObject(v)),
-  );
-  return shapeProblem(rest, root);
+  const keys = Object.keys(raw);
+  if (keys.includes('__proto__')) return { kind: 'prototypeKey', path: memberPath(root, '__proto__') };
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i];
+    if (key === skip) continue;
+    // Under `constructor`, a `prototype` key is a problem: only a walk from the event itself knows the parent key.
+    const problem =
+      key === 'constructor'
+        ? shapeProblem({ constructor: raw[key] }, root)
+        : shapeProblem(raw[key], memberPath(root, key), MAX_INPUT_DEPTH - 1);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
 /** `path` is `prefix` or inside it (`input[0].message` is inside `input[0].message`, not `input[0].messages`). */
@@ -187,24 +206,46 @@ export function bodyInputs(body: CompactedBody, contentFormat: string | string[]
 const MAX_DESTINATION_VARIANTS = 8;
 
 /**
+ * Whether two parsed JSON values are equal (same keys in any order, same values), as `isDeepStrictEqual` would say
+ * of them, without its generality: objects as JSON makes them, compared member by member. Recursive: one side must
+ * be known to be shallow enough (a destination that passed its shape check), which bounds the recursion.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameJson(item, b[i]));
+  }
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  return keys.every((key) => Object.hasOwn(y, key) && sameJson(x[key], y[key]));
+}
+
+/**
  * Give inputs that carry equal destinations one shared object (in place). The uncompacted form sends a copy of the
  * destination with every event; shared, what is worked out once per destination object (its schema check, its
  * group key, the parsed configuration) is worked out once per request, as with the compacted form.
+ *
+ * A destination is compared only with destinations that passed their shape check (the comparison recurses, bounded
+ * by the checked side); one equal to such a destination has the same shape, so it needs no check of its own. Only a
+ * destination that matches none is shape-checked, and remembered when good.
  */
 export function shareDestinations(inputs: unknown[]): void {
   const seen = new Map<unknown, Record<string, unknown>[]>();
   for (const item of inputs) {
     if (!isObject(item) || !isObject(item.destination)) continue;
     const { destination } = item;
-    // isDeepStrictEqual recurses: a destination of a bad shape is never compared (its events are refused anyway).
-    if (destinationShape(destination)) continue;
     const known = seen.get(destination.ID);
-    if (!known) {
-      seen.set(destination.ID, [destination]);
+    const same = known?.find((d) => d === destination || sameJson(d, destination));
+    if (same) {
+      item.destination = same;
       continue;
     }
-    const same = known.find((d) => d === destination || isDeepStrictEqual(d, destination));
-    if (same) item.destination = same;
+    if (destinationShape(destination)) continue; // refused on its own later, never compared
+    if (!known) seen.set(destination.ID, [destination]);
     else if (known.length < MAX_DESTINATION_VARIANTS) known.push(destination);
   }
 }
