@@ -1,0 +1,78 @@
+/**
+ * The host's per-event shape check walks each member of an event on its own, without copying the event: it must
+ * report the same first problem, at the same path, as `shapeProblem` over a copy of the event without its
+ * destination object (destination checked first, on its own). Random events built from JSON text, with prototype
+ * keys, `constructor` members and arrays near the depth limit.
+ */
+import fc from 'fast-check';
+import { MAX_INPUT_DEPTH, shapeProblem, type ShapeProblem } from '../../../src/framework/shape';
+import { inputShapeProblem, shareDestinations } from '../../../src/server/inputs';
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The check as a walk over a copy of the event (the reference). */
+function copyingWalk(raw: Record<string, unknown>, root: string): ShapeProblem | undefined {
+  const { destination } = raw;
+  if (isObject(destination)) {
+    const problem = shapeProblem(destination, 'destination', MAX_INPUT_DEPTH - 1);
+    if (problem) return { kind: problem.kind, path: `${root}.${problem.path}` };
+  }
+  const rest = Object.fromEntries(
+    Object.entries(raw).filter(([k, v]) => k !== 'destination' || !isObject(v)),
+  );
+  return shapeProblem(rest, root);
+}
+
+/** JSON text of an object with these members (a `__proto__` member stays an own key, as JSON.parse makes it). */
+const objectText = (members: [string, string][]) =>
+  `{${members.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
+
+const key = fc.constantFrom('a', 'b', '__proto__', 'constructor', 'prototype', 'destination', 'message');
+const deepArray = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+const leaf = fc.oneof(
+  fc.integer().map(String),
+  fc.constant('null'),
+  fc.integer({ min: MAX_INPUT_DEPTH - 8, max: MAX_INPUT_DEPTH + 4 }).map(deepArray),
+);
+const { node } = fc.letrec<{ node: string }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small' },
+    leaf,
+    fc.array(tie('node'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
+    fc.array(fc.tuple(key, tie('node')), { maxLength: 4 }).map(objectText),
+  ),
+}));
+const event = fc
+  .array(fc.tuple(key, node), { maxLength: 5 })
+  .map((members) => JSON.parse(objectText(members)) as Record<string, unknown>);
+
+describe('inputShapeProblem', () => {
+  it('reports what a walk over a copy of the event reports', () => {
+    fc.assert(
+      fc.property(event, (raw) => {
+        expect(inputShapeProblem(raw, 'input[0]')).toEqual(copyingWalk(raw, 'input[0]'));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('shareDestinations shares a destination copy only with an equal one of a good shape', () => {
+    fc.assert(
+      fc.property(fc.array(node, { minLength: 1, maxLength: 4 }), (configs) => {
+        const inputs = [...configs, ...configs].map((config) => ({
+          destination: JSON.parse(`{"ID":"d","Config":${config}}`) as Record<string, unknown>,
+        }));
+        shareDestinations(inputs);
+        const good = configs.map(
+          (c) => !shapeProblem(JSON.parse(c), 'destination.Config', MAX_INPUT_DEPTH - 2),
+        );
+        configs.forEach((_, i) => {
+          const [first, second] = [inputs[i].destination, inputs[i + configs.length].destination];
+          expect(first === second).toBe(good[i]);
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
