@@ -166,27 +166,59 @@ export interface CompactedBody {
   connections?: Record<string, unknown>;
 }
 
-function ownValue(record: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
+function ownValue(record: Record<string, unknown>, key: string | undefined): unknown {
+  return key !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/**
+ * An id as the key it is looked up by: a string as it is, a number or boolean as its text, none as ''. An object or
+ * array is no id: it is not converted (converting a deeply nested array to text would overflow the stack before the
+ * shape check refuses its event), so it finds nothing and its event reports the missing destination.
+ */
+function idKey(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === undefined || value === null ? '' : undefined;
+}
+
+/** The destination and connection an input's metadata ids name. */
+interface Lookup {
+  destinationId: unknown;
+  sourceId: unknown;
+  destination: unknown;
+  connection: unknown;
+}
+
+function lookUp(body: CompactedBody, destinationId: unknown, sourceId: unknown): Lookup {
+  const id = idKey(destinationId);
+  const source = idKey(sourceId);
+  // Own keys only: an id such as `__proto__` or `constructor` must not find Object.prototype's members.
+  const destination = ownValue(body.destinations ?? {}, id);
+  const connection = ownValue(
+    body.connections ?? {},
+    id === undefined || source === undefined ? undefined : `${source}:${id}`,
+  );
+  return { destinationId, sourceId, destination, connection };
 }
 
 /**
  * Re-expand a compacted payload (in place). An event whose destination is not in `destinations` is not expanded; the
- * per-event check then reports it (the reference fails the whole request with a 500 instead).
+ * per-event check then reports it (the reference fails the whole request with a 500 instead). Consecutive inputs of
+ * one source and destination (the usual batch) share one lookup.
  */
 export function expandCompacted(body: CompactedBody): unknown[] {
-  const destinations = body.destinations ?? {};
-  const connections = body.connections ?? {};
+  let last: Lookup | undefined;
   return body.input.map((item) => {
     if (!isObject(item)) return item;
-    const metadata = isObject(item.metadata) ? item.metadata : {};
-    const destinationId = String(metadata.destinationId ?? '');
-    // Own keys only: an id such as `__proto__` or `constructor` must not find Object.prototype's members.
-    const destination = ownValue(destinations, destinationId);
-    const connection = ownValue(connections, `${String(metadata.sourceId ?? '')}:${destinationId}`);
+    const { destinationId, sourceId } = isObject(item.metadata)
+      ? item.metadata
+      : ({} as Record<string, unknown>);
+    if (!last || last.destinationId !== destinationId || last.sourceId !== sourceId) {
+      last = lookUp(body, destinationId, sourceId);
+    }
     // The parsed body is this request's own: completing its inputs in place spares a copy per event.
-    if (destination !== undefined) item.destination = destination;
-    if (connection !== undefined) item.connection = connection;
+    if (last.destination !== undefined) item.destination = last.destination;
+    if (last.connection !== undefined) item.connection = last.connection;
     return item;
   });
 }

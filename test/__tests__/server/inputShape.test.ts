@@ -2,11 +2,14 @@
  * The host's per-event shape check walks each member of an event on its own, without copying the event: it must
  * report the same first problem, at the same path, as `shapeProblem` over a copy of the event without its
  * destination object (destination checked first, on its own). Random events built from JSON text, with prototype
- * keys, `constructor` members and arrays near the depth limit.
+ * keys, `constructor` members and arrays near the depth limit. And nothing reads an event before that check in a
+ * way that recurses: not the compacted payload's id lookup either.
  */
+import { useServer } from './harness';
 import fc from 'fast-check';
 import { MAX_INPUT_DEPTH, shapeProblem, type ShapeProblem } from '../../../src/framework/shape';
 import { inputShapeProblem, shareDestinations } from '../../../src/server/inputs';
+import { destination, echoed, fakeHandlers, identify, meta } from './fixtures';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -75,4 +78,40 @@ describe('inputShapeProblem', () => {
       { numRuns: 1000 },
     );
   });
+});
+
+describe('the compacted payload with a deep id', () => {
+  const { start, inject } = useServer();
+
+  it.each(['destinationId', 'sourceId'])(
+    'refuses the event whose %s is a deeply nested array, alone',
+    async (key) => {
+      start({ handlers: fakeHandlers().handlers });
+      const dest = destination();
+      const deep = `${'['.repeat(200_000)}"${dest.ID}"${']'.repeat(200_000)}`;
+      const good = {
+        message: identify('ok@initech.com', { lastName: 'Ok', company: 'C' }),
+        metadata: meta(2),
+      };
+      const badMetadata = JSON.stringify({ ...meta(1), [key]: '@' }).replace('"@"', deep);
+      const payload =
+        `{"destType":"salesforce","input":[{"message":${JSON.stringify(good.message)},"metadata":${badMetadata}},` +
+        `${JSON.stringify(good)}],"destinations":${JSON.stringify({ [dest.ID]: dest })}}`;
+      const reply = await inject({
+        method: 'POST',
+        url: '/routerTransform',
+        payload,
+        headers: { 'content-type': 'application/json', 'x-content-format': 'json+compactedv1' },
+      });
+      expect(reply.statusCode).toBe(200);
+      const { output } = reply.json<{
+        output: { statusCode: number; error?: string; destination?: unknown }[];
+      }>();
+      expect(output).toHaveLength(2);
+      expect(output[0].statusCode).toBe(400);
+      expect(output[0].error).toContain(`input[0].metadata.${key}[0]`);
+      expect(output[1].statusCode).toBe(200);
+      expect(output[1].destination).toEqual(echoed(dest));
+    },
+  );
 });
