@@ -108,14 +108,26 @@ function firstPresent(source: unknown, paths: string[][], single: boolean): unkn
   return null;
 }
 
+/** A `sourceKeys` prepared once for reading many sources: its paths split. */
+export interface CompiledSource {
+  paths: string[][];
+  /** One path given as a string: its value is taken as it is. */
+  single: boolean;
+}
+
+export function compileSource(sourceKeys: string | string[]): CompiledSource {
+  const keys = typeof sourceKeys === 'string' ? [sourceKeys] : sourceKeys;
+  return { paths: keys.map((k) => k.split('.')), single: typeof sourceKeys === 'string' };
+}
+
+/** The value a compiled `sourceKeys` names in `source`: {@link readSource} without splitting paths each time. */
+export function readCompiledSource(source: unknown, compiled: CompiledSource): unknown {
+  return firstPresent(source, compiled.paths, compiled.single);
+}
+
 /** The value a `sourceKeys` names in `source` (the same reading as a mapping entry's, without conversions). */
 export function readSource(source: unknown, sourceKeys: string | string[]): unknown {
-  const keys = typeof sourceKeys === 'string' ? [sourceKeys] : sourceKeys;
-  return firstPresent(
-    source,
-    keys.map((k) => k.split('.')),
-    typeof sourceKeys === 'string',
-  );
+  return readCompiledSource(source, compileSource(sourceKeys));
 }
 
 function convert(value: unknown, type: ValueType): unknown {

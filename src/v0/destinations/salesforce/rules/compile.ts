@@ -5,7 +5,13 @@
  * mapping configs, so the data/*.json entry format and its errors are the same everywhere.
  */
 import { ConfigurationError } from '../../../../framework/errors';
-import { loadMappingConfig, type MappingConfig, type MappingEntry } from '../../../../framework/mapping';
+import {
+  compileSource,
+  loadMappingConfig,
+  type CompiledSource,
+  type MappingConfig,
+  type MappingEntry,
+} from '../../../../framework/mapping';
 import { ajv, describeAjvErrors } from '../../../../framework/validate';
 import {
   RuleSchema,
@@ -20,8 +26,16 @@ import {
 
 const PREFIX = 'Invalid Salesforce destination config:';
 
+/** A value a rule reads from the event, prepared once: where, and how its errors name it. */
+export interface CompiledValue {
+  sourceKeys: string | string[];
+  source: CompiledSource;
+  /** How an error names the value (`eventMappings[0] ("companies") match field AccountNumber`). */
+  what: string;
+}
+
 export interface CompiledMatch {
-  fields: { field: string; sourceKeys: string | string[] }[];
+  fields: ({ field: string } & CompiledValue)[];
   operator: MatchOperator;
 }
 
@@ -44,7 +58,7 @@ export interface CompiledRule {
   /** Absent for a record rule: the event's `action` decides. */
   operation?: RuleOperation;
   match?: CompiledMatch;
-  externalId?: { field: string; sourceKeys: string | string[] };
+  externalId?: { field: string } & CompiledValue;
   /** The plain field mappings (paths from the message root), undefined when the rule maps none. */
   mapping?: MappingConfig;
   references: CompiledReference[];
@@ -56,8 +70,18 @@ function labelOf(index: number, raw: unknown): string {
   return `eventMappings[${index}]${typeof name === 'string' && name ? ` (${JSON.stringify(name)})` : ''}`;
 }
 
-const compileMatch = (match: MatchSpec): CompiledMatch => ({
-  fields: match.fields,
+export const compileValue = (sourceKeys: string | string[], what: string): CompiledValue => ({
+  sourceKeys,
+  source: compileSource(sourceKeys),
+  what,
+});
+
+/** A match; `what` names it in errors (the rule, or the rule's reference). */
+const compileMatch = (match: MatchSpec, what: string): CompiledMatch => ({
+  fields: match.fields.map(({ field, sourceKeys }) => ({
+    field,
+    ...compileValue(sourceKeys, `${what} match field ${field}`),
+  })),
   operator: match.operator ?? 'and',
 });
 
@@ -96,7 +120,7 @@ function compileFields(rule: Rule, label: string): Pick<CompiledRule, 'mapping' 
   const references = entries.filter(isReference).map((e): CompiledReference => ({
     destKey: e.destKey,
     objects: Array.isArray(e.reference.object) ? e.reference.object : [e.reference.object],
-    match: compileMatch(e.reference.match),
+    match: compileMatch(e.reference.match, `${label} reference ${e.destKey}`),
     required: e.required !== false,
   }));
   const seen = new Set(plain.map((e) => e.destKey));
@@ -134,10 +158,13 @@ function compileRule(raw: unknown, index: number): CompiledRule {
     events,
     object: rule.object,
     operation: rule.operation,
-    match: rule.match && compileMatch(rule.match),
+    match: rule.match && compileMatch(rule.match, label),
     externalId:
       externalIdField && externalIdSourceKeys
-        ? { field: externalIdField, sourceKeys: externalIdSourceKeys }
+        ? {
+            field: externalIdField,
+            ...compileValue(externalIdSourceKeys, `${label} externalIdSourceKeys`),
+          }
         : undefined,
     ...compileFields(rule, label),
     ifMultiple: rule.ifMultiple ?? 'error',

@@ -5,22 +5,58 @@
  * says how. Values a rule needs and the event lacks are the job's 400, naming the rule and the key.
  */
 import { InstrumentationError } from '../../../../framework/errors';
-import { constructPayloadWithDefaults, readSource } from '../../../../framework/mapping';
+import { constructPayloadWithDefaults, readCompiledSource } from '../../../../framework/mapping';
 import type { RudderMessage } from '../../../../framework/types';
 import { isObject } from '../../../../framework/validate';
 import type { RecordFields } from '../payload';
 import type { Finder, Intent, MatchField, Operation, Reference } from '../plan/state';
 import { assertIdentifier, type SoqlValue } from '../soql';
-import type { CompiledMatch, CompiledReference, CompiledRule } from './compile';
+import {
+  compileValue,
+  type CompiledMatch,
+  type CompiledReference,
+  type CompiledRule,
+  type CompiledValue,
+} from './compile';
 
-/** The rules that apply to an event: its type, and for track events its name. */
-export function matchingRules(message: RudderMessage, rules: CompiledRule[]): CompiledRule[] {
-  if (rules.length === 0 || typeof message.type !== 'string') return [];
-  const type = message.type.trim().toLowerCase();
+const NO_RULES: readonly CompiledRule[] = Object.freeze([]);
+
+/** A config's rules of one event type, in order, and whether any of them names track events. */
+interface RulesOfType {
+  rules: readonly CompiledRule[];
+  named: boolean;
+}
+
+/** The rules of each compiled rule list by event type, worked out once per list (lists are compiled once per config). */
+const rulesByType = new WeakMap<readonly CompiledRule[], Map<string, RulesOfType>>();
+
+function rulesOfType(rules: readonly CompiledRule[], type: string): RulesOfType | undefined {
+  let index = rulesByType.get(rules);
+  if (!index) {
+    index = new Map();
+    for (const rule of rules) {
+      const entry = index.get(rule.type) ?? { rules: [], named: false };
+      index.set(rule.type, { rules: [...entry.rules, rule], named: entry.named || Boolean(rule.events) });
+    }
+    rulesByType.set(rules, index);
+  }
+  return index.get(type);
+}
+
+/**
+ * The rules that apply to an event: its type, and for track events its name. The list is shared (read it, never
+ * change it).
+ */
+export function matchingRules(
+  message: RudderMessage,
+  rules: readonly CompiledRule[],
+): readonly CompiledRule[] {
+  if (rules.length === 0 || typeof message.type !== 'string') return NO_RULES;
+  const ofType = rulesOfType(rules, message.type.trim().toLowerCase());
+  if (!ofType) return NO_RULES;
+  if (!ofType.named) return ofType.rules;
   const event = (message as { event?: unknown }).event;
-  return rules.filter(
-    (r) => r.type === type && (!r.events || (typeof event === 'string' && r.events.has(event))),
-  );
+  return ofType.rules.filter((r) => !r.events || (typeof event === 'string' && r.events.has(event)));
 }
 
 const ACTIONS: Record<string, Operation> = { insert: 'create', update: 'update', delete: 'delete' };
@@ -38,8 +74,8 @@ function operationOf(rule: CompiledRule, message: RudderMessage): Operation {
 }
 
 /** A value to find a record by: a scalar, strings trimmed. */
-function lookupValue(message: RudderMessage, sourceKeys: string | string[], what: string): SoqlValue {
-  const value = readSource(message, sourceKeys);
+function lookupValue(message: RudderMessage, { source, sourceKeys, what }: CompiledValue): SoqlValue {
+  const value = readCompiledSource(message, source);
   const text = typeof value === 'string' ? value.trim() : value;
   if (typeof text === 'number' || typeof text === 'boolean' || (typeof text === 'string' && text))
     return text;
@@ -48,11 +84,8 @@ function lookupValue(message: RudderMessage, sourceKeys: string | string[], what
   );
 }
 
-function matchFields(message: RudderMessage, match: CompiledMatch, what: string): MatchField[] {
-  return match.fields.map(({ field, sourceKeys }) => ({
-    field,
-    value: lookupValue(message, sourceKeys, `${what} match field ${field}`),
-  }));
+function matchFields(message: RudderMessage, match: CompiledMatch): MatchField[] {
+  return match.fields.map((f) => ({ field: f.field, value: lookupValue(message, f) }));
 }
 
 /** A record event's identifiers as match fields (every one must match). */
@@ -66,7 +99,7 @@ function identifierFields(message: RudderMessage, label: string): MatchField[] {
   }
   return fields.map(([field]) => ({
     field: assertIdentifier(field, `${label} identifier`),
-    value: lookupValue(message, `identifiers.${field}`, `${label} identifier ${field}`),
+    value: lookupValue(message, compileValue(`identifiers.${field}`, `${label} identifier ${field}`)),
   }));
 }
 
@@ -74,11 +107,11 @@ function finderOf(rule: CompiledRule, operation: Operation, message: RudderMessa
   if (operation === 'create') return { kind: 'new' };
   const { externalId, match, label } = rule;
   if (externalId) {
-    const value = lookupValue(message, externalId.sourceKeys, `${label} externalIdSourceKeys`);
+    const value = lookupValue(message, externalId);
     if (operation === 'upsert') return { kind: 'externalId', field: externalId.field, value };
     return { kind: 'match', fields: [{ field: externalId.field, value }], operator: 'and' };
   }
-  if (match) return { kind: 'match', fields: matchFields(message, match, label), operator: match.operator };
+  if (match) return { kind: 'match', fields: matchFields(message, match), operator: match.operator };
   return { kind: 'match', fields: identifierFields(message, label), operator: 'and' };
 }
 
@@ -99,10 +132,9 @@ function fieldsOf(rule: CompiledRule, operation: Operation, message: RudderMessa
   return { fields, createDefaults: {} };
 }
 
-function referenceOf(message: RudderMessage, ref: CompiledReference, label: string): Reference | undefined {
-  const what = `${label} reference ${ref.destKey}`;
+function referenceOf(message: RudderMessage, ref: CompiledReference): Reference | undefined {
   try {
-    const fields = matchFields(message, ref.match, what);
+    const fields = matchFields(message, ref.match);
     const candidates = ref.objects.map((object) => ({ object, fields, operator: ref.match.operator }));
     return { destKey: ref.destKey, candidates, required: ref.required };
   } catch (error) {
@@ -113,7 +145,9 @@ function referenceOf(message: RudderMessage, ref: CompiledReference, label: stri
 
 function describeFind(find: Finder): string {
   if (find.kind !== 'match' && find.kind !== 'externalId') return '';
-  const fields = find.kind === 'match' ? find.fields : [find];
+  if (find.kind === 'externalId') return `${find.field} '${String(find.value)}'`;
+  const { fields } = find;
+  if (fields.length === 1) return `${fields[0].field} '${String(fields[0].value)}'`;
   const joiner = find.kind === 'match' && find.operator === 'or' ? ' or ' : ' and ';
   return fields.map(({ field, value }) => `${field} '${String(value)}'`).join(joiner);
 }
@@ -128,7 +162,7 @@ export function ruleIntent(rule: CompiledRule, message: RudderMessage): Intent {
     for (const { field, value } of find.fields)
       if (!(field in fields.fields)) fields.createDefaults[field] = value;
   }
-  const references = rule.references.flatMap((ref) => referenceOf(message, ref, rule.label) ?? []);
+  const references = rule.references.flatMap((ref) => referenceOf(message, ref) ?? []);
   return {
     object: rule.object,
     operation,
