@@ -6,7 +6,7 @@
  * file, the entry and the fix instead of a silently missing field.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { compileValidator } from './validate';
+import { ajv, describeAjvErrors } from './validate';
 import { InstrumentationError, PlatformError } from './errors';
 
 export const VALUE_TYPES = [
@@ -57,14 +57,17 @@ export const MappingConfigSchema = Type.Array(MappingEntrySchema, { minItems: 1 
 export type MappingEntry = Static<typeof MappingEntrySchema>;
 export type MappingConfig = Static<typeof MappingConfigSchema>;
 
+/** The mapping config schema, compiled once (every config, file or rule, is checked against it). */
+const isMappingConfig = ajv.compile<MappingConfig>(MappingConfigSchema);
+
 /** Validate a parsed mapping config; `name` (the file name) prefixes every error. */
 export function loadMappingConfig(name: string, raw: unknown): MappingConfig {
-  const validate = compileValidator(
-    MappingConfigSchema,
-    (message) => new PlatformError(`Invalid mapping config ${message}`),
-    name,
-  );
-  const config = validate(raw);
+  if (!isMappingConfig(raw)) {
+    throw new PlatformError(
+      `Invalid mapping config ${describeAjvErrors(isMappingConfig.errors ?? [], name)}`,
+    );
+  }
+  const config = raw;
   const seen = new Set<string>();
   config.forEach((entry, index) => {
     if (seen.has(entry.destKey)) {
