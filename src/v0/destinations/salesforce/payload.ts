@@ -108,7 +108,14 @@ export function buildFields(
   traits: Record<string, unknown>,
   mapped: boolean,
 ): RecordFields {
-  const objectMapping = mapped ? MAPPINGS[objectType.toLowerCase()] : undefined;
+  // Lead and Contact, as the built-in mapping names them, without lower-casing the name per record.
+  const objectMapping = !mapped
+    ? undefined
+    : objectType === 'Lead'
+      ? MAPPINGS.lead
+      : objectType === 'Contact'
+        ? MAPPINGS.contact
+        : MAPPINGS[objectType.toLowerCase()];
   if (!objectMapping) return { fields: withoutUndefined(traits, ['Id']), createDefaults: {} };
   const { payload, createDefaults } = constructPayloadWithDefaults(withNames(traits), objectMapping.mapping);
   return { fields: customFields(traits, objectMapping.consumed, payload), createDefaults };

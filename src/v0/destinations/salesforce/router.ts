@@ -62,8 +62,11 @@ function withDropped(metadata: Metadata | undefined, state: FinalState): Metadat
 }
 
 function recordOutput(ctx: WriteContext, group: JobGroup): RouterOutput {
-  const requests = group.writes.map((w) => recordRequest(w, ctx.auth, ctx.config, ctx.shared));
-  const request: RequestDescriptor | RequestDescriptor[] = requests.length === 1 ? requests[0] : requests;
+  const { writes } = group;
+  const request: RequestDescriptor | RequestDescriptor[] =
+    writes.length === 1
+      ? recordRequest(writes[0], ctx.auth, ctx.config, ctx.shared)
+      : writes.map((w) => recordRequest(w, ctx.auth, ctx.config, ctx.shared));
   const metadata = group.jobs.map((j) => withDropped(ctx.inputs[j].metadata, ctx.states[j]));
   return routerSuccess(request, metadata, echoDestination(ctx.destination), group.jobs.length > 1);
 }
@@ -171,13 +174,19 @@ function settledOutputs(inputs: RouterInput[], states: FinalState[]): Placed[] {
   return out;
 }
 
+/** Whether a job of the group asks to be written on its own. */
+function hasDontBatch(ctx: WriteContext, group: JobGroup): boolean {
+  for (const j of group.jobs) if (ctx.inputs[j].metadata?.dontBatch === true) return true;
+  return false;
+}
+
 /** The write elements of a planned batch: single-record requests, or collections packs. */
 function writeOutputs(ctx: WriteContext, groups: JobGroup[]): Placed[] {
   const out: Placed[] = [];
   const collections = ctx.config.writeMode === 'collections';
   const batchable: JobGroup[] = [];
   for (const group of groups) {
-    const alone = !collections || group.jobs.some((j) => ctx.inputs[j].metadata?.dontBatch === true);
+    const alone = !collections || hasDontBatch(ctx, group);
     if (alone) out.push({ first: group.jobs[0], output: recordOutput(ctx, group) });
     else batchable.push(group);
   }
