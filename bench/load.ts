@@ -3,7 +3,7 @@
  * run (about 3 minutes on 2 cores): 1 and 2 worker processes, concurrency 1, 4 and 16, both payload formats
  * (compacted, full) and both write modes (record, collections). `--rounds` (at least 3) and `--scale` (requests
  * per round) trade time for noise; `--formats`, `--modes`, `--workers` take a subset (comma-separated) for a
- * quicker look; `--profile DIR` writes a V8 CPU profile of every service process.
+ * quicker look; `--profile DIR` writes V8 CPU profiles of the service and yardstick processes.
  *
  * Processes, so that each one's CPU is its own (read from /proc, per thread; see procCpu.ts):
  * - the Salesforce simulator (bench/simProcess.ts), seeded with existing Leads;
@@ -231,20 +231,27 @@ async function startService(workers: number, dir: string, profile: string): Prom
     workers === 1
       ? /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/
       : /"address":"(http:\/\/127\.0\.0\.1:\d+)","msg":"all workers listening"/;
-  // `--profile DIR`: a V8 CPU profile of each service process (cluster workers inherit the option).
-  const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(ROOT, profile)] : [];
   const child = await startChildService(join(ROOT, 'src/server/main.ts'), [], ready, {
     env,
-    nodeArgs,
+    nodeArgs: profileArgs(profile, `service-${workers}`),
     stdoutFile: logFile,
   });
   return asTarget('service', workers, child, logFile);
 }
 
-async function startYardstick(workers: number): Promise<Target> {
+async function startYardstick(workers: number, profile: string): Promise<Target> {
   const args = ['--role', 'bare', '--workers', String(workers)];
-  const child = await startChildService(__filename, args, /READY (http:\/\/127\.0\.0\.1:\d+)/);
+  const nodeArgs = profileArgs(profile, `yardstick-${workers}`);
+  const child = await startChildService(__filename, args, /READY (http:\/\/127\.0\.0\.1:\d+)/, { nodeArgs });
   return asTarget('yardstick', workers, child);
+}
+
+/**
+ * `--profile DIR`: a V8 CPU profile of every process of a server, in DIR/<server> (cluster workers inherit the
+ * option), written when it stops; open them in Chrome DevTools, or compare the service's with the yardstick's.
+ */
+function profileArgs(profile: string, name: string): string[] {
+  return profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(ROOT, profile, name)] : [];
 }
 
 // ------------------------------------------------------------------------------------------ the workload
@@ -1035,7 +1042,10 @@ async function seedLeads(sim: SimProcess): Promise<void> {
 
 /** Every server, started at once: per worker count, the service then the yardstick. */
 async function startServers(opts: Options, dir: string): Promise<Target[]> {
-  const starting = opts.workers.flatMap((w) => [startService(w, dir, opts.profile), startYardstick(w)]);
+  const starting = opts.workers.flatMap((w) => [
+    startService(w, dir, opts.profile),
+    startYardstick(w, opts.profile),
+  ]);
   const settled = await Promise.allSettled(starting);
   const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
