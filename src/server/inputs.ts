@@ -74,29 +74,51 @@ function memberPath(root: string, key: string): string {
 }
 
 /**
- * The first shape problem of an event (paths from `root`): its destination (checked once per object), then the rest,
- * as `shapeProblem` of the event without its destination object would report it. That walk looks at the event's own
- * keys first, then goes through its members depth first from the last one, so each member is checked here on its own
- * in that order (one level down, so one level less deep), without copying the event.
+ * How messages name the events of a request from their index (`input[3]`), built only when a message needs it: most
+ * events have no problem, and a name per event is garbage per event.
  */
-export function inputShapeProblem(raw: Record<string, unknown>, root: string): ShapeProblem | undefined {
+export type RootOf = (index: number) => string;
+
+/** Events named `name[index]`. */
+export function rootIn(name: string): RootOf {
+  return (index) => `${name}[${index}]`;
+}
+
+function nameOf(root: string | RootOf, index: number): string {
+  return typeof root === 'string' ? root : root(index);
+}
+
+/**
+ * The first shape problem of an event (paths from its name, `root`): its destination (checked once per object), then
+ * the rest, as `shapeProblem` of the event without its destination object would report it. That walk looks at the
+ * event's own keys first, then goes through its members depth first from the last one, so each member is checked here
+ * on its own in that order (one level down, so one level less deep), without copying the event. Paths are built only
+ * for the member that has a problem.
+ */
+export function inputShapeProblem(
+  raw: Record<string, unknown>,
+  root: string | RootOf,
+  index = 0,
+): ShapeProblem | undefined {
   const { destination } = raw;
   const skip = isObject(destination) ? 'destination' : undefined;
   if (skip) {
     const problem = destinationShape(destination as Record<string, unknown>);
-    if (problem) return { kind: problem.kind, path: `${root}.${problem.path}` };
+    if (problem) return { kind: problem.kind, path: `${nameOf(root, index)}.${problem.path}` };
   }
   const keys = Object.keys(raw);
-  if (keys.includes('__proto__')) return { kind: 'prototypeKey', path: memberPath(root, '__proto__') };
+  if (keys.includes('__proto__')) {
+    return { kind: 'prototypeKey', path: memberPath(nameOf(root, index), '__proto__') };
+  }
   for (let i = keys.length - 1; i >= 0; i--) {
     const key = keys[i];
     if (key === skip) continue;
     // Under `constructor`, a `prototype` key is a problem: only a walk from the event itself knows the parent key.
-    const problem =
-      key === 'constructor'
-        ? shapeProblem({ constructor: raw[key] }, root)
-        : shapeProblem(raw[key], memberPath(root, key), MAX_INPUT_DEPTH - 1);
-    if (problem) return problem;
+    const member = key === 'constructor' ? { constructor: raw[key] } : raw[key];
+    const depth = key === 'constructor' ? MAX_INPUT_DEPTH : MAX_INPUT_DEPTH - 1;
+    if (!shapeProblem(member, '', depth)) continue;
+    const name = nameOf(root, index);
+    return shapeProblem(member, key === 'constructor' ? name : memberPath(name, key), depth);
   }
   return undefined;
 }
@@ -137,22 +159,21 @@ function isValidEvent(raw: Record<string, unknown>): raw is TransformInput {
   return true;
 }
 
-/** Check one event: its shape, then the contract schema. `root` names it in messages (`input[3]`). */
-export function checkInput(raw: unknown, index: number, root: string): CheckedInput {
+/** Check one event: its shape, then the contract schema. `root` names it in messages (`input[3]`, or rootIn('input')). */
+export function checkInput(raw: unknown, index: number, root: string | RootOf): CheckedInput {
   if (!isObject(raw)) {
-    return {
-      ok: false,
-      index,
-      error: new PlatformError(`Invalid transform input: ${root} must be an object`),
-    };
+    const message = `Invalid transform input: ${nameOf(root, index)} must be an object`;
+    return { ok: false, index, error: new PlatformError(message) };
   }
-  const problem = inputShapeProblem(raw, root);
-  if (problem) return { ok: false, index, error: shapeError(problem, root), metadata: metadataOf(raw) };
+  const problem = inputShapeProblem(raw, root, index);
+  if (problem) {
+    return { ok: false, index, error: shapeError(problem, nameOf(root, index)), metadata: metadataOf(raw) };
+  }
   if (isValidEvent(raw)) return { ok: true, index, input: raw };
   return {
     ok: false,
     index,
-    error: schemaError(validateEvent.errors ?? [], root),
+    error: schemaError(validateEvent.errors ?? [], nameOf(root, index)),
     metadata: metadataOf(raw),
   };
 }

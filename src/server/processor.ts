@@ -7,7 +7,7 @@ import { isContractError } from '../framework/errors';
 import type { ProcessorOutput } from '../framework/types';
 import type { UnexpectedErrorSink } from './delivery';
 import type { DestinationHandlers } from './destinations';
-import { checkInput, errorTags, mapLimit, metadataOf, shareDestinations } from './inputs';
+import { checkInput, errorTags, mapLimit, metadataOf, rootIn, shareDestinations } from './inputs';
 
 export const DEFAULT_PROCESSOR_CONCURRENCY = 32;
 
@@ -19,8 +19,9 @@ export async function runProcessor(
   onUnexpected?: UnexpectedErrorSink,
 ): Promise<ProcessorOutput[]> {
   shareDestinations(events);
+  const root = rootIn('body');
   const perEvent = await mapLimit(events, concurrency, async (raw, index): Promise<ProcessorOutput[]> => {
-    const checked = checkInput(raw, index, `body[${index}]`);
+    const checked = checkInput(raw, index, root);
     if (!checked.ok) {
       return [
         processorError(checked.error, checked.metadata, errorTags(destType, 'processor', checked.metadata)),

@@ -20,7 +20,14 @@ import type {
 } from '../framework/types';
 import type { UnexpectedErrorSink } from './delivery';
 import type { DestinationHandlers } from './destinations';
-import { checkInput, errorTags, shareDestinations, stableStringify, type CheckedInput } from './inputs';
+import {
+  checkInput,
+  errorTags,
+  rootIn,
+  shareDestinations,
+  stableStringify,
+  type CheckedInput,
+} from './inputs';
 
 export interface InvalidEventArrayOutput {
   metadata: [{ destType: unknown }];
@@ -103,7 +110,8 @@ export async function runRouter(
 ): Promise<RouterReplyElement[]> {
   if (!Array.isArray(rawInputs) || rawInputs.length === 0) return [invalidEventArray(destType)];
   shareDestinations(rawInputs);
-  const checked = rawInputs.map((raw, i) => checkInput(raw, i, `input[${i}]`));
+  const root = rootIn('input');
+  const checked = rawInputs.map((raw, i) => checkInput(raw, i, root));
   const parts: { first: number; elements: RouterReplyElement[] }[] = [];
   for (const item of checked) {
     if (item.ok) continue;
