@@ -161,9 +161,37 @@ function convert(value: unknown, type: ValueType): unknown {
   }
 }
 
+/** A UTC date-time as events carry their timestamps (`2025-01-31T09:30:00.000Z`). */
+const UTC_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?Z$/;
+
+const DAYS_IN_MONTH: readonly number[] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+const isLeap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
+/**
+ * The date of a valid UTC date-time string: its first ten characters, which is what parsing it and printing the
+ * date gives (checked against Date over every boundary: month and day ranges, leap years, hour 24, second 60).
+ * Undefined when the string is not one (then it is parsed).
+ */
+function utcDatePart(value: string): string | undefined {
+  const m = UTC_DATE_TIME.exec(value);
+  if (!m) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const days = month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1];
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const valid = month >= 1 && month <= 12 && day >= 1 && day <= days;
+  return valid && Number(m[4]) <= 23 && Number(m[5]) <= 59 && second <= 59 ? value.slice(0, 10) : undefined;
+}
+
 /** A date (`YYYY-MM-DD`, UTC) from a date or date-time string or epoch milliseconds; null when it is not one. */
 function toDate(value: unknown): string | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
+  if (typeof value === 'string') {
+    const date = utcDatePart(value);
+    if (date !== undefined) return date;
+  }
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
   const ms = typeof value === 'number' ? value : Date.parse(value);
   return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : null;

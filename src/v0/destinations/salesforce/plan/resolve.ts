@@ -120,9 +120,13 @@ function resolveFind(intent: Intent, results: LookupResults, config: SalesforceC
 function resolveReferences(intent: Intent, results: LookupResults): PendingReference[] {
   const pending: PendingReference[] = [];
   for (const ref of intent.references ?? []) {
-    const found = ref.candidates
-      .map((c) => results.get(c.object, c.fields, c.operator).sort((a, b) => a.Id.localeCompare(b.Id))[0])
-      .find((record) => record !== undefined);
+    // Every candidate is looked at (a failed lookup of any of them is the job's error), the first with a match wins.
+    let found: SObjectRecord | undefined;
+    for (const c of ref.candidates) {
+      const matches = results.get(c.object, c.fields, c.operator);
+      const first = matches.length > 1 ? matches.sort((a, b) => a.Id.localeCompare(b.Id))[0] : matches[0];
+      found ??= first;
+    }
     if (found) {
       intent.fields.fields[ref.destKey] = found.Id;
       continue;
