@@ -158,7 +158,8 @@ function deliverAll(
 
 describe('eventMappings properties', () => {
   it('every job in exactly one element and one status; no record written twice in one request', async () => {
-    let requests = 0;
+    let writingRuns = 0;
+    let runs = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(ruleArb, { minLength: 1, maxLength: 4 }),
@@ -174,9 +175,10 @@ describe('eventMappings properties', () => {
             .flatMap((o) => o.metadata.map((m) => m.jobId))
             .sort((a, b) => Number(a) - Number(b));
           expect(jobs).toEqual(inputs.map((_, i) => i + 1));
+          runs += 1;
+          if (outputs.some((o) => o.statusCode === 200)) writingRuns += 1;
           for (const output of outputs.filter((o): o is RouterSuccessOutput => o.statusCode === 200)) {
             for (const request of ([] as RequestDescriptor[]).concat(output.batchedRequest)) {
-              requests += 1;
               const keys = recordKeys(request);
               expect(keys.length).toBe(new Set(keys).size);
             }
@@ -187,7 +189,10 @@ describe('eventMappings properties', () => {
       ),
       { numRuns: 150 },
     );
-    // The runs did write: the invariant was not met by refusing everything.
-    expect(requests).toBeGreaterThan(150);
+    // The runs did write: the invariant was not met by refusing everything. About 55% of random
+    // runs write at least one request (150 runs: mean ~84, sd ~6); a quarter is far below any
+    // seed's share and far above a plan that refuses every job.
+    expect(runs).toBe(150);
+    expect(writingRuns).toBeGreaterThan(runs / 4);
   });
 });
