@@ -37,16 +37,18 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
     renderMetrics: options.metricsSource ? options.metricsSource(metrics.registry) : () => metrics.render(),
   };
 
+  const requestLogs = new RequestLogController();
   const app = Fastify({
     bodyLimit,
     logger: options.log === false ? false : loggerOptions(options.log ?? {}),
-    logController: new RequestLogController(),
+    logController: requestLogs,
     // Valid JSON is parsed as JSON.parse does: `__proto__` / `constructor.prototype` keys become plain own keys
     // (safe while nothing assigns them). The event carrying one is refused on its own by the shape check
     // (inputs.ts, routes/proxy.ts), instead of fastify failing the whole request as "Malformed JSON".
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
   });
+  requestLogs.attach(app.log);
   // The contract schemas are validated by the project's ajv: no type coercion, so echoed metadata stays unchanged.
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema as TSchema));
   installReplies(app, bodyLimit);
