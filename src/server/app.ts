@@ -1,5 +1,5 @@
 /**
- * The transformer-compatible HTTP service for the Salesforce destination (spec A.5.1): the routes rudder-server
+ * The transformer-compatible HTTP service for the Salesforce destination (rudder-contract.md A.5.1): the routes rudder-server
  * calls when `DEST_TRANSFORM_URL` points here, plus health, features and Prometheus metrics.
  *
  * `buildServer` returns the fastify instance without listening, so tests drive it with `inject`. It assembles:

@@ -1,5 +1,5 @@
 /**
- * The transformer proxy (spec A.5.3, A.5.4; rudder-server.md 2.2, 2.3): send the descriptor, hand the processed
+ * The transformer proxy (rudder-contract.md A.5.3, A.5.4; rudder-server.md 2.2, 2.3): send the descriptor, hand the processed
  * response to the destination's network handler, and shape the reply the way rudder-server reads it.
  * Transport-free, so the HTTP routes and the CLI share it.
  */

@@ -1,5 +1,5 @@
 /**
- * Which code serves which destination name (spec A.6): the three Salesforce definition names share one transform
+ * Which code serves which destination name (rudder-contract.md A.6): the three Salesforce definition names share one transform
  * and one pair of network handlers. Names are compared lower-cased, as the reference registry does.
  */
 import type {
@@ -28,11 +28,11 @@ export interface DestinationHandlers {
   /** The runtime the destination's caches and telemetry live in. */
   runtime: SalesforceRuntime;
   transform: SalesforceDestination;
-  /** Sends a descriptor and returns the processed response (spec A.5.2); never throws for an HTTP outcome. */
+  /** Sends a descriptor and returns the processed response (rudder-contract.md A.5.2); never throws for an HTTP outcome. */
   proxy(request: RequestDescriptor, destType: string, timeoutMs?: number): Promise<ProcessedResponse>;
   v0ResponseHandler(input: ResponseHandlerInput): DeliveryV0Result;
   v1ResponseHandler(input: ResponseHandlerInput): DeliveryV1Result;
-  /** One user deletion request (spec A.7); throws the contract error of a failure. */
+  /** One user deletion request (rudder-contract.md A.7); throws the contract error of a failure. */
   deleteUsers(request: unknown): Promise<DeleteUsersSuccess>;
 }
 
@@ -69,7 +69,7 @@ export class DestinationRegistry {
   }
 }
 
-/** `{"error":"Unknown destination: X"}`, HTTP 404 (spec A.2.1). */
+/** `{"error":"Unknown destination: X"}`, HTTP 404 (rudder-contract.md A.2.1). */
 export function unknownDestination(name: unknown): { error: string } {
   return { error: `Unknown destination: ${String(name)}` };
 }

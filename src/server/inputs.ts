@@ -1,5 +1,5 @@
 /**
- * Turning a request body into transform inputs: the compacted payload (spec A.1.1), the `oauth-secret` header
+ * Turning a request body into transform inputs: the compacted payload (rudder-contract.md A.1.1), the `oauth-secret` header
  * (A.2.1), the `X-Feature-*` headers, and a per-event check against the contract schema.
  *
  * The request envelope (an array; `{input, destType}`) is checked by fastify before the handler runs. Each event is
@@ -337,7 +337,7 @@ export function featuresOf(headers: Record<string, string | string[] | undefined
   return features;
 }
 
-/** The tags the host adds to processor and delivery errors (spec A.1.4, A.5.3). */
+/** The tags the host adds to processor and delivery errors (rudder-contract.md A.1.4, A.5.3). */
 export function errorTags(
   destType: string,
   feature: 'processor' | 'router' | 'dataDelivery' | 'userDeletion',

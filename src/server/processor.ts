@@ -1,5 +1,5 @@
 /**
- * The processor transform as the reference host runs it (spec A.1.4): each event on its own, concurrently; one
+ * The processor transform as the reference host runs it (rudder-contract.md A.1.4): each event on its own, concurrently; one
  * element per request descriptor on success, one error element on failure. One bad event never affects another.
  */
 import { processorError, processorSuccess } from '../framework/descriptors';

@@ -1,5 +1,5 @@
 /**
- * `/routerTransform` as the reference host runs it (spec A.2.1–A.2.4, rudder-server.md 1.2 and 5):
+ * `/routerTransform` as the reference host runs it (rudder-contract.md A.2.1–A.2.4, rudder-server.md 1.2 and 5):
  *
  * 1. empty or non-array `input` → one "Invalid event array" element;
  * 2. inputs grouped by destination id and configuration, each group handed to `processRouterDest` concurrently;

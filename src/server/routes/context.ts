@@ -25,7 +25,7 @@ export function unexpectedSink(log: FastifyBaseLogger): UnexpectedErrorSink {
 
 /**
  * The handlers serving a destination name; undefined when the name is not served, after answering 404 with the
- * contract's body (spec A.2.1).
+ * contract's body (rudder-contract.md A.2.1).
  */
 export function handlersOr404(
   context: RouteContext,

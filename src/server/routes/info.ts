@@ -1,9 +1,9 @@
-/** The service's own routes: `GET /health`, `GET /features` (spec A.5.1) and `GET /metrics` (Prometheus text). */
+/** The service's own routes: `GET /health`, `GET /features` (rudder-contract.md A.5.1) and `GET /metrics` (Prometheus text). */
 import type { FastifyInstance } from 'fastify';
 import type { DestinationRegistry } from '../destinations';
 import type { RoutePluginOptions } from './context';
 
-/** The JSON of `GET /features` (spec A.5.1), for the destinations this service serves. */
+/** The JSON of `GET /features` (rudder-contract.md A.5.1), for the destinations this service serves. */
 export function featuresBody(registry: DestinationRegistry): Record<string, unknown> {
   return {
     routerTransform: Object.fromEntries(registry.definitionNames().map((n) => [n, true])),

@@ -1,5 +1,5 @@
 /**
- * The transformer proxy routes (spec A.5.3, A.5.4): `POST /v0/destinations/:destination/proxy` (one status for the
+ * The transformer proxy routes (rudder-contract.md A.5.3, A.5.4): `POST /v0/destinations/:destination/proxy` (one status for the
  * request) and `POST /v1/destinations/:destination/proxy` (one status per job). One handler serves both; a version
  * says which body schema, which delivery and how its per-job statuses are read.
  */

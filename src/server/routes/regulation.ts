@@ -1,5 +1,5 @@
 /**
- * `POST /deleteUsers` (spec rudder-contract.md A.7): rudder-server's regulation worker asks to erase users. Each
+ * `POST /deleteUsers` (rudder-contract.md A.7): rudder-server's regulation worker asks to erase users. Each
  * request of the body is handled on its own, concurrently; the reply has one element per request, and its HTTP status
  * is the first element's.
  */

@@ -1,5 +1,5 @@
 /**
- * The transform routes (spec A.1, A.2): `POST /:version/destinations/:destination` (processor) and
+ * The transform routes (rudder-contract.md A.1, A.2): `POST /:version/destinations/:destination` (processor) and
  * `POST /routerTransform` (router). Each event is checked and answered on its own; the reply is always HTTP 200.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

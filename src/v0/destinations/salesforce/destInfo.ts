@@ -16,7 +16,7 @@ export interface RecordRef {
 
 /** Per-job data the network handlers read back at delivery. */
 export interface SalesforceDestInfo {
-  /** The destination id (spec rudder-contract.md A.2.4): token and quota bookkeeping at delivery. */
+  /** The destination id (rudder-contract.md A.2.4): token and quota bookkeeping at delivery. */
   authKey?: string;
   /** The user's order key: the proxy does not receive `metadata.userId` (rudder-server.md 2.2). */
   orderKey?: string;
