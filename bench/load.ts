@@ -826,7 +826,8 @@ function scalingVerdicts(cells: Cell[]): Verdict[] {
     };
     const service = ratio('service');
     const yardstick = ratio('yardstick');
-    if (!Number.isFinite(service.overall)) return [];
+    // A subset run (--workers 1 or 2) has no pair to compare.
+    if (!service.each.length || !Number.isFinite(service.overall)) return [];
     const ceiling = scalingCeiling(at);
     return [
       {
