@@ -16,7 +16,9 @@
  * identify, mapped and reverse-ETL workloads) and every selected configuration runs once on a small workload,
  * before anything in the table is measured.
  * Transform CPU is `process.cpuUsage` around the transform calls only; the floor is JSON.parse of the inputs plus
- * JSON.stringify of the outputs, the least any host must spend on the same data.
+ * JSON.stringify of the outputs, the least any host must spend on the same data. Each configuration's batches are
+ * then transformed again with every HTTP answer replayed from memory (replay.ts): the "no-HTTP" column is the
+ * transform without its lookup round trips, so the cost of the one HTTP call per batch can be told apart.
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,6 +29,7 @@ import {
   createSalesforceDestination,
   type SalesforceDestination,
 } from '../src/v0/destinations/salesforce/transform';
+import { ReplayableHttp } from './replay';
 import { deliverDescriptors, deliverRouterOutputs, statusOfError, type JobStatus } from './deliver';
 import { demoDestinationConfig } from '../tools/salesforce-sim';
 import { startSimProcess, type SimProcess } from './simProcess';
@@ -103,6 +106,9 @@ interface ConfigResult extends ConfigSpec {
   transformSystemCpuUsPerEvent: number;
   floorCpuUsPerEvent: number;
   cpuOverFloor: number;
+  /** Transform CPU µs/event of the same batches with every HTTP answer replayed from memory (no round trips). */
+  noHttpCpuUsPerEvent: number;
+  noHttpOverFloor: number;
   /** This configuration's transform CPU per event ÷ the single-event path's. */
   cpuOverSingle?: number;
   peakRssMb: number;
@@ -162,9 +168,13 @@ class RssSampler {
   }
 }
 
-/** A destination on a fresh runtime: its describes (and its one login) are counted, no quota state is carried over. */
-function freshDestination(): SalesforceDestination {
-  return createSalesforceDestination();
+/**
+ * A destination on a fresh runtime: its describes (and its one login) are counted, no quota state is carried over.
+ * Its HTTP goes through axios as usual, recorded so that its batches can be transformed again without HTTP.
+ */
+function freshDestination(): { dest: SalesforceDestination; http: ReplayableHttp } {
+  const http = new ReplayableHttp();
+  return { dest: createSalesforceDestination({ http }), http };
 }
 
 function countStatuses(statuses: Iterable<JobStatus>): Record<string, number> {
@@ -204,6 +214,9 @@ function slices<T>(items: T[], size: number): T[][] {
 interface Measured {
   statuses: Map<number, JobStatus>;
   cpu: CpuMeter;
+  /** The same transforms again, the destination's HTTP answered from memory (replay.ts). */
+  noHttpCpu: CpuMeter;
+  replayMisses: number;
   transformWallMs: number;
   deliveryWallMs: number;
   wallMs: number;
@@ -215,6 +228,7 @@ interface Measured {
  * each slice's transform only, then the slice delivered.
  */
 async function runSlices<T>(
+  http: ReplayableHttp,
   events: RouterInput[],
   size: number,
   transform: (slice: RouterInput[]) => Promise<T>,
@@ -230,9 +244,11 @@ async function runSlices<T>(
   for (let i = 0; i < events.length; i += size) {
     const slice = events.slice(i, i + size);
     const t0 = performance.now();
+    http.recording = true;
     cpu.begin();
     const out = await transform(slice);
     cpu.end();
+    http.recording = false;
     transformWallMs += performance.now() - t0;
     outputs.push(out);
     const d0 = performance.now();
@@ -240,11 +256,36 @@ async function runSlices<T>(
     deliveryWallMs += performance.now() - d0;
   }
   const wallMs = performance.now() - started;
-  return { statuses, cpu, transformWallMs, deliveryWallMs, wallMs, floorUs: floorCpu(inputs, outputs) };
+  const noHttpCpu = await replaySlices(http, events, size, transform);
+  const floorUs = floorCpu(inputs, outputs);
+  return { statuses, cpu, noHttpCpu, replayMisses: http.misses, transformWallMs, deliveryWallMs, wallMs, floorUs };
 }
 
-function runSingle(dest: SalesforceDestination, events: RouterInput[], window: number): Promise<Measured> {
+/** The slices transformed again, every HTTP answer replayed from the measured run: the transform without HTTP. */
+async function replaySlices<T>(
+  http: ReplayableHttp,
+  events: RouterInput[],
+  size: number,
+  transform: (slice: RouterInput[]) => Promise<T>,
+): Promise<CpuMeter> {
+  http.replay();
+  const cpu = new CpuMeter();
+  for (let i = 0; i < events.length; i += size) {
+    const slice = events.slice(i, i + size);
+    cpu.begin();
+    await transform(slice);
+    cpu.end();
+  }
+  return cpu;
+}
+
+function runSingle(
+  { dest, http }: { dest: SalesforceDestination; http: ReplayableHttp },
+  events: RouterInput[],
+  window: number,
+): Promise<Measured> {
   return runSlices(
+    http,
     events,
     window,
     // A processor request's events are transformed concurrently, as rudder-transformer does.
@@ -270,8 +311,13 @@ function runSingle(dest: SalesforceDestination, events: RouterInput[], window: n
   );
 }
 
-function runRouter(dest: SalesforceDestination, events: RouterInput[], batch: number): Promise<Measured> {
+function runRouter(
+  { dest, http }: { dest: SalesforceDestination; http: ReplayableHttp },
+  events: RouterInput[],
+  batch: number,
+): Promise<Measured> {
   return runSlices(
+    http,
     events,
     batch,
     (slice) => dest.processRouterDest(slice),
@@ -320,12 +366,12 @@ async function measure(
     events = w.build(destination);
   }
   await sim.resetCounters();
-  const dest = freshDestination();
+  const fresh = freshDestination();
   rss.take();
   const m =
     spec.path === 'router' || spec.path === 'reverse-etl' || spec.path === 'mapped'
-      ? await runRouter(dest, events, spec.batch)
-      : await runSingle(dest, events, spec.batch);
+      ? await runRouter(fresh, events, spec.batch)
+      : await runSingle(fresh, events, spec.batch);
   const peakRss = rss.take();
   const counters = await sim.counters();
   const leads = spec.workload === 'reverse-etl' ? [] : await sim.records('Lead');
@@ -344,6 +390,8 @@ async function measure(
   ).length;
   const transformCpuUsPerEvent = m.cpu.total / events.length;
   const floorCpuUsPerEvent = m.floorUs / events.length;
+  if (m.replayMisses > 0) throw new Error(`${spec.name}: ${m.replayMisses} requests of the replay were not recorded`);
+  const noHttpCpuUsPerEvent = m.noHttpCpu.total / events.length;
   return {
     ...spec,
     events: events.length,
@@ -364,6 +412,8 @@ async function measure(
     transformSystemCpuUsPerEvent: m.cpu.system / events.length,
     floorCpuUsPerEvent,
     cpuOverFloor: transformCpuUsPerEvent / floorCpuUsPerEvent,
+    noHttpCpuUsPerEvent,
+    noHttpOverFloor: noHttpCpuUsPerEvent / floorCpuUsPerEvent,
     peakRssMb: peakRss / 1024 / 1024,
     cpuUsPerEventReps: [transformCpuUsPerEvent],
   };
@@ -432,6 +482,13 @@ function targets(results: ConfigResult[], n: number, mappedRatio: PairedRatio): 
       value: fmt(r.cpuOverFloor, 2),
       limit: '<= 2',
       pass: r.cpuOverFloor <= 2,
+    });
+    out.push({
+      name: 'router CPU/event ÷ floor, HTTP answers replayed',
+      config: r.name,
+      value: fmt(r.noHttpOverFloor, 2),
+      limit: '<= 2',
+      pass: r.noHttpOverFloor <= 2,
     });
   }
   out.push(...mappedTargets(by('mapped collections b200'), mappedRatio));
@@ -577,6 +634,8 @@ function printTable(results: ConfigResult[], checks: Target[]): void {
     ['(sys)', 7, (r) => r.transformSystemCpuUsPerEvent.toFixed(1)],
     ['floor µs', 9, (r) => r.floorCpuUsPerEvent.toFixed(2)],
     ['cpu/floor', 9, (r) => r.cpuOverFloor.toFixed(1)],
+    ['no-HTTP µs', 10, (r) => r.noHttpCpuUsPerEvent.toFixed(1)],
+    ['/floor', 6, (r) => r.noHttpOverFloor.toFixed(1)],
     ['cpu/single', 10, (r) => (r.cpuOverSingle === undefined ? '-' : r.cpuOverSingle.toFixed(4))],
     ['peakRSS MB', 10, (r) => r.peakRssMb.toFixed(0)],
   ];
