@@ -13,7 +13,8 @@ type Answer = Pick<AxiosResponse, 'status' | 'headers'> & { raw: unknown };
 
 const keyOf = (config: AxiosRequestConfig): string => {
   const q = (config.params as { q?: unknown } | undefined)?.q;
-  const body = config.data === undefined || typeof config.data === 'string' ? config.data : JSON.stringify(config.data);
+  const body =
+    config.data === undefined || typeof config.data === 'string' ? config.data : JSON.stringify(config.data);
   return `${config.method} ${config.url} ${q === undefined ? '' : String(q)} ${body ?? ''}`;
 };
 
@@ -38,7 +39,8 @@ export class ReplayableHttp implements AxiosLike {
   async request(config: AxiosRequestConfig): Promise<Pick<AxiosResponse, 'status' | 'data' | 'headers'>> {
     if (this.replaying) {
       const answer = this.answers?.get(keyOf(config));
-      if (answer) return { status: answer.status, headers: answer.headers, data: transformed(config, answer) };
+      if (answer)
+        return { status: answer.status, headers: answer.headers, data: transformed(config, answer) };
       this.misses += 1;
     }
     const response = await axios.request({ ...config, transformResponse: [(data: unknown) => data] });

@@ -258,7 +258,16 @@ async function runSlices<T>(
   const wallMs = performance.now() - started;
   const noHttpCpu = await replaySlices(http, events, size, transform);
   const floorUs = floorCpu(inputs, outputs);
-  return { statuses, cpu, noHttpCpu, replayMisses: http.misses, transformWallMs, deliveryWallMs, wallMs, floorUs };
+  return {
+    statuses,
+    cpu,
+    noHttpCpu,
+    replayMisses: http.misses,
+    transformWallMs,
+    deliveryWallMs,
+    wallMs,
+    floorUs,
+  };
 }
 
 /** The slices transformed again, every HTTP answer replayed from the measured run: the transform without HTTP. */
@@ -390,7 +399,8 @@ async function measure(
   ).length;
   const transformCpuUsPerEvent = m.cpu.total / events.length;
   const floorCpuUsPerEvent = m.floorUs / events.length;
-  if (m.replayMisses > 0) throw new Error(`${spec.name}: ${m.replayMisses} requests of the replay were not recorded`);
+  if (m.replayMisses > 0)
+    throw new Error(`${spec.name}: ${m.replayMisses} requests of the replay were not recorded`);
   const noHttpCpuUsPerEvent = m.noHttpCpu.total / events.length;
   return {
     ...spec,
