@@ -303,16 +303,23 @@ export function shareDestinations(inputs: unknown[]): void {
   }
 }
 
-/** Parse the `oauth-secret` header; undefined when absent or empty. Throws on a header that is not JSON. */
-export function parseOAuthSecret(header: string | string[] | undefined): unknown {
+/**
+ * Parse a JSON header (`name` says which, in the error); undefined when absent or empty. Throws a HostError (400) on
+ * one that is not JSON, without echoing it: the JSON headers the host reads carry secrets.
+ */
+export function parseJsonHeader(header: string | string[] | undefined, name: string): unknown {
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value.trim() === '') return undefined;
   try {
     return JSON.parse(value) as unknown;
   } catch {
-    // The header's value is a secret: never echo it.
-    throw new HostError(400, 'The oauth-secret header is not valid JSON');
+    throw new HostError(400, `The ${name} header is not valid JSON`);
   }
+}
+
+/** Parse the `oauth-secret` header; undefined when absent or empty. Throws on a header that is not JSON. */
+export function parseOAuthSecret(header: string | string[] | undefined): unknown {
+  return parseJsonHeader(header, 'oauth-secret');
 }
 
 /** Write the host's OAuth secret into every input's metadata (reference `SecretSpreader`). */

@@ -6,7 +6,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isContractError, toErrorObject } from '../../framework/errors';
 import { isObject } from '../../framework/validate';
-import { HostError, errorTags } from '../inputs';
+import { NON_DETERMINABLE } from '../delivery';
+import { errorTags, parseJsonHeader } from '../inputs';
 import { unexpectedSink, type RouteContext, type RoutePluginOptions } from './context';
 import { DeleteUsersBody } from './schemas';
 
@@ -18,18 +19,6 @@ type Element =
       statTags?: Record<string, string | undefined>;
       authErrorCategory?: string;
     };
-
-/** The `x-rudder-dest-info` header: JSON, whose object may carry an OAuth destination's secret. */
-function destInfoOf(header: string | string[] | undefined): unknown {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === '') return undefined;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    // The header carries a secret: never echo it.
-    throw new HostError(400, 'The x-rudder-dest-info header is not valid JSON');
-  }
-}
 
 async function deleteOne(
   context: RouteContext,
@@ -49,7 +38,7 @@ async function deleteOne(
     const element: Element = {
       statusCode: obj.status,
       error: obj.message,
-      statTags: { ...obj.statTags, ...errorTags(destType, 'userDeletion', undefined, 'Non-determininable') },
+      statTags: { ...obj.statTags, ...errorTags(destType, 'userDeletion', undefined, NON_DETERMINABLE) },
     };
     if (obj.authErrorCategory) element.authErrorCategory = obj.authErrorCategory;
     return element;
@@ -61,7 +50,8 @@ async function deleteUsersRoute(
   request: FastifyRequest<{ Body: unknown[] }>,
   reply: FastifyReply,
 ) {
-  const rudderDestInfo = destInfoOf(request.headers['x-rudder-dest-info']);
+  // JSON, whose object may carry an OAuth destination's secret.
+  const rudderDestInfo = parseJsonHeader(request.headers['x-rudder-dest-info'], 'x-rudder-dest-info');
   const elements = await Promise.all(
     request.body.map((raw) => deleteOne(context, raw, rudderDestInfo, request)),
   );
