@@ -7,17 +7,7 @@
  * A host that installs its own copy of the library has its own `BaseError`; {@link adoptError} rebuilds one of ours
  * from that copy's classes at the boundary where errors leave the destination.
  */
-import {
-  AbortedError,
-  BaseError,
-  ConfigurationError,
-  InstrumentationError,
-  NetworkInstrumentationError,
-  OAuthSecretError,
-  PlatformError,
-  RetryableError,
-  ThrottledError,
-} from '@rudderstack/integrations-lib/build/errors';
+import { BaseError } from '@rudderstack/integrations-lib/build/errors';
 import { spreadBoth } from './objects';
 
 export {
@@ -30,14 +20,10 @@ export {
   PlatformError,
   RetryableError,
   ThrottledError,
-};
-
-export const ERROR_CATEGORIES = ['dataValidation', 'network', 'platform', 'transformation'] as const;
-export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
+} from '@rudderstack/integrations-lib/build/errors';
 
 /** rudder-server acts on these for OAuth destinations (rudder-contract.md A.3.3, rudder-server.md 2.6). */
-export const AUTH_ERROR_CATEGORIES = ['REFRESH_TOKEN', 'AUTH_STATUS_INACTIVE'] as const;
-export type AuthErrorCategory = (typeof AUTH_ERROR_CATEGORIES)[number] | '';
+export type AuthErrorCategory = 'REFRESH_TOKEN' | 'AUTH_STATUS_INACTIVE' | '';
 
 /** Stat tags: `errorCategory` / `errorType` / `meta`, plus the host's own (destType, feature...). Values are strings. */
 export type StatTags = Record<string, string | undefined>;
