@@ -1,15 +1,2 @@
-/** A clock that moves only when the test says so: runtimes take it instead of `Date.now`. */
-export interface ManualClock {
-  now: () => number;
-  advance(ms: number): void;
-}
-
-export function manualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
-  let time = start;
-  return {
-    now: () => time,
-    advance: (ms) => {
-      time += ms;
-    },
-  };
-}
+/** A clock that moves only when the test says so: runtimes take its `now` instead of `Date.now`. The simulator's own. */
+export { manualClock, type ManualClock } from '../../../tools/salesforce-sim';
