@@ -15,6 +15,7 @@ import type { SalesforceConfig } from './config';
 import { emailProblem } from './email';
 import { buildFields, type RecordFields } from './payload';
 import type { Intent } from './plan/state';
+import type { CompiledRule } from './rules/compile';
 import { matchingRules, ruleIntent } from './rules/intents';
 import { assertIdentifier } from './soql';
 
@@ -60,17 +61,22 @@ function optIn(message: RudderMessage, destination: Destination): 'enabled' | 'd
 /**
  * The checks that decide whether an event is for us at all: identify only; and, unless `requireExplicitOptIn` is
  * off, only when its integrations object enables Salesforce (product description: "any identify call that does not
- * include 'Salesforce':true in its payload will be ignored"). Filtered events cost no API call.
+ * include 'Salesforce':true in its payload will be ignored"). Filtered events cost no API call. Returns the
+ * `eventMappings` rules that match the event, for {@link toIntents}.
  */
-export function checkEvent(message: RudderMessage, config: SalesforceConfig, destination: Destination): void {
+export function checkEvent(
+  message: RudderMessage,
+  config: SalesforceConfig,
+  destination: Destination,
+): readonly CompiledRule[] {
   const type = typeof message.type === 'string' ? message.type.trim().toLowerCase() : message.type;
   if (type === undefined || type === null || type === '') {
     throw new InstrumentationError(
       'The event has no type (message.type): Salesforce accepts identify events only',
     );
   }
-  if (type !== 'identify' && matchingRules(message, config.rules).length === 0)
-    throw unsupported(message, config);
+  const rules = matchingRules(message, config.rules);
+  if (type !== 'identify' && rules.length === 0) throw unsupported(message, config);
   const state = optIn(message, destination);
   if (state === 'disabled') {
     throw new FilteredEventsError(
@@ -83,6 +89,7 @@ export function checkEvent(message: RudderMessage, config: SalesforceConfig, des
       `${name} not sent to Salesforce: its integrations object does not enable Salesforce. Add "integrations": {"Salesforce": true} to the event, or set requireExplicitOptIn to false in the destination config to send every ${String(type)} event`,
     );
   }
+  return rules;
 }
 
 function traitsOf(message: RudderMessage): Record<string, unknown> {
@@ -275,9 +282,13 @@ function unsupported(message: RudderMessage, config: SalesforceConfig): Instrume
 /**
  * The records an event writes: those of every `eventMappings` rule that matches it; with none, an identify's built-in
  * records (Lead by email, external ids, reverse ETL). Throws an InstrumentationError naming the field for a bad event.
+ * `rules`: the matching rules when {@link checkEvent} already found them.
  */
-export function toIntents(message: RudderMessage, config: SalesforceConfig): Intent[] {
-  const rules = matchingRules(message, config.rules);
+export function toIntents(
+  message: RudderMessage,
+  config: SalesforceConfig,
+  rules: readonly CompiledRule[] = matchingRules(message, config.rules),
+): Intent[] {
   if (rules.length) return rules.map((rule) => ruleIntent(rule, message));
   const traits = traitsOf(message);
   const mappedToDestination = message.context?.mappedToDestination;

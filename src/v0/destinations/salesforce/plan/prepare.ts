@@ -50,8 +50,8 @@ function prepareJob(input: RouterInput, config: SalesforceConfig): JobState {
     if (input.message.statusCode) return { kind: 'passthrough' };
     const { destination, metadata, message } = input;
     if (tokenOwnerAtTransform(destination, metadata, config) === 'host') hostSession(metadata);
-    checkEvent(message, config, destination);
-    return { kind: 'pending', intents: toIntents(message, config) };
+    const rules = checkEvent(message, config, destination);
+    return { kind: 'pending', intents: toIntents(message, config, rules) };
   } catch (error) {
     return { kind: 'error', error };
   }
