@@ -12,7 +12,6 @@ import {
 } from './common';
 import { DeserializeError, HttpError, httpError, notFound, SfError } from './errors';
 import { type Prepared, type WriteResult } from './dml';
-import { normalizeId } from './ids';
 import {
   type FieldDef,
   type ObjectDef,
@@ -342,12 +341,10 @@ function indexedRows(
   const found = new Map<string, SimRecord>();
   for (const v of candidates.values) {
     if (v === null) continue;
-    const ids =
-      candidates.field === 'Id'
-        ? [normalizeId(String(v))]
-        : [...(store.lookup(def, candidates.field, v) ?? [])];
+    // Id values are already canonical (compileQuery normalised them); other fields go through their index.
+    const ids = candidates.field === 'Id' ? [String(v)] : (store.lookup(def, candidates.field, v) ?? []);
     for (const id of ids) {
-      const row = id ? store.row(def, id) : undefined;
+      const row = store.row(def, id);
       if (row && !found.has(row.Id)) found.set(row.Id, row);
     }
   }
