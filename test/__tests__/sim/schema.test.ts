@@ -18,6 +18,18 @@ type DescribeField = Pick<
   'name' | 'type' | 'createable' | 'updateable' | 'nillable' | 'externalId' | 'idLookup' | 'referenceTo'
 >;
 
+/** The properties describe and the exported schema are compared on. */
+const compared = (f: DescribeField): DescribeField => ({
+  name: f.name,
+  type: f.type,
+  createable: f.createable,
+  updateable: f.updateable,
+  nillable: f.nillable,
+  externalId: f.externalId,
+  idLookup: f.idLookup,
+  referenceTo: f.referenceTo,
+});
+
 describe('salesforce-sim org schema for tests (no server)', () => {
   it('names the nine standard objects', () => {
     expect(standardObjectNames()).toEqual([
@@ -109,27 +121,7 @@ describe('salesforce-sim org schema agrees with describe', () => {
     for (const object of orgSchema(OPTIONS)) {
       const r = await s.api<{ fields: DescribeField[] }>('GET', `/sobjects/${object.name}/describe`);
       expect(r.status).toBe(200);
-      const described = r.body.fields.map((f) => ({
-        name: f.name,
-        type: f.type,
-        createable: f.createable,
-        updateable: f.updateable,
-        nillable: f.nillable,
-        externalId: f.externalId,
-        idLookup: f.idLookup,
-        referenceTo: f.referenceTo,
-      }));
-      const exported = object.fields.map((f) => ({
-        name: f.name,
-        type: f.type,
-        createable: f.createable,
-        updateable: f.updateable,
-        nillable: f.nillable,
-        externalId: f.externalId,
-        idLookup: f.idLookup,
-        referenceTo: f.referenceTo,
-      }));
-      expect(exported).toEqual(described);
+      expect(object.fields.map(compared)).toEqual(r.body.fields.map(compared));
     }
   });
 });
