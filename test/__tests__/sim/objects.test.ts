@@ -1,3 +1,4 @@
+import type { SimOptions } from '../../../tools/salesforce-sim';
 import { API, type ErrorItem, type ItemResult, type Session, useSession } from './helpers';
 
 type CreateBody = { id: string; success: boolean; errors: unknown[]; created?: boolean };
@@ -15,17 +16,17 @@ type DescribeField = {
 };
 type Describe = { name: string; keyPrefix: string; labelPlural: string; fields: DescribeField[] };
 
+/** External-id fields on two of the new objects, for the by-key paths. */
+const OPTIONS: SimOptions = {
+  customFields: { Opportunity: { Ext_Id__c: 'string' }, Case: { Ticket__c: 'string' } },
+  externalIdFields: { Opportunity: ['Ext_Id__c'], Case: ['Ticket__c'] },
+};
+
 describe('salesforce-sim activity, opportunity, case and campaign objects', () => {
   let s: Session;
-  useSession(
-    (started) => {
-      s = started;
-    },
-    {
-      customFields: { Opportunity: { Ext_Id__c: 'string' }, Case: { Ticket__c: 'string' } },
-      externalIdFields: { Opportunity: ['Ext_Id__c'], Case: ['Ticket__c'] },
-    },
-  );
+  useSession((started) => {
+    s = started;
+  }, OPTIONS);
 
   const create = (object: string, fields: Record<string, unknown>): ReturnType<typeof s.api<CreateBody>> =>
     s.api<CreateBody>('POST', `/sobjects/${object}`, fields);
@@ -382,15 +383,9 @@ describe('salesforce-sim CampaignMember', () => {
 
 describe('salesforce-sim new objects through every write path', () => {
   let s: Session;
-  useSession(
-    (started) => {
-      s = started;
-    },
-    {
-      customFields: { Opportunity: { Ext_Id__c: 'string' }, Case: { Ticket__c: 'string' } },
-      externalIdFields: { Opportunity: ['Ext_Id__c'], Case: ['Ticket__c'] },
-    },
-  );
+  useSession((started) => {
+    s = started;
+  }, OPTIONS);
 
   it('single-record upsert, GET and DELETE by external id on Opportunity and Case', async () => {
     const opp = { Name: 'Deal', StageName: 'Qualification', CloseDate: '2026-09-30' };
