@@ -106,21 +106,22 @@ export function createV0Handler(runtime: SalesforceRuntime): V0Handler {
   return { ...proxySide(runtime), responseHandler };
 }
 
-/** The network handler rudder-transformer instantiates with `new` (rudder-contract.md A.5.2), on the default runtime. */
-export class NetworkHandler {
-  responseHandler: V0Handler['responseHandler'];
-  proxy: V0Handler['proxy'];
-  processAxiosResponse: V0Handler['processAxiosResponse'];
-  prepareProxy: V0Handler['prepareProxy'];
-
-  constructor(runtime: SalesforceRuntime = defaultRuntime()) {
-    const handler = createV0Handler(runtime);
-    this.responseHandler = handler.responseHandler;
-    this.proxy = handler.proxy;
-    this.processAxiosResponse = handler.processAxiosResponse;
-    this.prepareProxy = handler.prepareProxy;
-  }
+/**
+ * The class rudder-transformer instantiates with `new` (rudder-contract.md A.5.2): its instances are the handler
+ * `create` makes on the given runtime, the default runtime without one. Shared by the v0 and v1 handlers.
+ */
+export function handlerClass<H extends ProxySide>(
+  create: (runtime: SalesforceRuntime) => H,
+): new (runtime?: SalesforceRuntime) => H {
+  return class NetworkHandler {
+    constructor(runtime: SalesforceRuntime = defaultRuntime()) {
+      Object.assign(this, create(runtime));
+    }
+  } as new (runtime?: SalesforceRuntime) => H;
 }
+
+/** The v0 network handler on the default runtime (or the one given). */
+export const NetworkHandler = handlerClass(createV0Handler);
 export const networkHandler = NetworkHandler;
 
 /** For a host that loads the built destination with its own axios and integrations library (rudder-transformer). */

@@ -36,10 +36,9 @@ import {
   type RecordRef,
 } from '../../../v0/destinations/salesforce/destInfo';
 import { toContractError, type Classification } from '../../../v0/destinations/salesforce/errorHandler';
-import { proxySide, type ProxySide } from '../../../v0/destinations/salesforce/networkHandler';
+import { handlerClass, proxySide, type ProxySide } from '../../../v0/destinations/salesforce/networkHandler';
 import {
   bindHost as bindHostRuntime,
-  defaultRuntime,
   type HostRequire,
   type SalesforceRuntime,
 } from '../../../v0/destinations/salesforce/runtime';
@@ -201,21 +200,8 @@ export function createV1Handler(runtime: SalesforceRuntime): V1Handler {
   return { ...proxySide(runtime), responseHandler };
 }
 
-/** The network handler rudder-transformer instantiates with `new` (rudder-contract.md A.5.2), on the default runtime. */
-export class NetworkHandler {
-  responseHandler: V1Handler['responseHandler'];
-  proxy: V1Handler['proxy'];
-  processAxiosResponse: V1Handler['processAxiosResponse'];
-  prepareProxy: V1Handler['prepareProxy'];
-
-  constructor(runtime: SalesforceRuntime = defaultRuntime()) {
-    const handler = createV1Handler(runtime);
-    this.responseHandler = handler.responseHandler;
-    this.proxy = handler.proxy;
-    this.processAxiosResponse = handler.processAxiosResponse;
-    this.prepareProxy = handler.prepareProxy;
-  }
-}
+/** The v1 network handler rudder-transformer instantiates with `new`, on the default runtime (or the one given). */
+export const NetworkHandler = handlerClass(createV1Handler);
 export const networkHandler = NetworkHandler;
 
 /** For a host that loads the built destination with its own axios and integrations library (rudder-transformer). */
