@@ -10,7 +10,14 @@ import { spreadWith } from '../../../../framework/objects';
 import type { SObjectRecord } from '../client';
 import type { SalesforceConfig } from '../config';
 import { normValue, type LookupResults } from './lookups';
-import type { Intent, JobState, MatchField, PendingReference, ResolvedWrite } from './state';
+import {
+  describeMatch,
+  type Intent,
+  type JobState,
+  type MatchField,
+  type PendingReference,
+  type ResolvedWrite,
+} from './state';
 
 const fieldKey = ({ field, value }: MatchField) => `${field.toLowerCase()}|${normValue(value)}`;
 const matchKey = (fields: MatchField[]) =>
@@ -19,9 +26,6 @@ const matchKey = (fields: MatchField[]) =>
 /** The merge key of a record an upsert creates when its lookup finds nothing. */
 export const createdKey = (object: string, fields: MatchField[]) =>
   `new|${object.toLowerCase()}|${matchKey(fields)}`;
-
-const describeMatch = (fields: MatchField[], operator: 'and' | 'or') =>
-  fields.map(({ field, value }) => `${field} '${String(value)}'`).join(` ${operator} `);
 
 /** A converted Lead's Contact (with `useContactId`), or an error saying why the Lead cannot be written. */
 function leadTarget(lead: SObjectRecord, intent: Intent, config: SalesforceConfig): ResolvedWrite {

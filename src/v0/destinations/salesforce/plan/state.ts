@@ -18,6 +18,10 @@ export interface MatchField {
   value: SoqlValue;
 }
 
+/** How messages name what was looked up: `Email 'a@b.com'`, several fields joined by their operator. */
+export const describeMatch = (fields: MatchField[], operator: 'and' | 'or'): string =>
+  fields.map(({ field, value }) => `${field} '${String(value)}'`).join(` ${operator} `);
+
 /** How an intent finds its record. */
 export type Finder =
   /** Nothing to find: a new record. */

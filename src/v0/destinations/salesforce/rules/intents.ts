@@ -9,7 +9,14 @@ import { constructPayloadWithDefaults, readCompiledSource } from '../../../../fr
 import type { RudderMessage } from '../../../../framework/types';
 import { isObject } from '../../../../framework/validate';
 import type { RecordFields } from '../payload';
-import type { Finder, Intent, MatchField, Operation, Reference } from '../plan/state';
+import {
+  describeMatch,
+  type Finder,
+  type Intent,
+  type MatchField,
+  type Operation,
+  type Reference,
+} from '../plan/state';
 import { assertIdentifier, type SoqlValue } from '../soql';
 import {
   compileValue,
@@ -144,12 +151,8 @@ function referenceOf(message: RudderMessage, ref: CompiledReference): Reference 
 }
 
 function describeFind(find: Finder): string {
-  if (find.kind !== 'match' && find.kind !== 'externalId') return '';
-  if (find.kind === 'externalId') return `${find.field} '${String(find.value)}'`;
-  const { fields } = find;
-  if (fields.length === 1) return `${fields[0].field} '${String(fields[0].value)}'`;
-  const joiner = find.kind === 'match' && find.operator === 'or' ? ' or ' : ' and ';
-  return fields.map(({ field, value }) => `${field} '${String(value)}'`).join(joiner);
+  if (find.kind === 'externalId') return describeMatch([find], 'and');
+  return find.kind === 'match' ? describeMatch(find.fields, find.operator) : '';
 }
 
 /** One rule's intent for an event. */
