@@ -90,14 +90,14 @@ export const PROXY_V1: ProxyVersion<ProxyV1Request, DeliveryV1Result | DeliveryV
 type ProxyRequest = FastifyRequest<{ Params: { destination: string }; Body: unknown }>;
 
 /** Count the jobs answered, and log the failed ones. */
-function recordOutcome(
+function recordOutcome<Body, Output extends Outcome>(
   context: RouteContext,
-  proxy: { version: string; feature: Feature },
+  proxy: ProxyVersion<Body, Output>,
   request: ProxyRequest,
-  output: Outcome,
-  statuses: number[],
+  output: Output,
 ): void {
   const { destination } = request.params;
+  const statuses = proxy.statuses(output);
   context.metrics.jobsAnswered(proxy.feature, destination.toLowerCase(), statuses);
   const failed = statuses.filter((s) => s !== 200).length;
   if (!failed) return;
@@ -128,7 +128,7 @@ async function refuseBadShape<Body, Output extends Outcome>(
   if (!problem) return;
   const error = new PlatformError(`Invalid request body: ${describeShapeProblem(problem)}`);
   const output = proxy.refuse(error, request.body, destination);
-  recordOutcome(context, proxy, request, output, proxy.statuses(output));
+  recordOutcome(context, proxy, request, output);
   return reply.code(400).send({ output });
 }
 
@@ -146,7 +146,7 @@ async function proxyRoute<Body, Output extends Outcome>(
   // The route's schema is `proxy.body`: fastify checked the body against it before this handler runs.
   const body = request.body as Body;
   const { httpStatus, output } = await proxy.deliver(body, destination, handlers, sink, timeoutMs);
-  recordOutcome(context, proxy, request, output, proxy.statuses(output));
+  recordOutcome(context, proxy, request, output);
   return reply.code(httpStatus).send({ output });
 }
 
