@@ -10,7 +10,14 @@ import type { HttpTransport } from '../../../framework/http';
 import type { Telemetry } from '../../../framework/telemetry';
 import type { Destination, Metadata, ProcessedResponse } from '../../../framework/types';
 import { compileValidator } from '../../../framework/validate';
-import { resolveCredentials, type AuthInfo, type LoginRequest, type TokenCache } from './auth';
+import {
+  resolveCredentials,
+  tokenOwnerAtTransform,
+  type AuthInfo,
+  type LoginRequest,
+  type TokenCache,
+  type TokenOwner,
+} from './auth';
 import { dataUrl, type SalesforceConfig } from './config';
 import { classify, toContractError } from './errorHandler';
 import type { QuotaGuard } from './quota';
@@ -364,7 +371,7 @@ export class HttpSalesforceClient implements SalesforceClient {
     } catch (error) {
       return queries.map(() => ({ status: 'rejected', reason: error }));
     }
-    const owner = (await this.authorize(ctx)).flow === 'oauth' ? 'host' : 'us';
+    const owner = tokenOwnerAtTransform(ctx.destination, ctx.metadata, ctx.config);
     return Promise.allSettled(
       queries.map((q, i) =>
         this.subqueryRecords(
@@ -382,7 +389,7 @@ export class HttpSalesforceClient implements SalesforceClient {
     ctx: SessionContext,
     query: QueryRequest,
     entry: CompositeQueryEntry | undefined,
-    owner: 'host' | 'us',
+    owner: TokenOwner,
   ): Promise<SObjectRecord[]> {
     if (!entry) throw new RetryableError(`Salesforce answered no result for a lookup ${query.suffix}`);
     const c = classify(entry.httpStatusCode, entry.body, query.suffix, { hostToken: owner === 'host' });
