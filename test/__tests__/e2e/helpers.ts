@@ -16,23 +16,16 @@ import {
   type Simulator,
 } from '../../../tools/salesforce-sim';
 import { deliverRouterOutputs, type JobStatuses } from '../../../bench/deliver';
-import { identify, makeDestination, type EventSpec } from '../../../bench/workload';
+import { identify, makeDestination, SIM_OPTIONS, type EventSpec } from '../../../bench/workload';
 
 export { deliverRouterOutputs, identify };
 
-/** The org of the end-to-end suites: two custom Lead fields and a product object keyed by an External ID. */
-export const E2E_SIM_OPTIONS: SimOptions = {
-  port: 0,
-  customFields: { Lead: { plan__c: 'string', score__c: 'double' } },
-  customObjects: { Product__c: { Name: 'string', Sku__c: 'string', Price__c: 'double' } },
-  externalIdFields: { Product__c: ['Sku__c'] },
-};
-
-/** Registers the suite's simulator hooks: start it once (handing it to `assign`), close it after, reset it before each test. */
-export function useE2ESimulator(
-  assign: (sim: Simulator) => void,
-  options: SimOptions = E2E_SIM_OPTIONS,
-): void {
+/**
+ * Registers the suite's simulator hooks: start it once (handing it to `assign`), close it after, reset it before each
+ * test. By default the org is the benchmark workloads' (two custom Lead fields, a product object keyed by an External
+ * ID), as the suites build their events with the same builders.
+ */
+export function useE2ESimulator(assign: (sim: Simulator) => void, options: SimOptions = SIM_OPTIONS): void {
   let sim: Simulator;
   beforeAll(async () => {
     sim = await startSimulator(options);
