@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { SALESFORCE_NAMES } from '../v0/destinations/salesforce/index';
 
 export interface DropInFile {
   /** Path inside the checkout, from its root. */
@@ -14,7 +15,10 @@ export interface DropInFile {
   contents: string;
 }
 
-/** The modules rudder-transformer loads, by the definition directory names it routes on. */
+/**
+ * The modules rudder-transformer loads, by the definition directory names it routes on: the transform and user
+ * deletion of `salesforce` (the other names are aliases of it), a network handler per name the destination serves.
+ */
 const MODULES: {
   version: 'v0' | 'v1';
   name: string;
@@ -23,7 +27,7 @@ const MODULES: {
   { version: 'v0', name: 'salesforce', module: 'transform' },
   { version: 'v0', name: 'salesforce', module: 'deleteUsers' },
   ...(['v0', 'v1'] as const).flatMap((version) =>
-    ['salesforce', 'salesforce_oauth', 'salesforce_oauth_sandbox'].map((name) => ({
+    SALESFORCE_NAMES.map((name) => ({
       version,
       name,
       module: 'networkHandler' as const,
