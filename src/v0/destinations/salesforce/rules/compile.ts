@@ -70,7 +70,7 @@ function labelOf(index: number, raw: unknown): string {
   return `eventMappings[${index}]${typeof name === 'string' && name ? ` (${JSON.stringify(name)})` : ''}`;
 }
 
-export const compileValue = (sourceKeys: string | string[], what: string): CompiledValue => ({
+const compileValue = (sourceKeys: string | string[], what: string): CompiledValue => ({
   sourceKeys,
   source: compileSource(sourceKeys),
   what,

@@ -18,13 +18,7 @@ import {
   type Reference,
 } from '../plan/state';
 import { assertIdentifier, type SoqlValue } from '../soql';
-import {
-  compileValue,
-  type CompiledMatch,
-  type CompiledReference,
-  type CompiledRule,
-  type CompiledValue,
-} from './compile';
+import type { CompiledMatch, CompiledReference, CompiledRule, CompiledValue } from './compile';
 
 const NO_RULES: readonly CompiledRule[] = Object.freeze([]);
 
@@ -80,15 +74,23 @@ function operationOf(rule: CompiledRule, message: RudderMessage): Operation {
   return operation;
 }
 
-/** A value to find a record by: a scalar, strings trimmed. */
-function lookupValue(message: RudderMessage, { source, sourceKeys, what }: CompiledValue): SoqlValue {
-  const value = readCompiledSource(message, source);
+/** A value to find a record by: a scalar, strings trimmed; undefined when it is none. */
+function scalarOf(value: unknown): SoqlValue | undefined {
   const text = typeof value === 'string' ? value.trim() : value;
   if (typeof text === 'number' || typeof text === 'boolean' || (typeof text === 'string' && text))
     return text;
-  throw new InstrumentationError(
+  return undefined;
+}
+
+const noValue = (what: string, sourceKeys: string | string[]) =>
+  new InstrumentationError(
     `${what} has no value at ${JSON.stringify(sourceKeys)}: the event needs one to find the record (a string, number or boolean)`,
   );
+
+function lookupValue(message: RudderMessage, { source, sourceKeys, what }: CompiledValue): SoqlValue {
+  const value = scalarOf(readCompiledSource(message, source));
+  if (value === undefined) throw noValue(what, sourceKeys);
+  return value;
 }
 
 function matchFields(message: RudderMessage, match: CompiledMatch): MatchField[] {
@@ -104,10 +106,13 @@ function identifierFields(message: RudderMessage, label: string): MatchField[] {
       `${label}: the record event has no identifiers to find the record by, and the rule sets no match`,
     );
   }
-  return fields.map(([field]) => ({
-    field: assertIdentifier(field, `${label} identifier`),
-    value: lookupValue(message, compileValue(`identifiers.${field}`, `${label} identifier ${field}`)),
-  }));
+  // The entry's own value: no path compiled, no message built per identifier of each event.
+  return fields.map(([key, given]) => {
+    const field = assertIdentifier(key, `${label} identifier`);
+    const value = scalarOf(given);
+    if (value === undefined) throw noValue(`${label} identifier ${field}`, `identifiers.${field}`);
+    return { field, value };
+  });
 }
 
 function finderOf(rule: CompiledRule, operation: Operation, message: RudderMessage): Finder {
