@@ -95,11 +95,17 @@ export function parseElement(line: string, where: string): RouterElement {
   throw new CliError(`${where} holds ${what}${why}. ${EXPECTED}${fix ? `; ${fix}` : ''}.`);
 }
 
-/** Each element of the file with its line number; blank lines are skipped. Throws on the first bad line. */
+/**
+ * Each element of the file with its line number; blank lines are skipped. Throws on the first bad line. `onBytes` is
+ * given the file's bytes as they are read (readline decodes them itself).
+ */
 export async function* readElements(
   file: string,
+  onBytes?: (chunk: Buffer) => void,
 ): AsyncGenerator<{ lineNo: number; element: RouterElement }> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const input = createReadStream(file);
+  if (onBytes) input.on('data', (chunk) => onBytes(chunk as Buffer));
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNo = 0;
   for await (const line of lines) {
     lineNo += 1;
@@ -146,17 +152,19 @@ export interface OutputsScan {
   sha256: string;
 }
 
-/** Read the whole file once before sending anything: every line checked, the creates counted, the bytes hashed. */
+/**
+ * Read the whole file once before sending anything, in one pass: every line checked, the creates counted, the bytes
+ * hashed.
+ */
 export async function scanOutputs(file: string): Promise<OutputsScan> {
   const scan: OutputsScan = { elements: 0, deliverable: 0, creates: 0, sha256: '' };
-  for await (const { element } of readElements(file)) {
+  const hash = createHash('sha256');
+  for await (const { element } of readElements(file, (chunk) => hash.update(chunk))) {
     scan.elements += 1;
     if (!isDeliverable(element)) continue;
     scan.deliverable += 1;
     for (const descriptor of requestsOf(element)) scan.creates += createdRecords(descriptor);
   }
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   scan.sha256 = hash.digest('hex');
   return scan;
 }
