@@ -235,14 +235,14 @@ async function runSlices<T>(
   deliver: (slice: RouterInput[], out: T, statuses: Map<number, JobStatus>) => Promise<void>,
 ): Promise<Measured> {
   const statuses = new Map<number, JobStatus>();
-  const inputs = slices(events, size).map((slice) => JSON.stringify(slice));
+  const batches = slices(events, size);
+  const inputs = batches.map((slice) => JSON.stringify(slice));
   const outputs: T[] = [];
   const cpu = new CpuMeter();
   let transformWallMs = 0;
   let deliveryWallMs = 0;
   const started = performance.now();
-  for (let i = 0; i < events.length; i += size) {
-    const slice = events.slice(i, i + size);
+  for (const slice of batches) {
     const t0 = performance.now();
     http.recording = true;
     cpu.begin();
@@ -256,7 +256,7 @@ async function runSlices<T>(
     deliveryWallMs += performance.now() - d0;
   }
   const wallMs = performance.now() - started;
-  const noHttpCpu = await replaySlices(http, events, size, transform);
+  const noHttpCpu = await replaySlices(http, batches, transform);
   const floorUs = floorCpu(inputs, outputs);
   return {
     statuses,
@@ -273,14 +273,12 @@ async function runSlices<T>(
 /** The slices transformed again, every HTTP answer replayed from the measured run: the transform without HTTP. */
 async function replaySlices<T>(
   http: ReplayableHttp,
-  events: RouterInput[],
-  size: number,
+  batches: RouterInput[][],
   transform: (slice: RouterInput[]) => Promise<T>,
 ): Promise<CpuMeter> {
   http.replay();
   const cpu = new CpuMeter();
-  for (let i = 0; i < events.length; i += size) {
-    const slice = events.slice(i, i + size);
+  for (const slice of batches) {
     cpu.begin();
     await transform(slice);
     cpu.end();
@@ -571,8 +569,8 @@ async function pairedMappedRatio(
   rss: RssSampler,
   pairs: number,
 ): Promise<PairedRatio> {
-  const identifyOnly = SPECS.find((s) => s.name === 'collections b200') as ConfigSpec;
-  const mapped = SPECS.find((s) => s.name === 'mapped collections b200') as ConfigSpec;
+  const identifyOnly = specNamed('collections b200');
+  const mapped = specNamed('mapped collections b200');
   const ratios: number[] = [];
   for (let pair = 0; pair < pairs; pair += 1) {
     const order = pair % 2 === 0 ? [identifyOnly, mapped] : [mapped, identifyOnly];
@@ -592,7 +590,7 @@ const COLD_EVENTS = 10_000;
  * any warm-up (JIT, inline caches, the session and the sockets all start cold). Reported on its own line.
  */
 async function coldPhase(sim: SimProcess, args: Args, rss: RssSampler): Promise<ConfigResult> {
-  const spec = SPECS.find((s) => s.name === 'collections b200') as ConfigSpec;
+  const spec = specNamed('collections b200');
   return measure(sim, spec, { n: COLD_EVENTS, seed: args.seed + 2000 }, rss);
 }
 
@@ -611,7 +609,7 @@ const WARM_UP: { name: string; n: number }[] = [
 async function warmUp(sim: SimProcess, args: Args, rss: RssSampler, selected: ConfigSpec[]): Promise<number> {
   let events = 0;
   for (const { name, n } of WARM_UP) {
-    const spec = SPECS.find((s) => s.name === name) as ConfigSpec;
+    const spec = specNamed(name);
     events += (await measure(sim, spec, { n, seed: args.seed + 1000 }, rss)).events;
   }
   for (const spec of selected)
@@ -672,20 +670,15 @@ const SPECS: ConfigSpec[] = [
     batch: 200,
     workload: 'identify',
   },
-  ...[1, 20, 200, 1000].map((batch): ConfigSpec => ({
-    name: `record b${batch}`,
-    path: 'router',
-    mode: 'record',
-    batch,
-    workload: 'identify',
-  })),
-  ...[1, 20, 200, 1000].map((batch): ConfigSpec => ({
-    name: `collections b${batch}`,
-    path: 'router',
-    mode: 'collections',
-    batch,
-    workload: 'identify',
-  })),
+  ...(['record', 'collections'] as const).flatMap((mode) =>
+    [1, 20, 200, 1000].map((batch): ConfigSpec => ({
+      name: `${mode} b${batch}`,
+      path: 'router',
+      mode,
+      batch,
+      workload: 'identify',
+    })),
+  ),
   {
     name: 'mapped collections b200',
     path: 'mapped',
@@ -701,6 +694,13 @@ const SPECS: ConfigSpec[] = [
     workload: 'reverse-etl',
   },
 ];
+
+/** The configuration of that name (the warm-up, cold phase and paired runs name theirs). */
+function specNamed(name: string): ConfigSpec {
+  const spec = SPECS.find((s) => s.name === name);
+  if (!spec) throw new Error(`no configuration named ${name}`);
+  return spec;
+}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
