@@ -21,15 +21,6 @@ export function sessionContext(
 
 export type Session = { ok: true; auth: AuthInfo } | { ok: false; error: unknown };
 
-export async function openSession(client: SalesforceClient, ctx: SessionContext): Promise<Session> {
-  try {
-    client.beforeSpending?.(ctx);
-    return { ok: true, auth: await client.authorize(ctx) };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
 /**
  * The session current after the lookups (an expired one was replaced while looking up): the writes are built with
  * it. A cache hit, no call.
@@ -40,6 +31,16 @@ export async function currentSession(client: SalesforceClient, ctx: SessionConte
   } catch (error) {
     return { ok: false, error };
   }
+}
+
+/** The batch's first session, once the quota guard lets calls be spent. */
+export async function openSession(client: SalesforceClient, ctx: SessionContext): Promise<Session> {
+  try {
+    client.beforeSpending?.(ctx);
+  } catch (error) {
+    return { ok: false, error };
+  }
+  return currentSession(client, ctx);
 }
 
 /** Every job still in the plan settles with `error`. */
