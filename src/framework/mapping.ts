@@ -98,19 +98,6 @@ function readPath(source: unknown, path: string[]): unknown {
   return value;
 }
 
-/**
- * The value at the first of `paths` that holds a present value; with `single`, the one path's value as it is
- * (rudder-contract.md A.4.2: a string sourceKeys returns its raw value, a list skips "", null and NaN and ends with null).
- */
-function firstPresent(source: unknown, paths: string[][], single: boolean): unknown {
-  if (single) return readPath(source, paths[0]);
-  for (const path of paths) {
-    const value = readPath(source, path);
-    if (isWritable(value)) return value;
-  }
-  return null;
-}
-
 /** A `sourceKeys` prepared once for reading many sources: its paths split. */
 export interface CompiledSource {
   paths: string[][];
@@ -123,14 +110,18 @@ export function compileSource(sourceKeys: string | string[]): CompiledSource {
   return { paths: keys.map((k) => k.split('.')), single: typeof sourceKeys === 'string' };
 }
 
-/** The value a compiled `sourceKeys` names in `source`: {@link readSource} without splitting paths each time. */
-export function readCompiledSource(source: unknown, compiled: CompiledSource): unknown {
-  return firstPresent(source, compiled.paths, compiled.single);
-}
-
-/** The value a `sourceKeys` names in `source` (the same reading as a mapping entry's, without conversions). */
-export function readSource(source: unknown, sourceKeys: string | string[]): unknown {
-  return readCompiledSource(source, compileSource(sourceKeys));
+/**
+ * The value a compiled `sourceKeys` names in `source`, without conversions: the first path that holds a present
+ * value; with `single`, the one path's value as it is (rudder-contract.md A.4.2: a string sourceKeys returns its raw
+ * value, a list skips "", null and NaN and ends with null).
+ */
+export function readCompiledSource(source: unknown, { paths, single }: CompiledSource): unknown {
+  if (single) return readPath(source, paths[0]);
+  for (const path of paths) {
+    const value = readPath(source, path);
+    if (isWritable(value)) return value;
+  }
+  return null;
 }
 
 function convert(value: unknown, type: ValueType): unknown {
@@ -197,12 +188,9 @@ function toDate(value: unknown): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : null;
 }
 
-/** A mapping entry prepared once: paths split, conversions listed. */
-interface CompiledEntry {
+/** A mapping entry prepared once: source paths and destination split, conversions listed. */
+interface CompiledEntry extends CompiledSource {
   entry: MappingEntry;
-  /** One path: its value is taken as is; several: the first present one. */
-  paths: string[][];
-  single: boolean;
   dest: string[];
   types: ValueType[];
 }
@@ -237,13 +225,13 @@ const compiledMappings = new WeakMap<MappingConfig, CompiledMapping>();
 function compile(mapping: MappingConfig): CompiledMapping {
   let compiled = compiledMappings.get(mapping);
   if (!compiled) {
-    const entries = mapping.map((entry) => {
-      const keys = typeof entry.sourceKeys === 'string' ? [entry.sourceKeys] : entry.sourceKeys;
+    const entries = mapping.map((entry): CompiledEntry => {
+      const { paths, single } = compileSource(entry.sourceKeys);
       const type = entry.metadata?.type;
       return {
         entry,
-        paths: keys.map((k) => k.split('.')),
-        single: typeof entry.sourceKeys === 'string',
+        paths,
+        single,
         dest: entry.destKey.split('.'),
         types: type === undefined ? [] : Array.isArray(type) ? type : [type],
       };
@@ -304,7 +292,7 @@ function applyEntry(
   createDefaults: Record<string, unknown>,
 ): void {
   const meta = c.entry.metadata;
-  let value = firstPresent(source, c.paths, c.single);
+  let value = readCompiledSource(source, c);
   if (meta && (value === null || value === undefined) && meta.defaultValue !== undefined)
     value = meta.defaultValue;
   value = converted(value, c.types);
@@ -360,9 +348,6 @@ export function constructPayloadWithDefaults(
 /** The top-level source keys a mapping consumes (`company.name` → `company`). */
 export function sourceRoots(mapping: MappingConfig): Set<string> {
   const roots = new Set<string>();
-  for (const entry of mapping) {
-    const keys = typeof entry.sourceKeys === 'string' ? [entry.sourceKeys] : entry.sourceKeys;
-    for (const key of keys) roots.add(key.split('.')[0]);
-  }
+  for (const entry of mapping) for (const path of compileSource(entry.sourceKeys).paths) roots.add(path[0]);
   return roots;
 }
