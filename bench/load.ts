@@ -66,6 +66,9 @@ type Format = 'compacted' | 'full';
 type Mode = 'record' | 'collections';
 type Kind = 'service' | 'yardstick';
 
+/** A server's name in the tables and the figures: `service ×2`. */
+const nameOf = (kind: Kind, workers: number) => `${kind} ×${workers}`;
+
 // ------------------------------------------------------------------------------------------ options
 
 function arg(name: string, fallback: string): string {
@@ -209,7 +212,7 @@ async function asTarget(kind: Kind, workers: number, child: ChildService, logFil
   return {
     kind,
     workers,
-    name: `${kind} ×${workers}`,
+    name: nameOf(kind, workers),
     url: child.url,
     pid: child.pid,
     workerPids: workers > 1 ? await workersOf(child.pid, workers) : [child.pid],
@@ -770,32 +773,27 @@ interface Verdict {
   detail: string;
 }
 
-const nameOf = (kind: Kind, workers: number) => `${kind} ×${workers}`;
+/** One server's figures in each of the cells (a subset run may lack it). */
+function serverFigures(cells: Cell[], name: string): Figures[] {
+  return cells.map((c) => c.servers[name]).filter((f): f is Figures => f !== undefined);
+}
 
 /** Events/s over the cells (total events over total time) and each cell's own figure. */
 function throughput(cells: Cell[], name: string): { overall: number; each: number[] } {
-  const figs = cells.map((c) => c.servers[name]).filter((f): f is Figures => f !== undefined);
+  const figs = serverFigures(cells, name);
+  const seconds = sumOf(figs, (f) => f.seconds);
   return {
-    overall:
-      sumOf(figs, (f) => f.events) /
-      Math.max(
-        1e-9,
-        sumOf(figs, (f) => f.seconds),
-      ),
+    overall: sumOf(figs, (f) => f.events) / Math.max(1e-9, seconds),
     each: figs.map((f) => f.eventsPerSecond),
   };
 }
 
 /** CPU per event over the cells (total CPU over total events) and each cell's own figure. */
 function cpuPerEvent(cells: Cell[], name: string): { overall: number; each: number[] } {
-  const figs = cells.map((c) => c.servers[name]).filter((f): f is Figures => f !== undefined);
+  const figs = serverFigures(cells, name);
+  const events = sumOf(figs, (f) => f.events);
   return {
-    overall:
-      sumOf(figs, (f) => f.cpuUsPerEvent * f.events) /
-      Math.max(
-        1,
-        sumOf(figs, (f) => f.events),
-      ),
+    overall: sumOf(figs, (f) => f.cpuUsPerEvent * f.events) / Math.max(1, events),
     each: figs.map((f) => f.cpuUsPerEvent),
   };
 }
@@ -809,7 +807,7 @@ function span(values: number[]): string {
  * client at their CPU per event with 2 workers, would answer at most cores ÷ that events a second; over 1 worker's.
  */
 function scalingCeiling(cells: Cell[]): number {
-  const figs = cells.map((c) => c.servers[nameOf('service', 2)]).filter((f): f is Figures => f !== undefined);
+  const figs = serverFigures(cells, nameOf('service', 2));
   const events = sumOf(figs, (f) => f.events);
   const busy = sumOf(figs, (f) => (f.cores.measured + f.cores.simulator + f.cores.loadClient) * f.seconds);
   const cpuSecondsPerEvent = busy / Math.max(1, events);
@@ -947,10 +945,8 @@ function coldLines(cold: Record<string, Figures>, cells: Cell[]): string[] {
 function machineLines(cells: Cell[], workerCounts: number[]): string[] {
   return workerCounts.flatMap((workers) =>
     LEVELS.map(({ concurrency }) => {
-      const figs = cells
-        .filter((c) => c.concurrency === concurrency)
-        .map((c) => c.servers[nameOf('service', workers)])
-        .filter((f): f is Figures => f !== undefined);
+      const at = cells.filter((c) => c.concurrency === concurrency);
+      const figs = serverFigures(at, nameOf('service', workers));
       const seconds = sumOf(figs, (f) => f.seconds);
       const avg = (k: keyof Cores) => (sumOf(figs, (f) => f.cores[k] * f.seconds) / seconds).toFixed(2);
       return (
