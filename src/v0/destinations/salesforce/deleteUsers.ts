@@ -9,7 +9,14 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AbortedError, BaseError, PlatformError, RetryableError } from '../../../framework/errors';
 import type { Destination } from '../../../framework/types';
 import { ajv, describeAjvErrors, isObject } from '../../../framework/validate';
-import { settleQueries, type SalesforceClient, type SessionContext, type SObjectRecord } from './client';
+import {
+  fieldOf,
+  settleQueries,
+  type InstanceRequest,
+  type SalesforceClient,
+  type SessionContext,
+  type SObjectRecord,
+} from './client';
 import { MAX_RECORDS_PER_COLLECTION } from './config';
 import { emailProblem } from './email';
 import { classifyRecordErrors, type Classification } from './errorHandler';
@@ -101,12 +108,29 @@ async function blanked(client: SalesforceClient, ctx: SessionContext, { object, 
   const description = await client.describe?.(ctx, object);
   const body: Record<string, unknown> = { attributes: { type: object }, id: record.Id };
   for (const name of MAPPED_FIELDS[object]) {
-    const field = description?.fields.get(name.toLowerCase());
+    const field = description && fieldOf(description, name);
     if (!field || !field.updateable) continue;
     const value = REQUIRED[field.name] ?? (field.nillable ? null : undefined);
     if (value !== undefined) body[field.name] = value;
   }
   return body;
+}
+
+const ERASE_SUFFIX = ':- during user deletion';
+
+/** The call that deletes or blanks a chunk of records (`deleteUsersMode`). */
+async function eraseRequest(
+  client: SalesforceClient,
+  ctx: SessionContext,
+  chunk: Found[],
+): Promise<InstanceRequest> {
+  const call = { endpoint: 'user-deletion', suffix: ERASE_SUFFIX };
+  if (ctx.config.deleteUsersMode !== 'anonymize') {
+    const ids = chunk.map((f) => f.record.Id).join(',');
+    return { ...call, method: 'DELETE', path: `/composite/sobjects?ids=${ids}&allOrNone=false` };
+  }
+  const records = await Promise.all(chunk.map((f) => blanked(client, ctx, f)));
+  return { ...call, method: 'PATCH', path: '/composite/sobjects', body: { allOrNone: false, records } };
 }
 
 /** Delete or blank the records, 200 per call; each record's failure, classified. */
@@ -121,28 +145,14 @@ async function eraseRecords(
   const failures: { found: Found; classification: Classification }[] = [];
   for (let i = 0; i < found.length; i += MAX_RECORDS_PER_COLLECTION) {
     const chunk = found.slice(i, i + MAX_RECORDS_PER_COLLECTION);
-    const response =
-      ctx.config.deleteUsersMode === 'anonymize'
-        ? await write(ctx, {
-            method: 'PATCH',
-            path: '/composite/sobjects',
-            body: { allOrNone: false, records: await Promise.all(chunk.map((f) => blanked(client, ctx, f))) },
-            endpoint: 'user-deletion',
-            suffix: ':- during user deletion',
-          })
-        : await write(ctx, {
-            method: 'DELETE',
-            path: `/composite/sobjects?ids=${chunk.map((f) => f.record.Id).join(',')}&allOrNone=false`,
-            endpoint: 'user-deletion',
-            suffix: ':- during user deletion',
-          });
+    const response = await write(ctx, await eraseRequest(client, ctx, chunk));
     const results = Array.isArray(response.response) ? response.response : [];
     chunk.forEach((f, k) => {
       const result = results[k] as { success?: unknown; errors?: unknown } | undefined;
       if (result?.success === true) return;
       const classification = classifyRecordErrors(
         result?.errors ?? 'no result for this record',
-        ':- during user deletion',
+        ERASE_SUFFIX,
       );
       // A record already deleted is what was asked for.
       if (classification.errorCode !== 'ENTITY_IS_DELETED') failures.push({ found: f, classification });
