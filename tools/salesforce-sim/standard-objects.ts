@@ -5,6 +5,7 @@
  */
 import type { FieldType, FieldValue } from './types';
 
+/** A field's spec; a `boolean` (checkbox) field is always non-nillable and defaulted to false on create (schema.ts). */
 export interface FieldSpec {
   type: FieldType;
   length?: number;
@@ -177,9 +178,9 @@ const LEAD: StandardObjectSpec = {
     ['MobilePhone', { type: 'phone' }],
     ['Fax', { type: 'phone' }],
     ['Email', { type: 'email', idLookup: true }],
-    ['HasOptedOutOfEmail', { type: 'boolean', defaulted: true, nillable: false, defaultValue: false }],
-    ['HasOptedOutOfFax', { type: 'boolean', defaulted: true, nillable: false, defaultValue: false }],
-    ['IsUnreadByOwner', { type: 'boolean', defaulted: true, nillable: false, defaultValue: false }],
+    ['HasOptedOutOfEmail', { type: 'boolean' }],
+    ['HasOptedOutOfFax', { type: 'boolean' }],
+    ['IsUnreadByOwner', { type: 'boolean' }],
     ['IndividualId', reference('Individual')],
     ['Website', { type: 'url' }],
     ['Description', { type: 'textarea', length: 32000 }],
@@ -226,9 +227,9 @@ const CONTACT: StandardObjectSpec = {
     ['Email', { type: 'email', idLookup: true }],
     ['EmailBouncedReason', { type: 'string', length: 255 }],
     ['EmailBouncedDate', { type: 'datetime' }],
-    ['HasOptedOutOfEmail', { type: 'boolean', defaulted: true, nillable: false, defaultValue: false }],
-    ['HasOptedOutOfFax', { type: 'boolean', defaulted: true, nillable: false, defaultValue: false }],
-    ['DoNotCall', { type: 'boolean', defaulted: true, nillable: false, defaultValue: false }],
+    ['HasOptedOutOfEmail', { type: 'boolean' }],
+    ['HasOptedOutOfFax', { type: 'boolean' }],
+    ['DoNotCall', { type: 'boolean' }],
     ['IndividualId', reference('Individual')],
     ['ReportsToId', reference('Contact')],
     ['Title', { type: 'string', length: 128 }],
