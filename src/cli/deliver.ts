@@ -27,7 +27,7 @@ import { salesforceHandlers, type DestinationHandlers } from '../server/destinat
 import { CliError, parseDestType, parseRequest, summarizeRequest, table, truncate, type Io } from './common';
 import { destInfoOf } from '../v0/destinations/salesforce/index';
 import { checkNotDelivered, warnCreates, writeMarker, type DeliveryMarker } from './deliveryMarker';
-import { readElements, scanOutputs } from './outputsFile';
+import { isDeliverable, readElements, requestsOf, scanOutputs, type RouterElement } from './outputsFile';
 
 export type ProxyVersion = 'v0' | 'v1';
 
@@ -207,21 +207,19 @@ function record(
   });
 }
 
-/** Deliver one router output element; one report per job of the element. */
+/**
+ * Deliver one router output element; one report per job of the element. Deliverable as the file's check counts it
+ * (`isDeliverable`), so the marker and the creates warning cover exactly what is sent.
+ */
 export async function deliverElement(
-  element: Record<string, unknown>,
+  element: RouterElement,
   version: ProxyVersion,
   destType: string,
   handlers: DestinationHandlers,
 ): Promise<JobReport[]> {
-  const metadata = (Array.isArray(element.metadata) ? element.metadata : []) as Metadata[];
-  const statusCode = typeof element.statusCode === 'number' ? element.statusCode : 0;
-  const deliverable = (statusCode === 200 || statusCode === 0) && element.batchedRequest !== undefined;
-  if (!deliverable) return notDeliverable(metadata, statusCode, element.error);
-  const requests = (
-    Array.isArray(element.batchedRequest) ? element.batchedRequest : [element.batchedRequest]
-  ) as RequestDescriptor[];
-  const destination = isObject(element.destination) ? element.destination : {};
+  const { metadata } = element;
+  if (!isDeliverable(element)) return notDeliverable(metadata, element.statusCode, element.error);
+  const destination: Record<string, unknown> = element.destination ?? {};
   const destinationConfig = isObject(destination.Config) ? destination.Config : {};
   const reports: JobReport[] = metadata.map((m) => ({
     jobId: m.jobId,
@@ -230,7 +228,7 @@ export async function deliverElement(
     detail: '',
     requests: [],
   }));
-  for (const descriptor of requests) {
+  for (const descriptor of requestsOf(element)) {
     const body = { ...descriptor, metadata, destinationConfig };
     record(reports, await sendRequest(body, metadata, version, destType, handlers), metadata, descriptor);
   }

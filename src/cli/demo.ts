@@ -17,6 +17,7 @@ import { demoDestinationConfig, startSimulator, type Simulator } from '../../too
 import { PRESETS } from '../v0/destinations/salesforce/index';
 import { table, truncate, type Io } from './common';
 import { deliverElement, type JobReport } from './deliver';
+import type { RouterElement } from './outputsFile';
 
 type Expected = 'created' | 'updated' | 'filtered' | 'rejected';
 
@@ -269,8 +270,7 @@ async function transformAndDeliver(
   });
   const reports = new Map<unknown, JobReport>();
   for (const element of elements) {
-    const raw = element as unknown as Record<string, unknown>;
-    for (const report of await deliverElement(raw, 'v1', 'salesforce', handlers)) {
+    for (const report of await deliverElement(element as RouterElement, 'v1', 'salesforce', handlers)) {
       reports.set(report.jobId, report);
     }
   }
