@@ -104,15 +104,7 @@ function bearer(req: http.IncomingMessage): string | undefined {
 // ------------------------------------------------------------------------------------ REST
 
 /** Every REST answer, errors included, carries Sforce-Limit-Info with the usage after this call. */
-function handleRestHttp(
-  state: SimState,
-  req: http.IncomingMessage,
-  url: URL,
-  version: string,
-  restPath: string,
-  raw: string,
-): Reply {
-  const reply = restReply(state, req, url, version, restPath, raw);
+function withLimitInfo(state: SimState, reply: Reply): Reply {
   const { used, max } = state.apiUsage();
   return { ...reply, headers: { ...(reply.headers ?? {}), 'Sforce-Limit-Info': `api-usage=${used}/${max}` } };
 }
@@ -350,7 +342,7 @@ function route(state: SimState, req: http.IncomingMessage, url: URL, method: str
   if (path === '/services/data' || path === '/services/data/') return versionsRoute(method);
   if (/^\/id\/([^/]+)\/([^/]+)\/?$/.test(path)) return identityRoute(state, req);
   const rest = /^\/services\/data\/v([^/]+)(\/.*)?$/.exec(path);
-  if (rest) return handleRestHttp(state, req, url, rest[1], rest[2] ?? '', raw);
+  if (rest) return withLimitInfo(state, restReply(state, req, url, rest[1], rest[2] ?? '', raw));
   return { status: 404, body: errorBody('NOT_FOUND', NOT_FOUND_MESSAGE) };
 }
 
