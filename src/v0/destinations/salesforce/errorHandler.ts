@@ -11,6 +11,7 @@ import {
   ThrottledError,
   type BaseError,
   type DestinationResponse,
+  type StatTags,
 } from '../../../framework/errors';
 import { isObject } from '../../../framework/validate';
 import type { TokenOwner } from './auth';
@@ -219,4 +220,21 @@ export function toContractError(
     default:
       return new AbortedError(c.message, 400, response);
   }
+}
+
+const OUTCOMES: readonly Outcome[] = ['success', 'refresh', 'retryable', 'throttled', 'aborted'];
+
+/** The stat tags of each outcome's contract error, read once from the library's classes instead of per job. */
+const STAT_TAGS = Object.freeze(
+  Object.fromEntries(
+    OUTCOMES.map((outcome) => {
+      const c: Classification = { outcome, status: 0, rule: '', message: '' };
+      return [outcome, Object.freeze(toContractError(c, '', 'us').statTags as StatTags)];
+    }),
+  ) as Record<Outcome, Readonly<StatTags>>,
+);
+
+/** The stat tags {@link toContractError} gives a classification (shared and frozen: copy them to add tags). */
+export function statTagsOf(c: Classification): Readonly<StatTags> {
+  return STAT_TAGS[c.outcome];
 }

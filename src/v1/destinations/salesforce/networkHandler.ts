@@ -18,6 +18,7 @@ import type {
   ResponseHandlerInput,
 } from '../../../framework/types';
 import type { StatTags } from '../../../framework/errors';
+import { spreadBoth } from '../../../framework/objects';
 import {
   classifyAnswer,
   collectionResults,
@@ -35,7 +36,11 @@ import {
   orderKeyOf,
   type RecordRef,
 } from '../../../v0/destinations/salesforce/destInfo';
-import { toContractError, type Classification } from '../../../v0/destinations/salesforce/errorHandler';
+import {
+  statTagsOf,
+  toContractError,
+  type Classification,
+} from '../../../v0/destinations/salesforce/errorHandler';
 import { handlerClass, proxySide, type ProxySide } from '../../../v0/destinations/salesforce/networkHandler';
 import {
   bindHost as bindHostRuntime,
@@ -52,15 +57,14 @@ function errorText(detail: unknown, fallback: string): string {
 function jobTags(c: Classification, destType: string, metadata: Metadata): StatTags {
   const asTag = (v: unknown) =>
     v === undefined || v === null || v === '' ? 'Non-determininable' : String(v);
-  return {
-    ...(toContractError(c, '', 'us').statTags as StatTags),
+  return spreadBoth(statTagsOf(c), {
     destType: destType.toUpperCase(),
     module: 'destination',
     implementation: 'native',
     feature: 'dataDelivery',
     destinationId: asTag(metadata.destinationId),
     workspaceId: asTag(metadata.workspaceId),
-  };
+  });
 }
 
 /** What a successful (2xx) answer says, read once for all its jobs. */
