@@ -49,7 +49,8 @@ export function orgSchema(options: SimOptions = {}): SchemaObject[] {
 
 /** One object of the org these options describe (name in any letter case), or undefined if it has none. */
 export function objectSchema(name: string, options: SimOptions = {}): SchemaObject | undefined {
-  return orgSchema(options).find((o) => o.name.toLowerCase() === name.toLowerCase());
+  const def = buildObjects(options).find((o) => o.name.toLowerCase() === name.toLowerCase());
+  return def && schemaObject(def);
 }
 
 function schemaObject(o: ObjectDef): SchemaObject {
