@@ -63,7 +63,7 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
   }
 }
 
-export const CLI_DESTINATION_ID = 'cli-destination';
+const CLI_DESTINATION_ID = 'cli-destination';
 
 /**
  * The destination of a `--config` file: a full destination (`{ID?, Config, DestinationDefinition?}`) or only its

@@ -52,7 +52,7 @@ export interface JobReport {
 const validateRequest = ajv.compile<ProxyV1Request>(ProxyV1RequestSchema);
 
 /** One record a job writes, read back from the request (and the job's `destInfo.records` for collections). */
-export interface RecordWrite {
+interface RecordWrite {
   op: 'create' | 'update' | 'upsert';
   object: string;
   id?: string;
@@ -72,7 +72,7 @@ function subrequests(descriptor: RequestDescriptor): { method: string; records: 
 }
 
 /** The records each job writes with this request: the request is read once, then each job's refs are resolved. */
-export function requestWrites(descriptor: RequestDescriptor): (metadata: Metadata) => RecordWrite[] {
+function requestWrites(descriptor: RequestDescriptor): (metadata: Metadata) => RecordWrite[] {
   const { rest, single } = parseRequest(descriptor);
   if (!rest.startsWith('/composite')) {
     const writes: RecordWrite[] = single
@@ -113,7 +113,7 @@ function resultIds(result: string): (string | undefined)[] {
 const PAST: Record<RecordWrite['op'], string> = { create: 'created', update: 'updated', upsert: 'upserted' };
 
 /** `created Lead 00Q…, updated Contact 003…` for a delivered job. */
-export function describeWrites(writes: RecordWrite[], result: string): string {
+function describeWrites(writes: RecordWrite[], result: string): string {
   const ids = resultIds(result);
   return writes.map((w, i) => [PAST[w.op], w.object, w.id ?? ids[i] ?? ''].join(' ').trim()).join(', ');
 }
@@ -258,7 +258,7 @@ function jobCounts(reports: JobReport[]): NonNullable<DeliveryMarker['jobs']> {
  * router output element), so nothing is sent from a file that is not what `transform` writes; a file already
  * delivered is refused unless `--force` (deliveryMarker.ts).
  */
-export async function deliverFile(file: string, options: DeliverOptions, io: Io): Promise<JobReport[]> {
+async function deliverFile(file: string, options: DeliverOptions, io: Io): Promise<JobReport[]> {
   const version = proxyVersion(options.proxy);
   const destType = parseDestType(options.destType);
   await checkReadable(file);

@@ -28,7 +28,7 @@ const MarkerSchema = Type.Object(
 export type DeliveryMarker = Static<typeof MarkerSchema>;
 const validateMarker = ajv.compile<DeliveryMarker>(MarkerSchema);
 
-export function markerPath(file: string): string {
+function markerPath(file: string): string {
   return `${file}.delivered`;
 }
 

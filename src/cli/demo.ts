@@ -341,7 +341,7 @@ function mappedChecks(sim: Simulator, peterLeadId: unknown): DemoResult['checks'
   ];
 }
 
-export async function runDemo(): Promise<DemoResult> {
+async function runDemo(): Promise<DemoResult> {
   const seeded = await startSeededSimulator();
   const { sim } = seeded;
   try {
@@ -365,7 +365,7 @@ export async function runDemo(): Promise<DemoResult> {
   }
 }
 
-export function renderDemo(result: DemoResult): string {
+function renderDemo(result: DemoResult): string {
   const out: string[] = [];
   out.push(
     `Salesforce destination demo on the embedded Salesforce simulator (${result.simulatorUrl}): no account, no configuration.`,

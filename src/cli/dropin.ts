@@ -39,7 +39,7 @@ const MODULES: {
  * The re-export files. `target` is how they reach the build: the absolute path of its folder (`.../dist`), or a
  * package path (`salesforce-destination/dist`) when the package is installed into the checkout.
  */
-export function dropInFiles(target: string): DropInFile[] {
+function dropInFiles(target: string): DropInFile[] {
   const base = target.replace(/\/+$/, '');
   return MODULES.map(({ version, name, module }) => {
     const path = `src/${version}/destinations/${name}/${module}.js`;

@@ -111,7 +111,7 @@ function addInstallInto(program: Command, io: Io, setExitCode: SetExitCode): voi
     });
 }
 
-export function buildProgram(io: Io, setExitCode: SetExitCode): Command {
+function buildProgram(io: Io, setExitCode: SetExitCode): Command {
   const program = new Command('sf-destination')
     .description('RudderStack-compatible Salesforce destination: preview, transform and deliver events')
     .exitOverride()

@@ -9,8 +9,8 @@ import type {
   SObjectRecord,
 } from '../v0/destinations/salesforce/index';
 
-export const PLACEHOLDER_TOKEN = '<access-token>';
-export const PLACEHOLDER_INSTANCE = 'https://<your-instance>.my.salesforce.com';
+const PLACEHOLDER_TOKEN = '<access-token>';
+const PLACEHOLDER_INSTANCE = 'https://<your-instance>.my.salesforce.com';
 
 export class OfflineClient implements SalesforceClient {
   async authorize(_ctx: SessionContext): Promise<AuthInfo> {

@@ -13,7 +13,7 @@ import { ajv, describeAjvErrors, isObject } from '../framework/validate';
 import { CliError, parseRequest } from './common';
 
 /** A router output element (rudder-contract.md A.2.2) as `deliver` needs it; other keys pass through. */
-export const RouterElementSchema = Type.Object(
+const RouterElementSchema = Type.Object(
   {
     metadata: Type.Array(MetadataSchema, { minItems: 1 }),
     statusCode: Type.Integer(),
@@ -73,7 +73,7 @@ function whatItHolds(value: unknown): { what: string; fix?: string } {
 }
 
 /** The element of one line, or a CliError naming the line, what it holds and what `deliver` expects. */
-export function parseElement(line: string, where: string): RouterElement {
+function parseElement(line: string, where: string): RouterElement {
   let value: unknown;
   try {
     value = JSON.parse(line) as unknown;
@@ -129,7 +129,7 @@ function recordsIn(body: unknown): number {
 }
 
 /** Records a request creates: a single-record POST, a collections POST, or the collections POSTs of a composite. */
-export function createdRecords(descriptor: RequestDescriptor): number {
+function createdRecords(descriptor: RequestDescriptor): number {
   const { method, rest, single } = parseRequest(descriptor);
   if (single) return single.op === 'create' ? 1 : 0;
   const json = descriptor.body.JSON;

@@ -42,7 +42,7 @@ export interface PreviewResult {
 
 const EMPTY_CONFIG = {};
 
-export async function previewEvent(file: string, options: PreviewOptions): Promise<PreviewResult> {
+async function previewEvent(file: string, options: PreviewOptions): Promise<PreviewResult> {
   const raw = await readJsonFile(file, 'event file');
   const fallback = options.config
     ? destinationFromConfig(await readJsonFile(options.config, 'config file'), options.config)

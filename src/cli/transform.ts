@@ -38,13 +38,7 @@ export interface TransformSummary {
   elements: number;
 }
 
-export const OUTCOMES: readonly StatusOutcome[] = [
-  'success',
-  'filtered',
-  'aborted',
-  'throttled',
-  'retryable',
-];
+const OUTCOMES: readonly StatusOutcome[] = ['success', 'filtered', 'aborted', 'throttled', 'retryable'];
 
 function emptySummary(): TransformSummary {
   return {
@@ -217,11 +211,7 @@ async function transformLines(
   return summary;
 }
 
-export async function transformFile(
-  file: string,
-  options: TransformOptions,
-  io: Io,
-): Promise<TransformSummary> {
+async function transformFile(file: string, options: TransformOptions, io: Io): Promise<TransformSummary> {
   const ctx = await transformContext(file, options);
   const size = fileSize(file);
   const output = openOutput(options.out, io);

@@ -59,7 +59,7 @@ export function metadataOf(raw: unknown): Metadata | undefined {
 const destinationShapes = new WeakMap<object, ShapeProblem | null>();
 
 /** The shape problem of a destination object, with paths from `destination`, as deep as seen from its event. */
-export function destinationShape(destination: Record<string, unknown>): ShapeProblem | undefined {
+function destinationShape(destination: Record<string, unknown>): ShapeProblem | undefined {
   let problem = destinationShapes.get(destination);
   if (problem === undefined) {
     problem = shapeProblem(destination, 'destination', MAX_INPUT_DEPTH - 1) ?? null;
@@ -179,7 +179,7 @@ export function checkInput(raw: unknown, index: number, root: string | RootOf): 
 }
 
 /** `x-content-format: json+compactedv1`: destinations and connections sent once, referenced by id. */
-export const COMPACTED_FORMAT = 'json+compactedv1';
+const COMPACTED_FORMAT = 'json+compactedv1';
 
 export interface CompactedBody {
   input: unknown[];

@@ -54,7 +54,7 @@ function normaliseKey(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
 }
 
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(normaliseKey(key));
 }
 
@@ -79,7 +79,7 @@ const STRING_PATTERNS: [RegExp, string][] = [
   [/\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]{20,}/g, REDACTED],
 ];
 
-export function redactString(value: string): string {
+function redactString(value: string): string {
   let out = value;
   for (const [pattern, replacement] of STRING_PATTERNS) out = out.replace(pattern, replacement);
   return out;
@@ -117,7 +117,7 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
 }
 
 /** The error serializer: what a contract error carries, redacted; never the request it came from. */
-export function serializeError(error: unknown): {
+function serializeError(error: unknown): {
   type: string;
   message: string;
   stack: string;
@@ -146,7 +146,7 @@ export function serializeError(error: unknown): {
 }
 
 /** pino redact paths: cheap, exact-path protection for the usual places. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["oauth-secret"]',

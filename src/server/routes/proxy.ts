@@ -42,7 +42,7 @@ interface Outcome {
 }
 
 /** What differs between proxy versions. */
-export interface ProxyVersion<Body, Output extends Outcome> {
+interface ProxyVersion<Body, Output extends Outcome> {
   version: 'v0' | 'v1';
   /** The request body schema. */
   body: TSchema;
@@ -66,7 +66,7 @@ function jobsOf(body: unknown): Metadata[] {
   return Array.isArray(metadata) ? metadata.filter(isObject).map(echoableMetadata) : [];
 }
 
-export const PROXY_V0: ProxyVersion<ProxyV0Request, DeliveryV0Result | DeliveryV0Failure> = {
+const PROXY_V0: ProxyVersion<ProxyV0Request, DeliveryV0Result | DeliveryV0Failure> = {
   version: 'v0',
   body: ProxyV0RequestSchema,
   feature: 'proxy_v0',
@@ -78,7 +78,7 @@ export const PROXY_V0: ProxyVersion<ProxyV0Request, DeliveryV0Result | DeliveryV
   },
 };
 
-export const PROXY_V1: ProxyVersion<ProxyV1Request, DeliveryV1Result | DeliveryV1Failure> = {
+const PROXY_V1: ProxyVersion<ProxyV1Request, DeliveryV1Result | DeliveryV1Failure> = {
   version: 'v1',
   body: ProxyV1RequestSchema,
   feature: 'proxy_v1',
