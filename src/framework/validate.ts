@@ -19,6 +19,11 @@ export function pathOf(instancePath: string, root = ''): string {
   return path;
 }
 
+/** `"a", "b" or "c"`. */
+function alternatives(items: string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}` : items[0];
+}
+
 /** One ajv error as a sentence naming the field. */
 export function describeAjvError(error: AjvError, root = ''): string {
   const path = pathOf(error.instancePath, root);
@@ -34,11 +39,7 @@ export function describeAjvError(error: AjvError, root = ''): string {
     const allowed = ((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map((v) =>
       JSON.stringify(v),
     );
-    const list =
-      allowed.length > 1
-        ? `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`
-        : allowed[0];
-    return `${path || '(root)'} must be one of ${list}`;
+    return `${path || '(root)'} must be one of ${alternatives(allowed)}`;
   }
   return `${path || '(root)'} ${error.message ?? 'is invalid'}`;
 }
@@ -81,8 +82,7 @@ export function describeAjvErrors(errors: AjvError[], root = ''): string {
     const allowed = folded.get(line);
     if (!allowed) return line;
     const unique = [...new Set(allowed)];
-    const list =
-      unique.length > 1 ? `${unique.slice(0, -1).join(', ')} or ${unique[unique.length - 1]}` : unique[0];
+    const list = alternatives(unique);
     const onlyTypes = unique.every((a) => /^an? /.test(a));
     return `${pathOf(line, root) || '(root)'} must be ${onlyTypes ? list : `one of ${list}`}`;
   });
