@@ -52,9 +52,7 @@ function headersOf(response: Pick<AxiosResponse, 'headers'>): Record<string, str
   return Object.keys(out).length ? out : undefined;
 }
 
-export function processResponse(
-  response: Pick<AxiosResponse, 'status' | 'data' | 'headers'>,
-): ProcessedResponse {
+function processResponse(response: Pick<AxiosResponse, 'status' | 'data' | 'headers'>): ProcessedResponse {
   const processed: ProcessedResponse = { status: response.status || 500, response: response.data ?? '' };
   const headers = headersOf(response);
   if (headers) processed.headers = headers;
@@ -62,7 +60,7 @@ export function processResponse(
 }
 
 /** A failure without an HTTP answer (timeout, reset, refused) as a processed response. */
-export function processNetworkError(error: unknown): ProcessedResponse {
+function processNetworkError(error: unknown): ProcessedResponse {
   if (error instanceof AxiosError && error.response) return processResponse(error.response);
   const code = (error as { code?: unknown })?.code;
   const text = error instanceof Error ? error.message : String(error);
