@@ -11,6 +11,8 @@ const FORBIDDEN_HEADERS = new Set(['accept', 'authorization', 'content-type']);
 const REF_ID = /^[A-Za-z0-9][A-Za-z0-9_]*$/;
 const URL_RE = /^\/services\/data\/v(\d+\.\d+)(\/[^?]*)?(\?.*)?$/;
 const REFERENCE = /@\{([A-Za-z0-9][A-Za-z0-9_]*)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}/g;
+/** A string that is one whole reference (its value replaces the string, keeping its JSON type). */
+const WHOLE_REFERENCE = new RegExp(`^${REFERENCE.source}$`);
 
 interface Sub {
   method: string;
@@ -141,7 +143,7 @@ class References {
 
   /** A string that is one whole reference becomes the referenced value; otherwise references are spliced in. */
   resolveString(s: string): unknown {
-    const whole = new RegExp(`^${REFERENCE.source}$`).exec(s);
+    const whole = WHOLE_REFERENCE.exec(s);
     if (whole) return this.lookup(whole[1], whole[2]);
     return s.replace(REFERENCE, (_m, ref: string, path: string) => {
       const v = this.lookup(ref, path);
