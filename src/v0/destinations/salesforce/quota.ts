@@ -42,6 +42,10 @@ export class QuotaGuard {
     }
   }
 
+  latest(destinationId: string): Usage | undefined {
+    return this.usage.get(destinationId);
+  }
+
   /** The reason to hold calls back, or undefined when calls may be spent. */
   blocked(destinationId: string, threshold: number): string | undefined {
     const usage = this.usage.get(destinationId);
