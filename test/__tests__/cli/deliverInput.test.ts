@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
-import { runCli, TempDir } from './helpers';
+import { identify, ndjson, runCli, TempDir } from './helpers';
 
 let sim: Simulator;
 let dir: TempDir;
@@ -21,15 +21,6 @@ beforeEach(() => {
   dir = new TempDir();
 });
 afterEach(() => dir.remove());
-
-const identify = (email: string) => ({
-  type: 'identify',
-  userId: email,
-  integrations: { Salesforce: true },
-  traits: { email, lastName: 'Smith', company: 'Acme' },
-});
-const ndjson = (lines: unknown[]) =>
-  lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
 
 const EXPECTED =
   'deliver expects NDJSON with one router output element per line ({batchedRequest, metadata: [...], batched, ' +

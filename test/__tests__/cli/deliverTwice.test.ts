@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
-import { runCli, TempDir } from './helpers';
+import { identify, ndjson, runCli, TempDir } from './helpers';
 
 let sim: Simulator;
 let dir: TempDir;
@@ -22,14 +22,6 @@ beforeEach(() => {
   dir = new TempDir();
 });
 afterEach(() => dir.remove());
-
-const identify = (email: string, traits: Record<string, unknown> = {}) => ({
-  type: 'identify',
-  userId: email,
-  integrations: { Salesforce: true },
-  traits: { email, lastName: 'Smith', company: 'Acme', ...traits },
-});
-const ndjson = (lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
 
 const RETRY =
   're-run `transform` on the events (its lookups then find the records already written, so they become updates) ' +

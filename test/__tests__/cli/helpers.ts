@@ -1,4 +1,4 @@
-/** Running the CLI in-process with captured output, and temporary files for its inputs. */
+/** Running the CLI in-process with captured output, temporary files for its inputs, and the events they hold. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,3 +34,15 @@ export class TempDir {
     rmSync(this.path, { recursive: true, force: true });
   }
 }
+
+/** An identify event that maps to a new Lead (email, last name, company), with `traits` added. */
+export const identify = (email: string, traits: Record<string, unknown> = {}) => ({
+  type: 'identify',
+  userId: email,
+  integrations: { Salesforce: true },
+  traits: { email, lastName: 'Smith', company: 'Acme', ...traits },
+});
+
+/** NDJSON text of `lines`: a string as it is (a line that may not be JSON), anything else as JSON. */
+export const ndjson = (lines: unknown[]): string =>
+  lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
 import { Progress } from '../../../src/cli/transform';
-import { runCli, TempDir } from './helpers';
+import { identify, ndjson, runCli, TempDir } from './helpers';
 
 let sim: Simulator;
 let dir: TempDir;
@@ -21,16 +21,6 @@ afterEach(async () => {
 });
 
 const simConfig = (extra: Record<string, unknown> = {}) => demoDestinationConfig(sim.url, extra);
-
-const identify = (email: string, traits: Record<string, unknown> = {}) => ({
-  type: 'identify',
-  userId: email,
-  integrations: { Salesforce: true },
-  traits: { email, lastName: 'Smith', company: 'Acme', ...traits },
-});
-
-const ndjson = (lines: unknown[]) =>
-  lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
 
 describe('sf-destination transform + deliver', () => {
   it('transforms a file in batches, accounts for every line, and delivers per job through proxy v1', async () => {

@@ -6,20 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../../src/cli';
 import { renderSummary } from '../../../src/cli/transform';
-import { runCli, TempDir } from './helpers';
+import { identify, ndjson, runCli, TempDir } from './helpers';
 
 let dir: TempDir;
 beforeEach(() => (dir = new TempDir()));
 afterEach(() => dir.remove());
-
-const identify = (email: string, traits: Record<string, unknown> = {}) => ({
-  type: 'identify',
-  userId: email,
-  integrations: { Salesforce: true },
-  traits: { email, lastName: 'Smith', company: 'Acme', ...traits },
-});
-const ndjson = (lines: unknown[]) =>
-  lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
 
 interface Element {
   statusCode: number;
