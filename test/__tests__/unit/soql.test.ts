@@ -12,6 +12,7 @@ import {
 import {
   assertIdentifier,
   buildLookupQueries,
+  buildMatchQueries,
   isValidIdentifier,
   literal,
   quoteString,
@@ -342,6 +343,58 @@ describe('buildLookupQueries', () => {
           `SELECT Id, Key__c FROM Custom__c WHERE Key__c IN (${values.map(literal).join(', ')})`,
         );
       }),
+    );
+  });
+});
+
+describe('buildMatchQueries (several fields)', () => {
+  const FIELDS = ['Email', 'LastName'];
+  const HEAD = 'SELECT Id, Email, LastName FROM Contact WHERE ';
+
+  /** The condition of a chunk written out in one go, as the SOQL grammar reads it. */
+  function condition(operator: 'and' | 'or', tuples: SoqlValue[][]): string {
+    if (operator === 'or') {
+      return FIELDS.map((field, i) => {
+        const values = [...new Set(tuples.map((t) => literal(t[i])))];
+        return values.length === 1 ? `${field} = ${values[0]}` : `${field} IN (${values.join(', ')})`;
+      }).join(' OR ');
+    }
+    const one = (t: SoqlValue[]) => FIELDS.map((f, i) => `${f} = ${literal(t[i])}`).join(' AND ');
+    return tuples.length === 1 ? one(tuples[0]) : tuples.map((t) => `(${one(t)})`).join(' OR ');
+  }
+  const encoded = (soql: string) => encodeURIComponent(soql).length;
+
+  const text = fc.string({
+    unit: fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom(...'abcdefghij0123456789.@-'.split('')) },
+      { weight: 1, arbitrary: fc.constantFrom("'", '\\', '"', '%', ' ', 'é', '😀', '\n') },
+    ),
+    maxLength: 120,
+  });
+  const value = fc.oneof(text, fc.integer(), fc.boolean(), fc.constantFrom('dup@x.com', 'Smith'));
+
+  it('property: each query is its chunk written out, fits the budget, and takes as many tuples as fit', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('and' as const, 'or' as const),
+        fc.array(fc.tuple(value, value), { maxLength: 300 }),
+        (operator, tuples) => {
+          const queries = buildMatchQueries('Contact', ['Id', ...FIELDS], FIELDS, operator, tuples);
+          expect(queries.flatMap((q) => q.tuples)).toEqual(tuples);
+          queries.forEach((q, k) => {
+            expect(q.tuples.length).toBeGreaterThan(0);
+            expect(q.soql).toBe(HEAD + condition(operator, q.tuples));
+            if (q.tuples.length > 1) expect(encoded(q.soql)).toBeLessThanOrEqual(MAX_ENCODED_SOQL_LENGTH);
+            // A chunk ends only where the next tuple would not fit.
+            const next = queries[k + 1]?.tuples[0];
+            if (next) {
+              const grown = HEAD + condition(operator, [...q.tuples, next]);
+              expect(encoded(grown)).toBeGreaterThan(MAX_ENCODED_SOQL_LENGTH);
+            }
+          });
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

@@ -144,18 +144,89 @@ export interface MatchQuery {
   tuples: SoqlValue[][];
 }
 
-/** The WHERE condition of value tuples: every field equal (`and`), or any field among its values (`or`). */
-function matchCondition(fields: readonly string[], operator: 'and' | 'or', tuples: SoqlValue[][]): string {
-  if (operator === 'or') {
-    return fields
-      .map((field, i) => {
-        const values = [...new Set(tuples.map((t) => literal(t[i])))];
-        return values.length === 1 ? `${field} = ${values[0]}` : `${field} IN (${values.join(', ')})`;
-      })
-      .join(' OR ');
-  }
-  const one = (t: SoqlValue[]) => fields.map((field, i) => `${field} = ${literal(t[i])}`).join(' AND ');
-  return tuples.length === 1 ? one(tuples[0]) : tuples.map((t) => `(${one(t)})`).join(' OR ');
+/** Length of `text` as it travels in the query URL. */
+const encodedLength = (text: string) => encodeURIComponent(text).length;
+
+/** Encoded lengths of the condition's fixed parts (`%20OR%20`...). */
+const OR_LENGTH = encodedLength(' OR ');
+const EQUALS_LENGTH = encodedLength(' = ');
+const IN_LENGTH = encodedLength(' IN (');
+const COMMA_LENGTH = encodedLength(', ');
+
+/**
+ * The WHERE condition of a chunk of value tuples (their literals, one per field), grown one tuple at a time with its
+ * URI-encoded length kept as it grows, so a chunk is sized without writing its query again for each tuple.
+ */
+interface MatchCondition {
+  readonly size: number;
+  /** Adds the tuple when the chunk is empty or the condition stays within `budget`; false when it would not. */
+  tryAdd(literals: string[], budget: number): boolean;
+  text(): string;
+}
+
+/** Every field equal: `(A = 1 AND B = 2) OR (A = 3 AND B = 4)`; one tuple needs no parentheses. */
+function andCondition(fields: readonly string[]): MatchCondition {
+  const rows: string[] = [];
+  let rowsLength = 0;
+  return {
+    get size() {
+      return rows.length;
+    },
+    tryAdd(literals, budget) {
+      const row = fields.map((field, i) => `${field} = ${literals[i]}`).join(' AND ');
+      const length = encodedLength(row);
+      const n = rows.length + 1;
+      const total = n === 1 ? length : rowsLength + length + 2 * n + OR_LENGTH * (n - 1);
+      if (rows.length > 0 && total > budget) return false;
+      rows.push(row);
+      rowsLength += length;
+      return true;
+    },
+    text: () => (rows.length === 1 ? rows[0] : rows.map((row) => `(${row})`).join(' OR ')),
+  };
+}
+
+/** Any field among its values: `A IN (1, 3) OR B = 2`, each field's values distinct, in first-seen order. */
+function orCondition(fields: readonly string[]): MatchCondition {
+  const values = fields.map(() => new Set<string>());
+  const valuesLength = fields.map(() => 0);
+  const fieldLength = fields.map(encodedLength);
+  let size = 0;
+  return {
+    get size() {
+      return size;
+    },
+    tryAdd(literals, budget) {
+      let total = OR_LENGTH * (fields.length - 1);
+      // The encoded length of each literal the field does not have yet.
+      const added = literals.map((literal, i) =>
+        values[i].has(literal) ? undefined : encodedLength(literal),
+      );
+      fields.forEach((_, i) => {
+        const count = values[i].size + (added[i] === undefined ? 0 : 1);
+        const sum = valuesLength[i] + (added[i] ?? 0);
+        total +=
+          fieldLength[i] +
+          (count === 1 ? EQUALS_LENGTH + sum : IN_LENGTH + sum + COMMA_LENGTH * (count - 1) + 1);
+      });
+      if (size > 0 && total > budget) return false;
+      literals.forEach((literal, i) => {
+        const length = added[i];
+        if (length === undefined) return;
+        values[i].add(literal);
+        valuesLength[i] += length;
+      });
+      size += 1;
+      return true;
+    },
+    text: () =>
+      fields
+        .map((field, i) => {
+          const list = [...values[i]];
+          return list.length === 1 ? `${field} = ${list[0]}` : `${field} IN (${list.join(', ')})`;
+        })
+        .join(' OR '),
+  };
 }
 
 /**
@@ -183,16 +254,21 @@ export function buildMatchQueries(
   assertIdentifier(object, 'object type');
   [...select, ...fields].forEach((f) => assertIdentifier(f, 'field name'));
   const head = `SELECT ${select.join(', ')} FROM ${object} WHERE `;
+  const budget = MAX_ENCODED_SOQL_LENGTH - encodedLength(head);
+  const condition = () => (operator === 'or' ? orCondition(fields) : andCondition(fields));
   const queries: MatchQuery[] = [];
+  let current = condition();
   let chunk: SoqlValue[][] = [];
   for (const tuple of tuples) {
-    const next = [...chunk, tuple];
-    const soql = head + matchCondition(fields, operator, next);
-    if (chunk.length > 0 && encodeURIComponent(soql).length > MAX_ENCODED_SOQL_LENGTH) {
-      queries.push({ soql: head + matchCondition(fields, operator, chunk), tuples: chunk });
-      chunk = [tuple];
-    } else chunk = next;
+    const literals = fields.map((_, i) => literal(tuple[i]));
+    if (!current.tryAdd(literals, budget)) {
+      queries.push({ soql: head + current.text(), tuples: chunk });
+      current = condition();
+      current.tryAdd(literals, budget);
+      chunk = [];
+    }
+    chunk.push(tuple);
   }
-  if (chunk.length) queries.push({ soql: head + matchCondition(fields, operator, chunk), tuples: chunk });
+  if (current.size) queries.push({ soql: head + current.text(), tuples: chunk });
   return queries;
 }
