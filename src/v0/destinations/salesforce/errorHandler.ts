@@ -150,6 +150,9 @@ export const RULES: readonly Rule[] = [
   },
 ];
 
+/** The table for a login's answer: no refresh rule (a login's 401 is refused credentials). */
+const LOGIN_RULES = RULES.filter((r) => r.outcome !== 'refresh');
+
 const STATUS_BY_OUTCOME: Record<Exclude<Outcome, 'success'>, number> = {
   refresh: 500,
   retryable: 500,
@@ -182,7 +185,7 @@ export function classify(
   const errors = extractErrors(body);
   const codes = errors.map((e) => e.errorCode).filter(Boolean);
   const detail = describe(body, errors);
-  const rules = options.login ? RULES.filter((r) => r.outcome !== 'refresh') : RULES;
+  const rules = options.login ? LOGIN_RULES : RULES;
   const context: Context = { hostToken: options.hostToken === true };
   const rule = rules.find((r) => r.matches(status, codes, detail, context)) ?? RULES[RULES.length - 1];
   const classification: Classification = {
