@@ -7,7 +7,7 @@ import type { ProcessorEvent, RequestDescriptor } from '../../../framework/types
 import type { SalesforceClient } from './client';
 import { matchingRules } from './rules/intents';
 import { createSalesforceDestination } from './transform';
-import { createRuntime, type RuntimeOptions } from './runtime';
+import { createRuntime, type RuntimeOptions, type SalesforceRuntime } from './runtime';
 
 export interface Inspection {
   /**
@@ -44,9 +44,9 @@ const BUILT_IN =
   'built-in identify mapping (Lead by email; Contact with useContactId; externalId / reverse ETL objects)';
 
 /** The rules (or the built-in mapping) that map the event; none when its config is invalid. */
-function mappingOf(event: ProcessorEvent, options: RuntimeOptions): string[] {
+function mappingOf(event: ProcessorEvent, runtime: SalesforceRuntime): string[] {
   try {
-    const config = createRuntime(options).config(event.destination);
+    const config = runtime.config(event.destination);
     const rules = matchingRules(event.message, config.rules);
     if (rules.length)
       return rules.map((r) => `${r.label}: ${r.operation ?? "the record's action on"} ${r.object}`);
@@ -65,8 +65,10 @@ export async function inspectEvent(
   options: RuntimeOptions & { client?: SalesforceClient } = {},
 ): Promise<Inspection> {
   const lookups: string[] = [];
-  const mappedBy = mappingOf(event, options);
-  const inner = options.client ?? createRuntime(options).client;
+  // One runtime reads the config and holds the client (the given one, or its HTTP client) whose calls are recorded.
+  const runtime = createRuntime(options);
+  const mappedBy = mappingOf(event, runtime);
+  const inner = runtime.client;
   const destination = createSalesforceDestination({ ...options, client: recording(inner, lookups) });
   try {
     return { mappedBy, lookups, requests: await destination.process(event) };
