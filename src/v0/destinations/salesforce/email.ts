@@ -6,7 +6,7 @@
  */
 
 /** Lead.Email and Contact.Email hold at most 80 characters. */
-export const MAX_EMAIL_LENGTH = 80;
+const MAX_EMAIL_LENGTH = 80;
 
 const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
 const DOMAIN_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;

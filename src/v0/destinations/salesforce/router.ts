@@ -31,7 +31,7 @@ import type { SalesforceRuntime } from './runtime';
 const echoed = new WeakMap<Destination, Destination>();
 
 /** The destination as echoed in outputs: everything rudder-server reads, without the secrets. */
-export function echoDestination(destination: Destination): Destination {
+function echoDestination(destination: Destination): Destination {
   let copy = echoed.get(destination);
   if (!copy) {
     const config = { ...destination.Config };
@@ -199,7 +199,7 @@ function writeOutputs(ctx: WriteContext, groups: JobGroup[]): Placed[] {
 }
 
 /** The elements of one planned batch, in event order of each element's first job. */
-export function planOutputs(inputs: RouterInput[], plan: BatchPlan): RouterOutput[] {
+function planOutputs(inputs: RouterInput[], plan: BatchPlan): RouterOutput[] {
   const placed = settledOutputs(inputs, plan.states);
   if (plan.kind === 'planned') {
     const { destination, session: auth, config, states, users } = plan;

@@ -24,7 +24,7 @@ const matchKey = (fields: MatchField[]) =>
   fields.length === 1 ? fieldKey(fields[0]) : fields.map(fieldKey).join('&');
 
 /** The merge key of a record an upsert creates when its lookup finds nothing. */
-export const createdKey = (object: string, fields: MatchField[]) =>
+const createdKey = (object: string, fields: MatchField[]) =>
   `new|${object.toLowerCase()}|${matchKey(fields)}`;
 
 /** A converted Lead's Contact (with `useContactId`), or an error saying why the Lead cannot be written. */

@@ -38,7 +38,7 @@ const METHOD: Record<CollectionKind, 'POST' | 'PATCH' | 'DELETE'> = {
   upsert: 'PATCH',
 };
 
-export function kindOf(write: PlannedWrite): CollectionKind {
+function kindOf(write: PlannedWrite): CollectionKind {
   if (write.upsert) return 'upsert';
   if (!write.id) return 'create';
   return write.delete ? 'delete' : 'update';

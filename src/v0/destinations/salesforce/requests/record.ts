@@ -21,7 +21,7 @@ export function createBody(write: PlannedWrite): Record<string, unknown> {
 }
 
 /** Upsert bodies must not carry the External ID field: it is in the URL (salesforce-api.md 3). */
-export function withoutField(fields: Record<string, unknown>, field: string): Record<string, unknown> {
+function withoutField(fields: Record<string, unknown>, field: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields))
     if (key.toLowerCase() !== field.toLowerCase()) out[key] = value;

@@ -11,17 +11,17 @@ const ApiName = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,254}$' });
 const Path = Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_$][A-Za-z0-9_$.-]*$' });
 const SourceKeys = Type.Union([Path, Type.Array(Path, { minItems: 1 })]);
 
-export const EVENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'record'] as const;
-export const OPERATIONS = ['create', 'update', 'upsert', 'delete'] as const;
-export const MATCH_OPERATORS = ['and', 'or'] as const;
-export const IF_MULTIPLE = ['error', 'first', 'all'] as const;
+const EVENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'record'] as const;
+const OPERATIONS = ['create', 'update', 'upsert', 'delete'] as const;
+const MATCH_OPERATORS = ['and', 'or'] as const;
+const IF_MULTIPLE = ['error', 'first', 'all'] as const;
 
 /** One of `values`, typed as their union. */
 const literals = <T extends readonly string[]>(values: T) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 
 /** How a record is found: fields compared with values from the event (case-insensitively for text). */
-export const MatchSchema = Type.Object(
+const MatchSchema = Type.Object(
   {
     fields: Type.Array(
       Type.Object({ field: ApiName, sourceKeys: SourceKeys }, { additionalProperties: false }),
@@ -39,7 +39,7 @@ export const MatchSchema = Type.Object(
  * A field whose value is the id of another record, found like a rule's record: the person's Lead or Contact for a
  * Task's WhoId, a CampaignMember's LeadId... With several objects, the first one that has a match is used.
  */
-export const ReferenceEntrySchema = Type.Object(
+const ReferenceEntrySchema = Type.Object(
   {
     destKey: ApiName,
     reference: Type.Object(
