@@ -18,7 +18,7 @@ import type {
   ResponseHandlerInput,
 } from '../../../framework/types';
 import type { StatTags } from '../../../framework/errors';
-import { spreadBoth } from '../../../framework/objects';
+import { spreadBoth, spreadWith } from '../../../framework/objects';
 import {
   classifyAnswer,
   collectionResults,
@@ -103,7 +103,7 @@ function jobEntry(metadata: Metadata, answer: Answer): { entry: DeliveryJobResul
     const c = unreadableCollections();
     if (user) held.add(user);
     return {
-      entry: { statusCode: c.status, metadata: { ...metadata, dontBatch: true }, error: c.message },
+      entry: { statusCode: c.status, metadata: spreadWith(metadata, 'dontBatch', true), error: c.message },
       c,
     };
   }
@@ -130,7 +130,7 @@ function jobEntry(metadata: Metadata, answer: Answer): { entry: DeliveryJobResul
   const entry: DeliveryJobResult = { statusCode: c.status, metadata, error };
   if (entry.statusCode >= 500 || entry.statusCode === 429) {
     if (user) held.add(user);
-    if (verdict.unattributed) entry.metadata = { ...metadata, dontBatch: true };
+    if (verdict.unattributed) entry.metadata = spreadWith(metadata, 'dontBatch', true);
   }
   return { entry, c };
 }
@@ -149,14 +149,15 @@ function isolated(
   destinationResponse: ProcessedResponse,
 ): DeliveryV1Result {
   const retry = isolateRefusal(c);
+  const error = errorText(destinationResponse.response, retry.message);
   return {
     status: 200,
     message: `Request for destination: ${destType} refused whole; its ${jobs.length} jobs are retried one by one`,
     destinationResponse,
     response: jobs.map((metadata) => ({
       statusCode: retry.status,
-      metadata: { ...metadata, dontBatch: true },
-      error: errorText(destinationResponse.response, retry.message),
+      metadata: spreadWith(metadata, 'dontBatch', true),
+      error,
       statTags: jobTags(retry, destType, metadata),
     })),
   };
