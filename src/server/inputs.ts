@@ -51,7 +51,7 @@ export function echoableMetadata(value: Record<string, unknown>): Metadata {
 }
 
 /** The metadata of a raw event, when it has an object there (to echo it in an error element). */
-export function metadataOf(raw: unknown): Metadata | undefined {
+function metadataOf(raw: unknown): Metadata | undefined {
   return isObject(raw) && isObject(raw.metadata) ? echoableMetadata(raw.metadata) : undefined;
 }
 

@@ -7,7 +7,7 @@ import { isContractError } from '../framework/errors';
 import type { ProcessorOutput } from '../framework/types';
 import type { UnexpectedErrorSink } from './delivery';
 import type { DestinationHandlers } from './destinations';
-import { checkInput, errorTags, mapLimit, metadataOf, rootIn, shareDestinations } from './inputs';
+import { checkInput, errorTags, mapLimit, rootIn, shareDestinations } from './inputs';
 
 export const DEFAULT_PROCESSOR_CONCURRENCY = 32;
 
@@ -33,7 +33,7 @@ export async function runProcessor(
       return descriptors.map((descriptor) => processorSuccess(descriptor, metadata));
     } catch (error) {
       if (!isContractError(error)) onUnexpected?.(error, 'processor');
-      return [processorError(error, metadata, errorTags(destType, 'processor', metadataOf(raw)))];
+      return [processorError(error, metadata, errorTags(destType, 'processor', metadata))];
     }
   });
   return perEvent.flat();
