@@ -92,10 +92,11 @@ export function checkEvent(
   return rules;
 }
 
+/** The event's traits, as they are: records are built from them into objects of their own, never written into them. */
 function traitsOf(message: RudderMessage): Record<string, unknown> {
-  if (isObject(message.traits)) return { ...message.traits };
+  if (isObject(message.traits)) return message.traits;
   const contextTraits = message.context?.traits;
-  if (isObject(contextTraits)) return { ...contextTraits };
+  if (isObject(contextTraits)) return contextTraits;
   throw new InstrumentationError(
     'PROCESS IDENTIFY: Invalid traits for Salesforce request: the event needs a traits object (traits or context.traits)',
   );
