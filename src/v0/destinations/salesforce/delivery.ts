@@ -9,7 +9,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Metadata, ProcessedResponse } from '../../../framework/types';
 import { ajv } from '../../../framework/validate';
-import { tokenOwnerAtDelivery } from './auth';
+import { tokenOwnerAtDelivery, type TokenOwner } from './auth';
 import { destInfoOf, type RecordRef } from './destInfo';
 import { classify, classifyRecordErrors, type Classification, type Outcome } from './errorHandler';
 import type { SalesforceRuntime } from './runtime';
@@ -75,16 +75,18 @@ export function observeDelivery(
   if (c.outcome === 'refresh') runtime.tokens.evictDestination(destinationId);
 }
 
-/** The whole answer classified, for the route `destType` and the job that carries the session's owner. */
+/** The whole answer classified, and who owns its session, for the route `destType` and the job that tells it. */
 export function classifyAnswer(
   response: ProcessedResponse,
   destType: string,
   metadata: Metadata | undefined,
-): { classification: Classification; hostToken: boolean } {
-  const hostToken = tokenOwnerAtDelivery(destType, metadata) === 'host';
+): { classification: Classification; owner: TokenOwner } {
+  const owner = tokenOwnerAtDelivery(destType, metadata);
   return {
-    classification: classify(response.status, response.response, DELIVERY_SUFFIX, { hostToken }),
-    hostToken,
+    classification: classify(response.status, response.response, DELIVERY_SUFFIX, {
+      hostToken: owner === 'host',
+    }),
+    owner,
   };
 }
 

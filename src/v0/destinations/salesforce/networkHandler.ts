@@ -95,7 +95,7 @@ export function createV0Handler(runtime: SalesforceRuntime): V0Handler {
     const c = recordsVerdict(whole.classification, destinationResponse, input.destinationRequest);
     observeDelivery(runtime, destinationResponse, metadata, c);
     if (c.outcome !== 'success') {
-      throw runtime.forHost(toContractError(c, destinationResponse, whole.hostToken ? 'host' : 'us'));
+      throw runtime.forHost(toContractError(c, destinationResponse, whole.owner));
     }
     return {
       status: 200,

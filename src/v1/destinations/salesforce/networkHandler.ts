@@ -177,9 +177,7 @@ export function createV1Handler(runtime: SalesforceRuntime): V1Handler {
     if (whole.classification.outcome !== 'success') {
       if (isolates(whole.classification, jobs))
         return isolated(whole.classification, jobs, destType, destinationResponse);
-      throw runtime.forHost(
-        toContractError(whole.classification, destinationResponse, whole.hostToken ? 'host' : 'us'),
-      );
+      throw runtime.forHost(toContractError(whole.classification, destinationResponse, whole.owner));
     }
     const answer: Answer = {
       response: destinationResponse,
