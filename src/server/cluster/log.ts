@@ -4,6 +4,7 @@
  * codes), never request data.
  */
 import { hostname } from 'node:os';
+import { StdoutLines } from '../logging';
 
 const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
 type Level = keyof typeof LEVELS;
@@ -22,9 +23,18 @@ function threshold(name: string): number {
   return name in LEVELS ? LEVELS[name as Level] : LEVELS.info;
 }
 
+/**
+ * Where the primary's lines go by default: where the workers' go (StdoutLines), one synchronous write per line, so
+ * they do not interleave with the workers' and a closed stdout drops them instead of crashing the primary.
+ */
+function stdoutLines(): (line: string) => void {
+  const stdout = new StdoutLines();
+  return (line) => stdout.write(line);
+}
+
 export function primaryLog(
   levelName = process.env.LOG_LEVEL ?? 'info',
-  write: (line: string) => void = (line) => process.stdout.write(line),
+  write: (line: string) => void = stdoutLines(),
 ): PrimaryLog {
   const min = threshold(levelName);
   const base = { pid: process.pid, hostname: hostname(), role: 'primary' };
