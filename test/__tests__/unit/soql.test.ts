@@ -347,6 +347,19 @@ describe('buildLookupQueries', () => {
   });
 });
 
+describe('buildMatchQueries (one field)', () => {
+  it('is the IN-list lookup, each query covering its run of the given tuples', () => {
+    const tuples = Array.from({ length: 1500 }, (_, i) => [`someone.with.a.long.address.${i}@example.com`]);
+    const values = tuples.map((t) => t[0]);
+    const lookups = buildLookupQueries('Lead', ['Id', 'Email'], 'Email', values);
+    const queries = buildMatchQueries('Lead', ['Id', 'Email'], ['Email'], 'and', tuples);
+    expect(lookups.length).toBeGreaterThan(1);
+    expect(queries.map((q) => q.soql)).toEqual(lookups.map((q) => q.soql));
+    expect(queries.map((q) => q.tuples.map((t) => t[0]))).toEqual(lookups.map((q) => q.values));
+    expect(queries.flatMap((q) => q.tuples).every((t, i) => t === tuples[i])).toBe(true);
+  });
+});
+
 describe('buildMatchQueries (several fields)', () => {
   const FIELDS = ['Email', 'LastName'];
   const HEAD = 'SELECT Id, Email, LastName FROM Contact WHERE ';

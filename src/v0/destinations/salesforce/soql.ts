@@ -241,15 +241,18 @@ export function buildMatchQueries(
   tuples: SoqlValue[][],
 ): MatchQuery[] {
   if (fields.length === 1) {
+    // The IN-list queries take the values in order, so each covers the next run of the tuples themselves.
+    let covered = 0;
     return buildLookupQueries(
       object,
       select,
       fields[0],
       tuples.map((t) => t[0]),
-    ).map((q) => ({
-      soql: q.soql,
-      tuples: q.values.map((v) => [v]),
-    }));
+    ).map((q) => {
+      const start = covered;
+      covered += q.values.length;
+      return { soql: q.soql, tuples: tuples.slice(start, covered) };
+    });
   }
   assertIdentifier(object, 'object type');
   [...select, ...fields].forEach((f) => assertIdentifier(f, 'field name'));

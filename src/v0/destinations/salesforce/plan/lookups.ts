@@ -12,7 +12,7 @@ import {
   type SessionContext,
   type SObjectRecord,
 } from '../client';
-import { buildLookupQueries, buildMatchQueries, literal, type SoqlValue } from '../soql';
+import { buildMatchQueries, literal, type SoqlValue } from '../soql';
 import type { JobState, MatchField } from './state';
 
 /** A Lead lookup also reads whether the Lead was converted, and into which Contact. */
@@ -171,6 +171,10 @@ function selectFields({ fields, leadStatus }: Wanted): string[] {
   return leadStatus ? [...select, ...LEAD_STATUS_FIELDS] : select;
 }
 
+/** The match fields of a tuple. */
+const matchFieldsOf = (fields: string[], tuple: SoqlValue[]): MatchField[] =>
+  tuple.map((value, k) => ({ field: fields[k], value }));
+
 /** The group's tuples SOQL can take; a value it cannot (too long...) fails only the jobs that look it up. */
 function writableTuples(wanted: Wanted, results: LookupResults): SoqlValue[][] {
   const { object, fields } = wanted;
@@ -180,11 +184,7 @@ function writableTuples(wanted: Wanted, results: LookupResults): SoqlValue[][] {
       for (const value of tuple) literal(value);
       out.push(tuple);
     } catch (error) {
-      results.fail(
-        object,
-        tuple.map((value, i) => ({ field: fields[i], value })),
-        error,
-      );
+      results.fail(object, matchFieldsOf(fields, tuple), error);
     }
   }
   return out;
@@ -193,8 +193,8 @@ function writableTuples(wanted: Wanted, results: LookupResults): SoqlValue[][] {
 interface PlannedQuery {
   wanted: Wanted;
   request: QueryRequest;
-  /** The value tuples the query covers, to fail them when it fails (a lookup on one field: its values). */
-  tuples: SoqlValue[][] | SoqlValue[];
+  /** The value tuples the query covers, to fail them when it fails. */
+  tuples: SoqlValue[][];
 }
 
 function plannedQueries(states: JobState[], results: LookupResults): PlannedQuery[] {
@@ -205,28 +205,12 @@ function plannedQueries(states: JobState[], results: LookupResults): PlannedQuer
     const tuples = writableTuples(wanted, results);
     if (tuples.length === 0) continue;
     const select = selectFields(wanted);
-    // One field: the IN-list queries buildMatchQueries would build, without a tuple per value.
-    const queries =
-      fields.length === 1
-        ? buildLookupQueries(
-            object,
-            select,
-            fields[0],
-            tuples.map((t) => t[0]),
-          ).map((q) => ({ soql: q.soql, tuples: q.values }))
-        : buildMatchQueries(object, select, fields, operator, tuples);
-    for (const query of queries) {
+    for (const query of buildMatchQueries(object, select, fields, operator, tuples)) {
       planned.push({ wanted, request: { soql: query.soql, suffix }, tuples: query.tuples });
     }
   }
   return planned;
 }
-
-/** The match fields of a tuple (or of the one value of a lookup on one field). */
-const matchFieldsOf = (fields: string[], tuple: SoqlValue[] | SoqlValue): MatchField[] =>
-  Array.isArray(tuple)
-    ? tuple.map((value, k) => ({ field: fields[k], value }))
-    : [{ field: fields[0], value: tuple }];
 
 export async function runLookups(
   client: SalesforceClient,
