@@ -6,21 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
-import { identify, ndjson, runCli, TempDir } from './helpers';
+import { identify, ndjson, runCli, useTempDir } from './helpers';
 
 let sim: Simulator;
-let dir: TempDir;
 beforeAll(async () => {
   sim = await startSimulator({ port: 0 });
 });
 afterAll(async () => {
   await sim.close();
 });
-beforeEach(() => {
-  sim.state.reset();
-  dir = new TempDir();
-});
-afterEach(() => dir.remove());
+beforeEach(() => sim.state.reset());
+const dir = useTempDir();
 
 const EXPECTED =
   'deliver expects NDJSON with one router output element per line ({batchedRequest, metadata: [...], batched, ' +

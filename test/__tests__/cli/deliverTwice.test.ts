@@ -7,21 +7,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
-import { identify, ndjson, runCli, TempDir } from './helpers';
+import { identify, ndjson, runCli, useTempDir } from './helpers';
 
 let sim: Simulator;
-let dir: TempDir;
 beforeAll(async () => {
   sim = await startSimulator({ port: 0 });
 });
 afterAll(async () => {
   await sim.close();
 });
-beforeEach(() => {
-  sim.state.reset();
-  dir = new TempDir();
-});
-afterEach(() => dir.remove());
+beforeEach(() => sim.state.reset());
+const dir = useTempDir();
 
 const RETRY =
   're-run `transform` on the events (its lookups then find the records already written, so they become updates) ' +

@@ -3,11 +3,9 @@
  * `SALESFORCE_NAMES`), in any letter case; anything else is a usage error (exit 2) naming the allowed values.
  */
 import { SALESFORCE_NAMES } from '../../../src/v0/destinations/salesforce/index';
-import { runCli, TempDir } from './helpers';
+import { runCli, useTempDir } from './helpers';
 
-let dir: TempDir;
-beforeEach(() => (dir = new TempDir()));
-afterEach(() => dir.remove());
+const dir = useTempDir();
 
 const event = {
   type: 'identify',

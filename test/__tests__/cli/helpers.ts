@@ -21,6 +21,7 @@ export async function runCli(args: string[], errIsTTY = false): Promise<CliRun> 
   return { code, stdout, stderr };
 }
 
+/** A temporary folder for a test's files. */
 export class TempDir {
   readonly path = mkdtempSync(join(tmpdir(), 'sf-cli-test-'));
 
@@ -33,6 +34,19 @@ export class TempDir {
   remove(): void {
     rmSync(this.path, { recursive: true, force: true });
   }
+}
+
+/** A fresh TempDir for each test of the calling file (it registers the hooks), removed after the test. */
+export function useTempDir(): Pick<TempDir, 'path' | 'file'> {
+  let dir: TempDir;
+  beforeEach(() => (dir = new TempDir()));
+  afterEach(() => dir.remove());
+  return {
+    get path() {
+      return dir.path;
+    },
+    file: (name, content) => dir.file(name, content),
+  };
 }
 
 /** An identify event that maps to a new Lead (email, last name, company), with `traits` added. */

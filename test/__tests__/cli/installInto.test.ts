@@ -2,13 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { buildFolder } from '../../../src/cli/installInto';
-import { runCli, TempDir } from './helpers';
+import { runCli, useTempDir } from './helpers';
 
-let dir: TempDir;
-beforeEach(() => {
-  dir = new TempDir();
-});
-afterEach(() => dir.remove());
+const dir = useTempDir();
 
 const FILES = [
   'src/v0/destinations/salesforce/transform.js',

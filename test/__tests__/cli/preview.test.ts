@@ -4,11 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, TempDir } from './helpers';
+import { runCli, useTempDir } from './helpers';
 
-let dir: TempDir;
-beforeEach(() => (dir = new TempDir()));
-afterEach(() => dir.remove());
+const dir = useTempDir();
 
 const event = {
   type: 'identify',

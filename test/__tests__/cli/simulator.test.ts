@@ -7,18 +7,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
 import { Progress } from '../../../src/cli/transform';
-import { identify, ndjson, runCli, TempDir } from './helpers';
+import { identify, ndjson, runCli, useTempDir } from './helpers';
 
 let sim: Simulator;
-let dir: TempDir;
 beforeEach(async () => {
   sim = await startSimulator({ port: 0 });
-  dir = new TempDir();
 });
 afterEach(async () => {
-  dir.remove();
   await sim.close();
 });
+const dir = useTempDir();
 
 const simConfig = (extra: Record<string, unknown> = {}) => demoDestinationConfig(sim.url, extra);
 

@@ -6,11 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../../src/cli';
 import { renderSummary } from '../../../src/cli/transform';
-import { identify, ndjson, runCli, TempDir } from './helpers';
+import { identify, ndjson, runCli, useTempDir } from './helpers';
 
-let dir: TempDir;
-beforeEach(() => (dir = new TempDir()));
-afterEach(() => dir.remove());
+const dir = useTempDir();
 
 interface Element {
   statusCode: number;
