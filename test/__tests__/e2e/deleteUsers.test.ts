@@ -5,6 +5,8 @@
 import { RetryableError } from '../../../src/framework/errors';
 import { deleteUsers } from '../../../src/v0/destinations/salesforce/index';
 import { demoDestinationConfig, type Simulator } from '../../../tools/salesforce-sim';
+import { SIM_OPTIONS } from '../../../bench/workload';
+import { startSimulator } from '../../../tools/salesforce-sim';
 import { freshDestination, liveRecords, meteredCalls, useE2ESimulator } from './helpers';
 
 let sim: Simulator;
@@ -100,4 +102,29 @@ it('an expired host-owned token answers 401 with REFRESH_TOKEN, so the regulatio
   expect(error).toBeInstanceOf(RetryableError);
   expect(error).toMatchObject({ status: 401, authErrorCategory: 'REFRESH_TOKEN' });
   expect((error as Error).message).not.toContain('expired-or-revoked');
+});
+
+it('keeps the field descriptions of two orgs apart: a request to a second org describes its own objects', async () => {
+  const other = await startSimulator(SIM_OPTIONS);
+  try {
+    seedPeople();
+    other.state.seed('Lead', { Email: 'ann@x.com', LastName: 'Ann', Company: 'A', Title: 'CEO' });
+    other.state.seed('Lead', { Email: 'ANN@x.com', LastName: 'Ann2', Company: 'A' });
+    other.state.resetCounters();
+    const { runtime } = freshDestination();
+    const anonymize = { deleteUsersMode: 'anonymize' };
+    await deleteUsers(request(['ann@x.com'], anonymize), runtime);
+    const first = meteredCalls(sim);
+    await deleteUsers(
+      { ...request(['ann@x.com'], anonymize), config: demoDestinationConfig(other.url, anonymize) },
+      runtime,
+    );
+    expect(meteredCalls(other)).toEqual(first);
+    // The same org again shares what the runtime cached for it.
+    sim.state.resetCounters();
+    await deleteUsers(request(['ann@x.com'], anonymize), runtime);
+    expect(Object.keys(meteredCalls(sim)).filter((kind) => kind.includes('describe'))).toEqual([]);
+  } finally {
+    await other.close();
+  }
 });

@@ -5,6 +5,7 @@
  * request's users, one call per 200 records. Records already gone count as deleted. A failure names the users and
  * records it concerns, with the worst record's classification (retried or aborted).
  */
+import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { AbortedError, BaseError, PlatformError, RetryableError } from '../../../framework/errors';
 import type { Destination } from '../../../framework/types';
@@ -61,13 +62,32 @@ interface Found {
   record: SObjectRecord;
 }
 
+/**
+ * A deletion request names no destination id, but the describe cache and the quota guard are kept per destination id:
+ * the org the request reaches stands in for it, so two orgs never share field descriptions or API usage. The id is a
+ * digest of what identifies the org (the host token's instance URL, or the login host and user), never of a secret.
+ */
+function orgIdOf(request: DeleteUsersRequest, secret: unknown): string {
+  const { config } = request;
+  const identity = [
+    request.destType.toLowerCase(),
+    isObject(secret) ? secret.instance_url : undefined,
+    config.loginUrl,
+    config.sandbox,
+    config.userName,
+    config.clientId,
+  ];
+  const digest = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
+  return `user-deletion:${request.destType.toLowerCase()}:${digest}`;
+}
+
 function contextOf(request: DeleteUsersRequest, runtime: SalesforceRuntime): SessionContext {
+  const secret = isObject(request.rudderDestInfo) ? request.rudderDestInfo.secret : undefined;
   const destination: Destination = {
-    ID: `user-deletion:${request.destType.toLowerCase()}`,
+    ID: orgIdOf(request, secret),
     Config: request.config,
     DestinationDefinition: { Name: request.destType.toUpperCase() },
   };
-  const secret = isObject(request.rudderDestInfo) ? request.rudderDestInfo.secret : undefined;
   return {
     destination,
     metadata: secret === undefined ? {} : { secret },
