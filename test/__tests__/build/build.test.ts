@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { writeDropIn } from '../../../src/cli/dropin';
+import { killAll, start } from '../server/processes';
 import { HOST_AXIOS_MOCK, ReproducedHost } from './rudderTransformerHost';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -348,4 +349,22 @@ describe('inside rudder-transformer (one-line re-exports only)', () => {
         ]);
     },
   );
+});
+
+describe('the compiled service (npm run start:dist)', () => {
+  afterAll(() => killAll());
+
+  it('runs from the build with node alone (no tsx, a production install) and stops on SIGTERM', async () => {
+    expect(tsc).toEqual({ status: 0, output: expect.any(String) });
+    const service = start(process.execPath, [built('src', 'server', 'main.js')], {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: '',
+    });
+    const [, address] = await service.line(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+    expect((await fetch(`${address}/health`)).status).toBe(200);
+    process.kill(service.pid, 'SIGTERM');
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });
