@@ -81,7 +81,8 @@ function parseElement(line: string, where: string): RouterElement {
     throw new CliError(`${where} is not valid JSON (${(error as Error).message}); ${EXPECTED}`);
   }
   const problem = shapeProblem(value, '', MAX_ELEMENT_DEPTH);
-  if (problem) throw new CliError(`${where}: ${describeShapeProblem(problem)}; ${EXPECTED}`);
+  if (problem)
+    throw new CliError(`${where}: ${describeShapeProblem(problem, MAX_ELEMENT_DEPTH)}; ${EXPECTED}`);
   if (validateElement(value)) {
     if (value.statusCode !== 200 || value.batchedRequest !== undefined) return value;
     throw new CliError(

@@ -102,9 +102,9 @@ export function shapeProblem(
   return hasProblem(value, maxDepth) ? locateProblem(value, root, maxDepth) : undefined;
 }
 
-/** The problem as a sentence naming the path and the fix. */
-export function describeShapeProblem(problem: ShapeProblem): string {
+/** The problem as a sentence naming the path and the fix; `limit` is the depth the caller checked the value to. */
+export function describeShapeProblem(problem: ShapeProblem, limit = MAX_INPUT_DEPTH): string {
   return problem.kind === 'depth'
-    ? `${problem.path || 'the input'} is nested more than ${MAX_INPUT_DEPTH} levels deep; flatten it (no event needs that depth)`
+    ? `${problem.path || 'the input'} is nested more than ${limit} levels deep; flatten it (no event needs that depth)`
     : `${problem.path} is a key that could change an object's prototype; rename it`;
 }
