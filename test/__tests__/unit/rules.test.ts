@@ -5,7 +5,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRESETS as EXPORTED_PRESETS } from '../../../src/v0/destinations/salesforce/index';
-import { ConfigurationError } from '../../../src/framework/errors';
+import { ConfigurationError, InstrumentationError } from '../../../src/framework/errors';
+import type { RudderMessage } from '../../../src/framework/types';
+import { parseConfig } from '../../../src/v0/destinations/salesforce/config';
+import { toIntents } from '../../../src/v0/destinations/salesforce/records';
+import { readSettings } from '../../../src/v0/destinations/salesforce/settings';
 import { compileRules } from '../../../src/v0/destinations/salesforce/rules/compile';
 import { thrownBy } from '../helpers/thrown';
 
@@ -168,4 +172,44 @@ describe('compileRules', () => {
       object: 'Contact',
     });
   });
+});
+
+describe("a record event's action", () => {
+  const config = parseConfig(
+    {
+      ID: 'dest-1',
+      Config: {
+        userName: 'u@example.com',
+        password: 'pw',
+        eventMappings: [{ name: 'warehouse', when: { type: 'record' }, object: 'Contact' }],
+      },
+      DestinationDefinition: { Name: 'SALESFORCE' },
+    },
+    readSettings({}),
+  );
+  const record = (action: string) => {
+    // A record event carries keys the message schema leaves open (action, identifiers, fields).
+    const message: RudderMessage = Object.assign(
+      { type: 'record' },
+      { action, identifiers: { Email: 'a@x.com' }, fields: { LastName: 'A' } },
+    );
+    return toIntents(message, config);
+  };
+
+  it('picks the operation: insert, update or delete, any letter case', () => {
+    expect(record(' Insert ').map((i) => i.operation)).toEqual(['create']);
+    expect(record('update').map((i) => i.operation)).toEqual(['update']);
+    expect(record('DELETE').map((i) => i.operation)).toEqual(['delete']);
+  });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    'refuses %s, a name every object has, as any other unknown action',
+    (action) => {
+      const error = thrownBy(() => record(action));
+      expect(error).toBeInstanceOf(InstrumentationError);
+      expect((error as Error).message).toBe(
+        `eventMappings[0] ("warehouse"): a record event's action must be insert, update or delete (got ${JSON.stringify(action)}), or the rule must set operation`,
+      );
+    },
+  );
 });

@@ -60,12 +60,17 @@ export function matchingRules(
   return ofType.rules.filter((r) => !r.events || (typeof event === 'string' && r.events.has(event)));
 }
 
-const ACTIONS: Record<string, Operation> = { insert: 'create', update: 'update', delete: 'delete' };
+/** A Map, not an object literal: an action such as `constructor` or `__proto__` must find nothing. */
+const ACTIONS = new Map<string, Operation>([
+  ['insert', 'create'],
+  ['update', 'update'],
+  ['delete', 'delete'],
+]);
 
 function operationOf(rule: CompiledRule, message: RudderMessage): Operation {
   if (rule.operation) return rule.operation;
   const action = (message as { action?: unknown }).action;
-  const operation = typeof action === 'string' ? ACTIONS[action.trim().toLowerCase()] : undefined;
+  const operation = typeof action === 'string' ? ACTIONS.get(action.trim().toLowerCase()) : undefined;
   if (!operation) {
     throw new InstrumentationError(
       `${rule.label}: a record event's action must be insert, update or delete (got ${JSON.stringify(action ?? null)}), or the rule must set operation`,
