@@ -14,6 +14,7 @@ import type {
 import { createSalesforceDestination, createV1Handler } from '../../src/v0/destinations/salesforce/index';
 import { FakeClient } from '../__mocks__/fakeClient';
 import { destination, input } from '../__mocks__/salesforce';
+import { descriptorProblems } from './helpers/descriptors';
 
 const OBJECTS = ['Account', 'Contact', 'Task'] as const;
 const FIELDS = ['Name', 'Email', 'Ref__c', 'Ext__c', 'Subject', 'LastName'];
@@ -175,6 +176,7 @@ describe('eventMappings properties', () => {
             .flatMap((o) => o.metadata.map((m) => m.jobId))
             .sort((a, b) => Number(a) - Number(b));
           expect(jobs).toEqual(inputs.map((_, i) => i + 1));
+          expect(descriptorProblems(outputs)).toEqual([]);
           runs += 1;
           if (outputs.some((o) => o.statusCode === 200)) writingRuns += 1;
           for (const output of outputs.filter((o): o is RouterSuccessOutput => o.statusCode === 200)) {

@@ -17,6 +17,7 @@ import {
 } from '../../../tools/salesforce-sim';
 import { deliverRouterOutputs, type JobStatuses } from '../../../bench/deliver';
 import { identify, makeDestination, SIM_OPTIONS, type EventSpec } from '../../../bench/workload';
+import { descriptorProblems } from '../helpers/descriptors';
 
 export { deliverRouterOutputs, identify };
 
@@ -105,6 +106,7 @@ export async function routeAndDeliver(
   inputs: RouterInput[],
 ): Promise<{ outputs: RouterOutput[]; statuses: JobStatuses }> {
   const outputs = await dest.processRouterDest(inputs);
+  expect(descriptorProblems(outputs)).toEqual([]);
   const statuses = await deliverRouterOutputs(outputs, dest);
   return { outputs, statuses };
 }
