@@ -20,6 +20,8 @@ export class FakeClient implements SalesforceClient {
 
   /** Objects' writable fields, when the test wants describe-based field checks. */
   fields?: Record<string, string[]>;
+  /** Field types other than text, by `Object.Field` (`Account.NumberOfEmployees: 'int'`). */
+  types: Record<string, string> = {};
 
   constructor(private readonly records: Record<string, SObjectRecord[]> = {}) {}
 
@@ -32,7 +34,14 @@ export class FakeClient implements SalesforceClient {
       fields: new Map(
         (known[object] ?? []).map((name) => [
           name.toLowerCase(),
-          { name, type: 'string', externalId: false, createable: true, updateable: true, nillable: true },
+          {
+            name,
+            type: this.types[`${object}.${name}`] ?? 'string',
+            externalId: false,
+            createable: true,
+            updateable: true,
+            nillable: true,
+          },
         ]),
       ),
     });

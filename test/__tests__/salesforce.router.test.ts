@@ -454,3 +454,62 @@ describe('deep ids and metadata never reach a recursive reader', () => {
     expect(() => JSON.stringify(outputs)).not.toThrow();
   });
 });
+
+describe('processRouterDest, lookup values typed as their fields', () => {
+  const rules = [
+    {
+      name: 'companies',
+      when: { type: 'group' },
+      object: 'Account',
+      operation: 'upsert',
+      match: { fields: [{ field: 'AccountNumber', sourceKeys: 'groupId' }] },
+      fields: [{ destKey: 'Name', sourceKeys: 'traits.name' }],
+    },
+    {
+      name: 'by size',
+      when: { type: 'track', event: 'Sized' },
+      object: 'Account',
+      operation: 'update',
+      match: { fields: [{ field: 'NumberOfEmployees', sourceKeys: 'properties.size' }] },
+      fields: [{ destKey: 'Name', sourceKeys: 'properties.name' }],
+    },
+  ];
+  const group = (groupId: unknown, name: string) => ({
+    type: 'group',
+    groupId,
+    traits: { name },
+    integrations: { Salesforce: true },
+  });
+  const sized = (size: unknown) => ({
+    type: 'track',
+    event: 'Sized',
+    properties: { size, name: 'Big' },
+    integrations: { Salesforce: true },
+  });
+
+  it('looks a number up as text in a text field, a numeric string as a number in a number field; a value that cannot be is its job’s 400 only', async () => {
+    const client = new FakeClient({ Account: [] });
+    client.fields = { Account: ['Id', 'Name', 'AccountNumber', 'NumberOfEmployees'] };
+    client.types = { 'Account.NumberOfEmployees': 'int' };
+    const dest = destination({ eventMappings: rules });
+    const outputs = await createSalesforceDestination({ client }).processRouterDest([
+      input(group(1001, 'Initech'), dest, { jobId: 1, userId: 'u1' }),
+      input(group('ACC-2', 'Globex'), dest, { jobId: 2, userId: 'u2' }),
+      input(sized('250'), dest, { jobId: 3, userId: 'u3' }),
+      input(sized('many'), dest, { jobId: 4, userId: 'u4' }),
+    ]);
+    // SOQL is type-strict: a bare number against the text field AccountNumber would fail the whole query.
+    expect(client.queries).toEqual([
+      "SELECT Id, AccountNumber FROM Account WHERE AccountNumber IN ('1001', 'ACC-2')",
+      'SELECT Id, NumberOfEmployees FROM Account WHERE NumberOfEmployees = 250',
+    ]);
+    const statusOf = (job: number) =>
+      outputs.find((o) => o.metadata.some((m) => m.jobId === job))?.statusCode;
+    expect([1, 2, 4].map(statusOf)).toEqual([200, 200, 400]);
+    const bad = outputs.find((o) => o.metadata.some((m) => m.jobId === 4));
+    expect(bad).toMatchObject({
+      error:
+        'Field Account.NumberOfEmployees is an int field in Salesforce; "many" (a string) cannot be looked up in it: send a whole number',
+    });
+  });
+});

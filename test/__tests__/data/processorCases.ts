@@ -558,7 +558,8 @@ export const processorCases: ProcessorCase[] = [
     mocks: () => {
       mockLogin();
       mockDescribe('Product__c', { only: PRODUCT_FIELDS });
-      mockQuery('SELECT Id, Sku__c FROM Product__c WHERE Sku__c = 42', []);
+      // Sku__c is a text field: the number 42 is looked up as the text '42' (SOQL is type-strict).
+      mockQuery("SELECT Id, Sku__c FROM Product__c WHERE Sku__c = '42'", []);
     },
     expected: {
       requests: [{ method: 'POST', path: '/sobjects/Product__c', body: { Name: 'Gadget', Sku__c: 42 } }],

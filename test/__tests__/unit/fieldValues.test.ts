@@ -1,7 +1,8 @@
 /** Values against their fields' types (src/v0/destinations/salesforce/fieldValues.ts). */
 import { InstrumentationError } from '../../../src/framework/errors';
 import type { ObjectDescription } from '../../../src/v0/destinations/salesforce/client';
-import { checkValues, convertValue } from '../../../src/v0/destinations/salesforce/fieldValues';
+import { checkValues, convertValue, lookupValue } from '../../../src/v0/destinations/salesforce/fieldValues';
+import type { SoqlValue } from '../../../src/v0/destinations/salesforce/soql';
 import { thrownBy } from '../helpers/thrown';
 
 describe('convertValue', () => {
@@ -71,6 +72,36 @@ describe('checkValues', () => {
     expect(error).toBeInstanceOf(InstrumentationError);
     expect((error as Error).message).toBe(
       'Field Lead.NumberOfEmployees is an int field in Salesforce; "many" (a string) cannot be written to it: send a whole number',
+    );
+  });
+});
+
+describe('lookupValue', () => {
+  const field = (type: string) => ({
+    name: 'F',
+    type,
+    externalId: false,
+    createable: true,
+    updateable: true,
+    nillable: true,
+  });
+
+  it.each<[string, SoqlValue, string, SoqlValue]>([
+    ['a number in a text field is text', 42, 'string', '42'],
+    ['a boolean in an id field is text', true, 'id', 'true'],
+    ['text stays the same text', 'a@b.com', 'email', 'a@b.com'],
+    ['a numeric string in a number field is a number', ' 12.5 ', 'double', 12.5],
+    ['"true" in a checkbox is a boolean', 'TRUE', 'boolean', true],
+    ['a date keeps its value', '2026-01-31', 'date', '2026-01-31'],
+  ])('%s', (_, value, type, expected) => {
+    expect(lookupValue('Account', field(type), value)).toBe(expected);
+  });
+
+  it('names the field, its type, the value and what to send', () => {
+    const error = thrownBy(() => lookupValue('Account', field('int'), '12.5'));
+    expect(error).toBeInstanceOf(InstrumentationError);
+    expect((error as Error).message).toBe(
+      'Field Account.F is an int field in Salesforce; "12.5" (a string) cannot be looked up in it: send a whole number',
     );
   });
 });

@@ -7,6 +7,7 @@
  */
 import { InstrumentationError } from '../../../framework/errors';
 import { fieldOf, type FieldInfo, type ObjectDescription } from './client';
+import type { SoqlValue } from './soql';
 
 /** Field types whose value is text: any scalar is accepted (Salesforce writes numbers and booleans as text). */
 const TEXT_TYPES = new Set([
@@ -113,4 +114,20 @@ export function checkValues(
     if (converted.value !== value) (out ??= { ...record })[name] = converted.value;
   }
   return out ?? record;
+}
+
+/**
+ * A lookup value as its field's type takes it in a WHERE clause. SOQL is type-strict (salesforce-api.md 4.3): a bare
+ * number against a text field, or a quoted one against a number field, fails the whole query, and with it every job
+ * of the batch that shares the query. So text fields get text, number fields a number, checkboxes a boolean (other
+ * types keep the value as given); a value that cannot be is the job's own 400, naming the field.
+ */
+export function lookupValue(object: string, field: FieldInfo, value: SoqlValue): SoqlValue {
+  if (TEXT_TYPES.has(field.type)) return typeof value === 'string' ? value : String(value);
+  if (!NUMBER_TYPES.has(field.type) && field.type !== 'boolean') return value;
+  const converted = convertValue(value, field.type);
+  if (converted.ok) return converted.value as SoqlValue;
+  throw new InstrumentationError(
+    `Field ${object}.${field.name} is ${withArticle(field.type)} field in Salesforce; ${preview(value)} (${kindOf(value)}) cannot be looked up in it: send ${converted.expected}`,
+  );
 }

@@ -6,6 +6,7 @@
 import { fieldOf, type ObjectDescription, type SalesforceClient, type SessionContext } from '../client';
 import { InstrumentationError } from '../../../../framework/errors';
 import { spreadWith } from '../../../../framework/objects';
+import { lookupValue } from '../fieldValues';
 import type { Intent, JobState, MatchField } from './state';
 
 /**
@@ -67,28 +68,56 @@ export function pendingObjects(states: JobState[]): string[] {
 }
 
 /** A lookup on a field the object lacks would cost a call and fail: said before, naming the field and the rule. */
-function checkLookupFields(
+/**
+ * The match fields, each checked to exist on the object and its value typed as the field takes it in SOQL
+ * (fieldValues.ts `lookupValue`); the same array when no value changes.
+ */
+function typedLookupFields(
   object: string,
   fields: MatchField[],
   descriptions: Descriptions,
   origin?: string,
-): void {
+): MatchField[] {
   const description = descriptionOf(descriptions, object);
-  if (!description) return;
-  for (const { field } of fields) {
-    if (fieldOf(description, field)) continue;
-    throw new InstrumentationError(
-      `${origin ? `${origin}: ` : ''}field ${field} does not exist on ${object} in this Salesforce org (or the integration user cannot see it): fix the field the record is found by, or create it in Salesforce first`,
-    );
+  if (!description) return fields;
+  let out = fields;
+  for (let k = 0; k < fields.length; k += 1) {
+    const { field, value } = fields[k];
+    const info = fieldOf(description, field);
+    if (!info) {
+      throw new InstrumentationError(
+        `${origin ? `${origin}: ` : ''}field ${field} does not exist on ${object} in this Salesforce org (or the integration user cannot see it): fix the field the record is found by, or create it in Salesforce first`,
+      );
+    }
+    const typed = lookupValue(object, info, value);
+    if (typed === value) continue;
+    if (out === fields) out = fields.slice();
+    out[k] = { field, value: typed };
   }
+  return out;
 }
 
-function checkLookups(intent: Intent, descriptions: Descriptions): void {
+/** The intent with its lookups (its own and its references') checked and typed; the same intent when unchanged. */
+function typedLookups(intent: Intent, descriptions: Descriptions): Intent {
   const { find, object, origin } = intent;
-  if (find.kind === 'match') checkLookupFields(object, find.fields, descriptions, origin);
-  for (const ref of intent.references ?? []) {
-    for (const c of ref.candidates) checkLookupFields(c.object, c.fields, descriptions, origin);
+  let out = intent;
+  if (find.kind === 'match') {
+    const fields = typedLookupFields(object, find.fields, descriptions, origin);
+    if (fields !== find.fields)
+      out = spreadWith(out, 'find', { kind: 'match', fields, operator: find.operator });
   }
+  const refs = intent.references;
+  if (!refs) return out;
+  const typedRefs = refs.map((ref) => {
+    const candidates = ref.candidates.map((c) => {
+      const fields = typedLookupFields(c.object, c.fields, descriptions, origin);
+      return fields === c.fields ? c : spreadWith(c, 'fields', fields);
+    });
+    return candidates.every((c, i) => c === ref.candidates[i])
+      ? ref
+      : spreadWith(ref, 'candidates', candidates);
+  });
+  return typedRefs.every((r, i) => r === refs[i]) ? out : spreadWith(out, 'references', typedRefs);
 }
 
 function asNativeUpsert(intent: Intent, description: ObjectDescription | undefined): Intent {
@@ -118,8 +147,9 @@ export function applyDescriptions(states: JobState[], descriptions: Descriptions
   return states.map((state) => {
     if (state.kind !== 'pending') return state;
     try {
-      state.intents.forEach((it) => checkLookups(it, descriptions));
-      const intents = withNativeUpserts(state.intents, descriptions);
+      const typed = state.intents.map((it) => typedLookups(it, descriptions));
+      const unchanged = typed.every((it, k) => it === state.intents[k]);
+      const intents = withNativeUpserts(unchanged ? state.intents : typed, descriptions);
       return intents === state.intents ? state : { kind: 'pending', intents };
     } catch (error) {
       return { kind: 'error', error };
