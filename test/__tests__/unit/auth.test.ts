@@ -188,6 +188,7 @@ const resolve = (d: Destination, metadata?: Metadata): Credentials => {
   return resolveCredentials(
     { destination: d, metadata, config: parseConfig(d, settings), settings },
     Date.now,
+    new WeakMap(),
   );
 };
 

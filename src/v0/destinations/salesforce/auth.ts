@@ -249,13 +249,13 @@ function jwtBearerLogin(source: LoginSource, clock: () => number): LoginRequest 
 }
 
 /**
- * Logins worked out once per parsed config (configs are parsed once per runtime): every Salesforce call asks for one,
- * and its checks, key test and credential fingerprint do not change between calls.
+ * Logins worked out once per parsed config and destination: every Salesforce call asks for one, and its checks, key
+ * test and credential fingerprint do not change between calls. The runtime keeps them (its configs are its own).
  */
-const logins = new WeakMap<SalesforceConfig, Map<string, LoginRequest>>();
+export type Logins = WeakMap<SalesforceConfig, Map<string, LoginRequest>>;
 
 /** The login a destination performs; a ConfigurationError naming what is missing. */
-export function loginFor(source: LoginSource, clock: () => number): LoginRequest {
+export function loginFor(source: LoginSource, clock: () => number, logins: Logins): LoginRequest {
   let byDestination = logins.get(source.config);
   if (!byDestination) logins.set(source.config, (byDestination = new Map()));
   let login = byDestination.get(source.destination.ID);
@@ -279,12 +279,13 @@ export type Credentials = { kind: 'token'; auth: AuthInfo } | { kind: 'login'; l
 export function resolveCredentials(
   source: LoginSource & { metadata: Metadata | undefined },
   clock: () => number,
+  logins: Logins,
 ): Credentials {
   const { destination, metadata, config } = source;
   if (tokenOwnerAtTransform(destination, metadata, config) === 'host') {
     return { kind: 'token', auth: hostSession(metadata) };
   }
-  return { kind: 'login', login: loginFor(source, clock) };
+  return { kind: 'login', login: loginFor(source, clock, logins) };
 }
 
 /**

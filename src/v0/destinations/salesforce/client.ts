@@ -15,6 +15,7 @@ import {
   tokenOwnerAtTransform,
   type AuthInfo,
   type LoginRequest,
+  type Logins,
   type TokenCache,
   type TokenOwner,
 } from './auth';
@@ -188,6 +189,7 @@ export interface ClientDeps {
   telemetry: Telemetry;
   settings: SalesforceSettings;
   clock: () => number;
+  logins: Logins;
 }
 
 function toDescription(body: ReturnType<typeof validateDescribeResponse>): ObjectDescription {
@@ -249,8 +251,8 @@ export class HttpSalesforceClient implements SalesforceClient {
   }
 
   async authorize(ctx: SessionContext): Promise<AuthInfo> {
-    const { settings, clock } = this.deps;
-    const credentials = resolveCredentials({ ...ctx, settings }, clock);
+    const { settings, clock, logins } = this.deps;
+    const credentials = resolveCredentials({ ...ctx, settings }, clock, logins);
     if (credentials.kind === 'token') return credentials.auth;
     const { login } = credentials;
     const refused = this.refusedLogins.get(login.cacheKey);

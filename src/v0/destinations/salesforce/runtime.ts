@@ -13,7 +13,7 @@ import { adoptError, type ErrorLibrary } from '../../../framework/errors';
 import { createHttpTransport, type AxiosLike, type HttpTransport } from '../../../framework/http';
 import { Telemetry } from '../../../framework/telemetry';
 import type { Destination } from '../../../framework/types';
-import { TokenCache } from './auth';
+import { TokenCache, type Logins } from './auth';
 import { HttpSalesforceClient, type ObjectDescription, type SalesforceClient } from './client';
 import { parseConfig, type SalesforceConfig } from './config';
 import { QuotaGuard } from './quota';
@@ -40,6 +40,8 @@ export class SalesforceRuntime {
   readonly tokens: TokenCache;
   readonly describes: TtlCache<ObjectDescription>;
   readonly quota: QuotaGuard;
+  /** Logins worked out per parsed config and destination (auth.ts `loginFor`). */
+  readonly logins: Logins = new WeakMap();
   readonly client: SalesforceClient;
   /** The error library errors leave the destination in, when a host gave its own. */
   readonly errorLibrary?: ErrorLibrary;
