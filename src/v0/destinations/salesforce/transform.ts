@@ -13,6 +13,7 @@ import type {
   RouterOutput,
 } from '../../../framework/types';
 import { planBatch } from './plan';
+import type { UnwrittenState } from './plan/state';
 import { recordRequest } from './requests/record';
 import { processMetadataForRouter, routeBatches } from './router';
 import {
@@ -37,13 +38,19 @@ export interface SalesforceDestination {
 /** One event through the batched plan, as a batch of one: the reference's processor output (rudder-contract.md B.1). */
 async function processEvent(event: ProcessorEvent, runtime: SalesforceRuntime): Promise<RequestDescriptor[]> {
   const plan = await planBatch([event], runtime);
+  // A failed plan has no writes (its states say so); a planned one builds them with its session.
+  if (plan.kind === 'failed') return unwrittenOutput(plan.states[0], event);
   const [state] = plan.states;
+  if (state.kind !== 'write') return unwrittenOutput(state, event);
+  return state.writes.map((write) => recordRequest(write, plan.session, plan.config));
+}
+
+/** What an event that writes nothing becomes: its error thrown, itself (already transformed), or nothing. */
+function unwrittenOutput(state: UnwrittenState, event: ProcessorEvent): RequestDescriptor[] {
   if (state.kind === 'error') throw state.error;
   if (state.kind === 'passthrough') return [event.message as unknown as RequestDescriptor];
   // Nothing to send (a delete of a record already gone): no output element for the event (rudder-contract.md A.1.2).
-  if (state.kind === 'done') return [];
-  if (plan.kind !== 'planned') throw new Error('internal: a planned write without a session');
-  return state.writes.map((write) => recordRequest(write, plan.session, plan.config));
+  return [];
 }
 
 export function createSalesforceDestination(

@@ -12,11 +12,11 @@ import { merge } from './merge';
 import { prepare } from './prepare';
 import { resolve, resolvedObjects } from './resolve';
 import { currentSession, failPending, openSession, sessionContext } from './session';
-import { settled, type BatchPlan, type JobState } from './state';
+import { unwritten, type BatchPlan, type JobState } from './state';
 
 /** Every job settled without a write: no session, or nothing left to write. */
 function failed(plan: { destination: BatchPlan['destination'] }, states: JobState[]): BatchPlan {
-  return { kind: 'failed', destination: plan.destination, states: states.map(settled) };
+  return { kind: 'failed', destination: plan.destination, states: states.map(unwritten) };
 }
 
 /** Plan a batch of inputs that share one destination. */

@@ -10,10 +10,10 @@ import { hostSession, tokenOwnerAtTransform } from '../auth';
 import type { SalesforceConfig } from '../config';
 import { checkEvent, toIntents } from '../records';
 import type { SalesforceRuntime } from '../runtime';
-import type { FinalState, JobState } from './state';
+import type { JobState, UnwrittenState } from './state';
 
 export type Prepared =
-  | { kind: 'failed'; destination: Destination; states: FinalState[] }
+  | { kind: 'failed'; destination: Destination; states: UnwrittenState[] }
   | { kind: 'prepared'; destination: Destination; config: SalesforceConfig; states: JobState[] };
 
 /**
@@ -63,7 +63,7 @@ export function prepare(inputs: RouterInput[], runtime: SalesforceRuntime): Prep
   try {
     config = runtime.config(destination);
   } catch (error) {
-    const states = inputs.map((input): FinalState =>
+    const states = inputs.map((input): UnwrittenState =>
       input.message.statusCode ? { kind: 'passthrough' } : { kind: 'error', error },
     );
     return { kind: 'failed', destination, states };

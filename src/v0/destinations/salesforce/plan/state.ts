@@ -131,6 +131,8 @@ export type JobState =
   | { kind: 'done'; note: string };
 
 export type FinalState = Extract<JobState, { kind: 'passthrough' | 'error' | 'write' | 'done' }>;
+/** A final state without writes: every state of a failed plan (writes need a session and a config). */
+export type UnwrittenState = Exclude<FinalState, { kind: 'write' }>;
 
 /** A group of jobs that must travel together: they share at least one record. */
 export interface JobGroup {
@@ -140,7 +142,7 @@ export interface JobGroup {
 
 export type BatchPlan =
   /** No write could be planned: the config is wrong, the session failed, or nothing was left to write. */
-  | { kind: 'failed'; destination: Destination; states: FinalState[] }
+  | { kind: 'failed'; destination: Destination; states: UnwrittenState[] }
   | {
       kind: 'planned';
       destination: Destination;
@@ -159,4 +161,11 @@ export function settled(state: JobState): FinalState {
     return { kind: 'error', error: new Error(`internal: a job left the plan ${state.kind}`) };
   }
   return state;
+}
+
+/** A state as it leaves a failed plan: a write there (no session to build it with) is a bug too, answered as one. */
+export function unwritten(state: JobState): UnwrittenState {
+  const final = settled(state);
+  if (final.kind !== 'write') return final;
+  return { kind: 'error', error: new Error('internal: a write in a plan that failed') };
 }
