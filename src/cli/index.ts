@@ -102,7 +102,7 @@ function addInstallInto(program: Command, io: Io, setExitCode: SetExitCode): voi
   program
     .command('install-into')
     .description(
-      'write the re-export files a rudder-transformer checkout needs to load this destination instead of its own (transform and the v0/v1 network handlers of the three definition names)',
+      'write the re-export files a rudder-transformer checkout needs to load this destination instead of its own (transform, user deletion, and the v0/v1 network handlers of the three definition names)',
     )
     .argument('<checkout>', 'the rudder-transformer checkout (or a folder to copy into one)')
     .option('--package <name>', 'require the package installed in the checkout instead of this build by path')
