@@ -5,17 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
-import { identify, ndjson, runCli, useTempDir } from './helpers';
+import { demoDestinationConfig } from '../../../tools/salesforce-sim';
+import { identify, ndjson, runCli, useSimulator, useTempDir } from './helpers';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => sim.state.reset());
+const simulator = useSimulator();
 const dir = useTempDir();
 
 const EXPECTED =
@@ -29,7 +22,7 @@ const RUN_TRANSFORM =
 async function goodOutputLines(): Promise<string[]> {
   const events = dir.file('events.ndjson', ndjson([identify('a@acme.com'), identify('b@acme.com')]));
   const out = join(dir.path, 'good.ndjson');
-  const config = dir.file('config.json', demoDestinationConfig(sim.url));
+  const config = dir.file('config.json', demoDestinationConfig(simulator.current.url));
   const run = await runCli(['transform', events, '--config', config, '--out', out]);
   expect(run.code).toBe(0);
   return readFileSync(out, 'utf8').trim().split('\n');
@@ -88,7 +81,7 @@ describe('sf-destination deliver on a file that is not router output', () => {
     expect(stderr).toBe(
       `error: ${file}:4: a router output element with statusCode 200 must carry batchedRequest (the request to send); ${EXPECTED}\n`,
     );
-    expect(sim.state.records('Lead')).toEqual([]);
+    expect(simulator.current.state.records('Lead')).toEqual([]);
   });
 
   it('an object with a wrong field: names the field', async () => {
@@ -104,7 +97,7 @@ describe('sf-destination deliver on a file that is not router output', () => {
     expect(stderr).toMatch(
       new RegExp(`^error: ${file}:2 is not valid JSON \\(.+\\); deliver expects NDJSON`),
     );
-    expect(sim.state.records('Lead')).toEqual([]);
+    expect(simulator.current.state.records('Lead')).toEqual([]);
   });
 
   it('a line nested 200,000 levels deep: refused naming the line and the path, no crash', async () => {

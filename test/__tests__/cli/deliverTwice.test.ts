@@ -6,17 +6,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { demoDestinationConfig, startSimulator, type Simulator } from '../../../tools/salesforce-sim';
-import { identify, ndjson, runCli, useTempDir } from './helpers';
+import { demoDestinationConfig } from '../../../tools/salesforce-sim';
+import { identify, ndjson, runCli, useSimulator, useTempDir } from './helpers';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => sim.state.reset());
+const simulator = useSimulator();
 const dir = useTempDir();
 
 const RETRY =
@@ -26,7 +19,7 @@ const RETRY =
 /** `transform` the events against the simulator into `<dir>/outputs.ndjson`. */
 async function transformTo(events: unknown[], extra: Record<string, unknown> = {}): Promise<string> {
   const input = dir.file('events.ndjson', ndjson(events));
-  const config = dir.file('config.json', demoDestinationConfig(sim.url, extra));
+  const config = dir.file('config.json', demoDestinationConfig(simulator.current.url, extra));
   const out = join(dir.path, 'outputs.ndjson');
   const run = await runCli(['transform', input, '--config', config, '--out', out]);
   expect(run.code).toBe(0);
@@ -34,14 +27,14 @@ async function transformTo(events: unknown[], extra: Record<string, unknown> = {
 }
 
 const emails = () =>
-  sim.state
+  simulator.current.state
     .records('Lead')
     .map((l) => String(l.Email))
     .sort();
 
 describe('sf-destination deliver: creates, the delivered marker and --force', () => {
   it('warns about creates, marks the file, refuses a second run, and --force shows why (duplicates)', async () => {
-    sim.state.seed('Lead', { Email: 'old@acme.com', LastName: 'Old', Company: 'Acme' });
+    simulator.current.state.seed('Lead', { Email: 'old@acme.com', LastName: 'Old', Company: 'Acme' });
     const out = await transformTo([identify('a@acme.com'), identify('b@acme.com'), identify('old@acme.com')]);
 
     const first = await runCli(['deliver', out]);
@@ -98,7 +91,7 @@ describe('sf-destination deliver: creates, the delivered marker and --force', ()
   });
 
   it('counts the records of collections creates, inside a composite request too', async () => {
-    sim.state.seed('Lead', { Email: 'old@acme.com', LastName: 'Old', Company: 'Acme' });
+    simulator.current.state.seed('Lead', { Email: 'old@acme.com', LastName: 'Old', Company: 'Acme' });
     const out = await transformTo(
       [identify('a@acme.com'), identify('b@acme.com'), identify('c@acme.com'), identify('old@acme.com')],
       { writeMode: 'collections' },
@@ -114,12 +107,16 @@ describe('sf-destination deliver: creates, the delivered marker and --force', ()
   });
 
   it('no warning for a file of updates, but a second delivery is still refused', async () => {
-    const id = sim.state.seed('Lead', { Email: 'old@acme.com', LastName: 'Old', Company: 'Acme' });
+    const id = simulator.current.state.seed('Lead', {
+      Email: 'old@acme.com',
+      LastName: 'Old',
+      Company: 'Acme',
+    });
     const out = await transformTo([identify('old@acme.com', { title: 'CEO' })]);
     const first = await runCli(['deliver', out]);
     expect(first.code).toBe(0);
     expect(first.stderr).toBe('');
-    expect(sim.state.get('Lead', id)?.Title).toBe('CEO');
+    expect(simulator.current.state.get('Lead', id)?.Title).toBe('CEO');
     const second = await runCli(['deliver', out]);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain('Delivering it again re-sends its requests. To retry failed jobs');

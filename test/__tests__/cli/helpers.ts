@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli';
+import { startSimulator, type Simulator } from '../../../tools/salesforce-sim';
 
 interface CliRun {
   code: number;
@@ -46,6 +47,21 @@ export function useTempDir(): Pick<TempDir, 'path' | 'file'> {
       return dir.path;
     },
     file: (name, content) => dir.file(name, content),
+  };
+}
+
+/** One simulator for the calling file (started before its tests, closed after), reset before each test. */
+export function useSimulator(): { readonly current: Simulator } {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ port: 0 });
+  });
+  afterAll(() => sim.close());
+  beforeEach(() => sim.state.reset());
+  return {
+    get current() {
+      return sim;
+    },
   };
 }
 
