@@ -48,24 +48,37 @@ function errorBody(errorCode: string, message: string): { message: string; error
  * a delayed request never runs after the simulator has stopped and no timer keeps the process alive.
  */
 class Delays {
-  private readonly pending = new Map<NodeJS.Timeout, (finished: boolean) => void>();
+  /** How to cancel each pending wait (it then resolves false). */
+  private readonly pending = new Set<() => void>();
 
   /** Resolves true after `ms`, or false if cancelled first. */
   wait(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
+      const cancel = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
       const timer = setTimeout(() => {
-        this.pending.delete(timer);
+        this.pending.delete(cancel);
         resolve(true);
       }, ms);
-      this.pending.set(timer, resolve);
+      this.pending.add(cancel);
+    });
+  }
+
+  /** Resolves true when `released` settles, or false if cancelled first. */
+  until(released: Promise<void>): Promise<boolean> {
+    return new Promise((resolve) => {
+      const cancel = () => resolve(false);
+      this.pending.add(cancel);
+      void released.then(() => {
+        if (this.pending.delete(cancel)) resolve(true);
+      });
     });
   }
 
   cancelAll(): void {
-    for (const [timer, resolve] of this.pending) {
-      clearTimeout(timer);
-      resolve(false);
-    }
+    for (const cancel of this.pending) cancel();
     this.pending.clear();
   }
 }
@@ -360,6 +373,11 @@ async function handle(
     return;
   }
   if (state.takeFault('dropConnections')) {
+    req.socket.destroy();
+    return;
+  }
+  const held = state.heldRequests();
+  if (held && !(await delays.until(held))) {
     req.socket.destroy();
     return;
   }

@@ -68,6 +68,7 @@ export class SimState {
   private byEndpoint: Record<string, number> = {};
   private used = 0;
   private activeFaults: Faults = {};
+  private hold?: { released: Promise<void>; release: () => void };
   private lockedIdSet: ReadonlySet<string> = new Set();
   private lockedEmailSet: ReadonlySet<string> = new Set();
   private readonly cursors = new Map<string, QueryCursor>();
@@ -191,10 +192,27 @@ export class SimState {
 
   setFaults(faults: Faults): void {
     this.activeFaults = { ...faults };
+    this.holdRequests(faults.holdRequests === true);
     this.lockedIdSet = new Set(
       (faults.lockRowIds ?? []).map((id) => normalizeId(id)).filter((id): id is string => id !== null),
     );
     this.lockedEmailSet = new Set((faults.lockRowEmails ?? []).map((e) => e.toLowerCase()));
+  }
+
+  /** Start holding requests, or release the held ones. */
+  private holdRequests(hold: boolean): void {
+    if (hold && !this.hold) {
+      let release: () => void = () => undefined;
+      this.hold = { released: new Promise<void>((resolve) => (release = resolve)), release };
+    } else if (!hold && this.hold) {
+      this.hold.release();
+      this.hold = undefined;
+    }
+  }
+
+  /** While requests are held (Faults.holdRequests): resolves when they are released. */
+  heldRequests(): Promise<void> | undefined {
+    return this.hold?.released;
   }
 
   clearFaults(): void {

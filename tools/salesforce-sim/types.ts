@@ -70,6 +70,11 @@ export interface SimOptions {
 export interface Faults {
   /** Delay added before every (non-admin) response. */
   latencyMs?: number;
+  /**
+   * Hold every (non-admin) request, unanswered and not yet applied, until the faults are set without it (or
+   * cleared): a Salesforce slower than any client timeout, with no race against real time.
+   */
+  holdRequests?: boolean;
   /** The next N REST calls answer 503 SERVER_UNAVAILABLE. */
   status503?: number;
   /** The next N REST calls answer 500 UNKNOWN_EXCEPTION. */

@@ -21,8 +21,6 @@ import {
 } from './helpers';
 
 const TIMEOUT_MS = 300;
-// Far above the timeout, so the client gives up first however slow the machine is.
-const LATENCY_MS = 2_000;
 
 let sim: Simulator;
 useE2ESimulator(
@@ -44,16 +42,17 @@ describe.each(['record', 'collections'] as const)('e2e: delivery timeout, %s mod
     const dest = freshDestination({ env: { REQUEST_TIMEOUT_IN_MS: String(TIMEOUT_MS) } });
     expect(dest.runtime.settings.requestTimeoutMs).toBe(TIMEOUT_MS);
     const outputs = await dest.processRouterDest(inputs);
-    sim.state.setFaults({ latencyMs: LATENCY_MS });
+    // Salesforce holds the requests until the client has given up on every one: no race against real time.
+    sim.state.setFaults({ holdRequests: true });
     const statuses = await deliverRouterOutputs(outputs, dest);
     expect(codes(statuses)).toEqual({ 1: 500, 2: 500, 3: 500 });
     expect(statuses.get(1)?.error).toMatch(/timeout|ECONNABORTED/i);
 
-    // The simulator answers late but applies every request it received.
+    // Released, the simulator answers late but applies every request it received.
+    sim.state.clearFaults();
     await waitFor(() => leadEmails(sim).length === 3, 'the late requests to be applied');
     expect(leadEmails(sim)).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
 
-    sim.state.clearFaults();
     const retry = await routeAndDeliver(dest, asRetry(failedInputs(inputs, statuses)));
     expect(codes(retry.statuses)).toEqual({ 1: 200, 2: 200, 3: 200 });
     expect(leadEmails(sim)).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
