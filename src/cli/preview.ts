@@ -35,6 +35,12 @@ export interface PreviewResult {
     params: Record<string, unknown>;
     json: unknown;
   }[];
+  /** With several matching rules: the requests each rule's writes become on its own (`requests` merges them). */
+  byRule: {
+    rule: string;
+    requests: { action: string; method: string; endpoint: string }[];
+    rejected?: string;
+  }[];
   status?: number;
   error?: string;
   statTags?: Record<string, string | undefined>;
@@ -57,15 +63,25 @@ async function previewEvent(file: string, options: PreviewOptions): Promise<Prev
   const mode = options.network ? 'network' : 'offline';
   const inspection = await inspectEvent(input, options.network ? {} : { client: new OfflineClient() });
   const { lookups, rejected, mappedBy } = inspection;
+  const byRule = inspection.byRule.map(({ rule, requests, rejected: why }) => ({
+    rule,
+    requests: requests.map((d) => ({
+      action: summarizeRequest(d).action,
+      method: d.method,
+      endpoint: d.endpoint,
+    })),
+    ...(why === undefined ? {} : { rejected: why }),
+  }));
   if (rejected) {
     const { status, message, statTags } = rejected;
     const outcome = status === 298 ? 'filtered' : 'rejected';
-    return { mode, outcome, mappedBy, lookups, requests: [], status, error: message, statTags };
+    return { mode, outcome, mappedBy, byRule, lookups, requests: [], status, error: message, statTags };
   }
   return {
     mode,
     outcome: 'requests',
     mappedBy,
+    byRule,
     lookups,
     requests: inspection.requests.map((d) => ({
       action: summarizeRequest(d).action,
@@ -78,6 +94,16 @@ async function previewEvent(file: string, options: PreviewOptions): Promise<Prev
   };
 }
 
+/** Each rule, then the requests its writes become on their own (or why it cannot write alone). */
+function ruleLines(byRule: PreviewResult['byRule']): string[] {
+  return byRule.flatMap(({ rule, requests, rejected }) => [
+    `  ${rule}`,
+    ...(rejected === undefined
+      ? requests.map((r) => `    → ${r.action}: ${r.method} ${r.endpoint}`)
+      : [`    → rejected on its own: ${rejected}`]),
+  ]);
+}
+
 function render(result: PreviewResult): string {
   const lines: string[] = [];
   if (result.mode === 'offline') {
@@ -88,9 +114,8 @@ function render(result: PreviewResult): string {
       '',
     );
   }
-  if (result.mappedBy.length) {
-    lines.push('Mapped by:', ...result.mappedBy.map((m) => `  ${m}`), '');
-  }
+  if (result.byRule.length) lines.push('Mapped by (each rule on its own):', ...ruleLines(result.byRule), '');
+  else if (result.mappedBy.length) lines.push('Mapped by:', ...result.mappedBy.map((m) => `  ${m}`), '');
   if (result.lookups.length) {
     lines.push(result.mode === 'offline' ? 'Lookups it would run (not sent):' : 'Lookups it ran:');
     for (const soql of result.lookups)

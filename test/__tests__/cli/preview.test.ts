@@ -151,6 +151,73 @@ describe('sf-destination preview', () => {
     });
   });
 
+  it('with several matching rules, shows what each rule writes on its own, and why one alone cannot', async () => {
+    const config = {
+      eventMappings: [
+        {
+          name: 'companies',
+          when: { type: 'group' },
+          object: 'Account',
+          operation: 'upsert',
+          match: { fields: [{ field: 'AccountNumber', sourceKeys: 'groupId' }] },
+          fields: [{ destKey: 'Name', sourceKeys: 'traits.name', required: true }],
+        },
+        {
+          name: 'company notes',
+          when: { type: 'group' },
+          object: 'Task',
+          operation: 'create',
+          fields: [{ destKey: 'Subject', sourceKeys: 'traits.name', required: true }],
+        },
+        {
+          name: 'updates only',
+          when: { type: 'group' },
+          object: 'Account',
+          operation: 'update',
+          match: { fields: [{ field: 'Site', sourceKeys: 'traits.site' }] },
+        },
+      ],
+    };
+    const group = {
+      type: 'group',
+      groupId: 'ACC-7',
+      traits: { name: 'Initech', site: 'HQ' },
+      integrations: { Salesforce: true },
+    };
+    const args = ['preview', dir.file('group.json', group), '--config', dir.file('config.json', config)];
+    const run = await runCli([...args, '--json']);
+    const result = JSON.parse(run.stdout) as { byRule: unknown[] };
+    expect(result.byRule).toEqual([
+      {
+        rule: 'eventMappings[0] ("companies"): upsert Account',
+        requests: [
+          {
+            action: 'create Account',
+            method: 'POST',
+            endpoint: expect.stringMatching(/\/sobjects\/Account$/),
+          },
+        ],
+      },
+      {
+        rule: 'eventMappings[1] ("company notes"): create Task',
+        requests: [
+          { action: 'create Task', method: 'POST', endpoint: expect.stringMatching(/\/sobjects\/Task$/) },
+        ],
+      },
+      {
+        rule: 'eventMappings[2] ("updates only"): update Account',
+        requests: [],
+        rejected: expect.stringMatching(
+          /^eventMappings\[2\] \("updates only"\): no Account matches Site 'HQ'/,
+        ),
+      },
+    ]);
+    const text = await runCli(args);
+    expect(text.stdout).toContain(
+      'Mapped by (each rule on its own):\n  eventMappings[0] ("companies"): upsert Account\n    → create Account: POST ',
+    );
+  });
+
   it('explains a filtered event and exits 0', async () => {
     const run = await runCli(['preview', dir.file('event.json', { ...event, integrations: { All: true } })]);
     expect(run.code).toBe(0);
